@@ -1,0 +1,154 @@
+# -*- coding: utf-8 -*-
+# Copyright: thingsstack.tenancy contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Action plugin of thingsstack.tenancy.stripe_customer (documented in plugins/modules/stripe_customer.py)."""
+
+from __future__ import annotations
+
+from ansible_collections.thingsstack.tenancy.plugins.modules import stripe_customer
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.action import StripeAction
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import InvalidOption, TenancyError
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.reconcile import (
+    apply_changes, changed_fields, metadata_changes, project, stringify, update_diff)
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_customers import find_customer
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.validation import (
+    check_country, check_email, check_length, check_metadata)
+
+FIELDS = ('email', 'name', 'description', 'phone', 'address', 'shipping', 'preferred_locales', 'invoice_settings', 'tax_exempt')
+SUMMARY = ('id', 'email', 'name', 'description', 'metadata')
+
+
+class ActionModule(StripeAction):
+    MODULE = stripe_customer
+
+    def validate(self, params):
+        check_email('email', params['email'])
+        check_metadata('metadata', params['metadata'])
+        check_metadata('match_metadata', params['match_metadata'])
+        check_country('address.country', (params['address'] or {}).get('country'))
+        check_country('shipping.address.country', ((params['shipping'] or {}).get('address') or {}).get('country'))
+        custom_fields = (params['invoice_settings'] or {}).get('custom_fields') or []
+        if len(custom_fields) > 4:
+            raise InvalidOption('invoice_settings.custom_fields', f"at most 4 fields are allowed, got {len(custom_fields)}")
+        for field in custom_fields:
+            check_length('invoice_settings.custom_fields.name', field['name'], 40, 1)
+            check_length('invoice_settings.custom_fields.value', field['value'], 140, 1)
+        pairs = [(tax_id['type'], tax_id['value']) for tax_id in params['tax_ids'] or []]
+        if len(set(pairs)) != len(pairs):
+            raise InvalidOption('tax_ids', 'each type and value pair may be listed only once')
+
+    def ensure(self, api, params):
+        current = find_customer(api, params['id'], params['email'], params['match_metadata'])
+        if params['state'] == 'absent':
+            return self.delete(api, current)
+        if current is None and params['id']:
+            raise TenancyError(f"id: customer {params['id']} does not exist or was deleted; "
+                               "Stripe assigns customer IDs, so leave out id to create a new customer")
+        desired = desired_fields(params)
+        if current is None:
+            return self.create(api, params, desired)
+        return self.update(api, params, current, desired)
+
+    def create(self, api, params, desired):
+        payload = without_empty(desired)
+        metadata = {k: stringify(v) for k, v in {**(params['match_metadata'] or {}), **(params['metadata'] or {})}.items()}
+        metadata = {k: v for k, v in metadata.items() if v}
+        if metadata:
+            payload['metadata'] = metadata
+        tax_ids = [{'type': t['type'], 'value': t['value']} for t in params['tax_ids'] or []]
+        if tax_ids:
+            payload['tax_id_data'] = tax_ids
+        if self.check_mode:
+            customer = dict(payload, id=None, object='customer')
+        else:
+            natural_key = ['customer', params['email'], params['match_metadata']]
+            customer = api.create(api.v1.customers, params=payload, natural_key=natural_key, kind='customer')
+        if params['tax_ids'] is not None:
+            customer['tax_ids'] = tax_ids if self.check_mode else brief_tax_ids(api.list_all(api.v1.customers.tax_ids.list, customer['id']))
+        payload.pop('tax_id_data', None)
+        after = dict(payload, **({'tax_ids': tax_ids} if tax_ids else {}))
+        return {'changed': True, 'customer': customer, 'diff': {'before': {}, 'after': after}}
+
+    def update(self, api, params, current, desired):
+        changes = changed_fields(current, desired)
+        metadata = metadata_changes(current.get('metadata'), params['metadata'], params['purge_metadata'])
+        if metadata:
+            changes['metadata'] = metadata
+        after = apply_changes(current, changes)
+        if changes and not self.check_mode:
+            after = api.write(api.v1.customers.update, current['id'], params=changes)
+        keys = list(changes)
+        before = current
+        if params['tax_ids'] is not None:
+            before = dict(current, tax_ids=brief_tax_ids(api.list_all(api.v1.customers.tax_ids.list, current['id'])))
+            after['tax_ids'] = self.sync_tax_ids(api, current['id'], before['tax_ids'], params)
+            if not same_tax_ids(before['tax_ids'], after['tax_ids']):
+                keys.append('tax_ids')
+        result = {'changed': bool(keys), 'customer': after}
+        if keys:
+            result['diff'] = update_diff(before, after, keys)
+        return result
+
+    def sync_tax_ids(self, api, customer_id, current, params):
+        """Add the missing tax IDs and, with purge_tax_ids, remove the extra ones; returns the resulting list."""
+        wanted = [(t['type'], t['value']) for t in params['tax_ids']]
+        present = [(t['type'], t['value']) for t in current]
+        result = [t for t in current if (t['type'], t['value']) in wanted or not params['purge_tax_ids']]
+        for tax_id in current:
+            if tax_id not in result and not self.check_mode:
+                api.write(api.v1.customers.tax_ids.delete, customer_id, tax_id['id'])
+        for tax_type, value in wanted:
+            if (tax_type, value) in present:
+                continue
+            created = {'id': None, 'type': tax_type, 'value': value}
+            if not self.check_mode:
+                created = brief_tax_ids([api.create(api.v1.customers.tax_ids, customer_id, params={'type': tax_type, 'value': value},
+                                                    natural_key=[customer_id, tax_type, value], kind='tax_id')])[0]
+            result.append(created)
+        return result
+
+    def delete(self, api, current):
+        if current is None:
+            return {'changed': False, 'customer': {}}
+        customer = {'id': current['id'], 'deleted': True}
+        if not self.check_mode:
+            customer = api.write(api.v1.customers.delete, current['id'])
+        return {'changed': True, 'customer': customer, 'diff': {'before': project(current, SUMMARY), 'after': {}}}
+
+
+def desired_fields(params):
+    """The customer fields the task sets, in Stripe's update format ('' unsets)."""
+    desired = {field: params[field] for field in FIELDS if params[field] is not None}
+    if 'address' in desired:
+        desired['address'] = full_address(desired['address'])
+    if 'shipping' in desired:
+        shipping = desired['shipping']
+        desired['shipping'] = {'name': shipping['name'], 'phone': shipping['phone'] or '', 'address': full_address(shipping['address'])}
+    if 'invoice_settings' in desired:
+        settings = {k: v for k, v in desired['invoice_settings'].items() if v is not None}
+        if settings.get('custom_fields') == []:
+            settings['custom_fields'] = ''
+        desired['invoice_settings'] = settings
+    if desired.get('preferred_locales') == []:
+        desired['preferred_locales'] = ''
+    return desired
+
+
+def full_address(address):
+    """A declared address replaces the current one, so every line left out is unset."""
+    return {key: address.get(key) or '' for key in ('line1', 'line2', 'city', 'state', 'postal_code', 'country')}
+
+
+def without_empty(value):
+    """A create payload: unset ('') values are simply not sent."""
+    if isinstance(value, dict):
+        return {k: without_empty(v) for k, v in value.items() if v != ''}
+    return value
+
+
+def brief_tax_ids(tax_ids):
+    return [{'id': t['id'], 'type': t['type'], 'value': t['value']} for t in tax_ids]
+
+
+def same_tax_ids(before, after):
+    return sorted((t['type'], t['value']) for t in before) == sorted((t['type'], t['value']) for t in after)

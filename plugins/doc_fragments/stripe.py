@@ -1,0 +1,66 @@
+# -*- coding: utf-8 -*-
+# Copyright: thingsstack.tenancy contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+
+    DOCUMENTATION = r"""
+options:
+  api_key:
+    description:
+      - Stripe secret key (C(sk_test_...), C(sk_live_...)) or restricted key (C(rk_...)).
+      - If not set, the value of the E(STRIPE_API_KEY) environment variable is used, which is how
+        an AWX / Automation Controller custom credential type injects it.
+      - Never shown in output, diffs or return values.
+    type: str
+    required: true
+  api_base:
+    description:
+      - Base URL of the Stripe API.
+      - If not set, the value of the E(STRIPE_API_BASE) environment variable is used, else Stripe's own API.
+    type: str
+    default: https://api.stripe.com
+  api_version:
+    description:
+      - Stripe API version sent as C(Stripe-Version).
+      - If not set, the value of the E(STRIPE_API_VERSION) environment variable is used,
+        else the version pinned by the installed C(stripe) SDK.
+    type: str
+  timeout:
+    description:
+      - Seconds to wait for one HTTP response from Stripe.
+    type: float
+    default: 30.0
+  max_retries:
+    description:
+      - How many times one request is retried after a connection error, a timeout, HTTP 409,
+        HTTP 429 (C(rate_limit), C(lock_timeout)) or a 5xx response.
+      - Retries wait with capped exponential backoff and jitter, and honour C(Retry-After) and C(Stripe-Should-Retry).
+      - Every write carries an idempotency key, so a retried write is never applied twice.
+    type: int
+    default: 5
+requirements:
+  - stripe >= 16.0.0 (the official Stripe Python SDK) on the Ansible controller
+notes:
+  - The module runs on the Ansible controller as an action plugin; no Python is needed on the managed host.
+"""
+
+    METADATA = r"""
+options:
+  metadata:
+    description:
+      - Metadata key/value pairs to set on the object.
+      - Not given leaves the object's metadata untouched. A key whose value is an empty string is removed.
+      - Keys are at most 40 characters without C([) or C(]), values at most 500 characters, at most 50 keys.
+    type: dict
+  purge_metadata:
+    description:
+      - Remove metadata keys that are not in O(metadata).
+      - Has no effect when O(metadata) is not given.
+    type: bool
+    default: false
+"""

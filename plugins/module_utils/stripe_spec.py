@@ -1,0 +1,30 @@
+# -*- coding: utf-8 -*-
+# Copyright: thingsstack.tenancy contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Argument specs shared by the Stripe modules (documented in the ``thingsstack.tenancy.stripe`` doc fragment)."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+from ansible.module_utils.basic import env_fallback
+
+STRIPE_API_BASE = 'https://api.stripe.com'
+
+
+def stripe_argument_spec():
+    """Connection options every Stripe module accepts, with the environment fallbacks AWX credentials inject."""
+    return dict(
+        api_key=dict(type='str', required=True, no_log=True, fallback=(env_fallback, ['STRIPE_API_KEY'])),
+        api_base=dict(type='str', fallback=(env_fallback, ['STRIPE_API_BASE']), default=STRIPE_API_BASE),
+        api_version=dict(type='str', fallback=(env_fallback, ['STRIPE_API_VERSION'])),
+        timeout=dict(type='float', default=30.0),
+        max_retries=dict(type='int', default=5),
+    )
+
+
+def metadata_argument_spec():
+    """``metadata`` / ``purge_metadata`` as in amazon.aws ``tags`` / ``purge_tags``."""
+    return dict(
+        metadata=dict(type='dict'),
+        purge_metadata=dict(type='bool', default=False),
+    )

@@ -1,0 +1,177 @@
+# -*- coding: utf-8 -*-
+# Copyright: thingsstack.tenancy contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The Stripe client the action plugins share: the official SDK, safe retries, one error message format.
+
+Imported at plugin load (in Ansible's main process), so forked workers inherit the loaded SDK.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import time
+import uuid
+
+try:
+    import stripe
+except ImportError:  # reported by the action plugin with install advice
+    stripe = None
+
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import ApiError, TenancyError
+
+RETRY_BASE_SECONDS = 0.5
+RETRY_CAP_SECONDS = 8.0
+RETRY_AFTER_CAP_SECONDS = 60.0
+LIST_PAGE_SIZE = 100
+
+_clients = {}
+
+
+def require_sdk():
+    if stripe is None:
+        raise TenancyError("The Python package 'stripe' is required on the Ansible controller: pip install 'stripe>=16'")
+
+
+def get_api(params):
+    """One client per connection settings per process (a worker runs many requests of one task)."""
+    require_sdk()
+    settings = (params['api_key'], params['api_base'].rstrip('/'), params.get('api_version'),
+                float(params['timeout']), int(params['max_retries']))
+    api = _clients.get(settings)
+    if api is None:
+        api = _clients[settings] = StripeApi(*settings)
+    return api
+
+
+def idempotency_key(operation, natural_key, payload):
+    """Deterministic key for a create: the same object asked for twice maps to one Stripe request.
+
+    The payload hash makes a changed request a new key (Stripe rejects a reused key with other parameters),
+    and keeps a key that Stripe still remembers after 24 h from replaying an object that no longer matches.
+    """
+    digest = hashlib.sha256(json.dumps([operation, natural_key, payload], sort_keys=True, default=str).encode()).hexdigest()
+    return f"thingsstack-{operation}-{digest[:40]}"
+
+
+def _header(headers, name):
+    for key, value in (headers or {}).items():
+        if key.lower() == name:
+            return value
+    return None
+
+
+class StripeApi:
+    """Calls the SDK with this collection's retry policy and turns Stripe errors into ApiError.
+
+    The SDK's own retries are off: they do not cover a plain 429, so one policy here covers everything.
+    """
+
+    def __init__(self, api_key, api_base, api_version, timeout, max_retries):
+        self._api_key = api_key
+        self._api_base = api_base
+        self.max_retries = max_retries
+        self.sleep = time.sleep
+        self.counts = {'reads': 0, 'writes': 0}
+        self.client = stripe.StripeClient(
+            api_key,
+            stripe_version=api_version or None,
+            base_addresses={'api': api_base},
+            max_network_retries=0,
+            http_client=stripe.RequestsClient(timeout=timeout),
+        )
+        self.v1 = self.client.v1
+
+    def read(self, method, *args, params=None):
+        return self._call(method, args, params, None)
+
+    def write(self, method, *args, params=None, key=None):
+        """An update or delete. One random key per logical write, reused by every retry of it."""
+        return self._call(method, args, params, key or f"thingsstack-write-{uuid.uuid4().hex}")
+
+    def create(self, service, *parent, params, natural_key, kind):
+        """Create idempotently; if Stripe replays a create whose object was deleted since, create anew."""
+        key = idempotency_key(kind, natural_key, params)
+        for dummy in range(3):
+            obj = self._call(service.create, parent, params, key)
+            if not self.last_replayed or not self._is_gone(service, parent, obj['id']):
+                return obj
+            key = idempotency_key(kind, [natural_key, 'after', obj['id']], params)
+        raise ApiError(f"Stripe kept replaying deleted {kind} objects for the same request; last: {obj['id']}")
+
+    def _is_gone(self, service, parent, object_id):
+        try:
+            return bool(self.read(service.retrieve, *parent, object_id).get('deleted'))
+        except ApiError as exc:
+            if exc.details.get('status') == 404:
+                return True
+            raise
+
+    def list_all(self, method, *args, params=None):
+        """Every object of a strongly consistent list call, following ``has_more``."""
+        params = dict(params or {}, limit=LIST_PAGE_SIZE)
+        items = []
+        while True:
+            page = self.read(method, *args, params=params)
+            items.extend(page['data'])
+            if not page.get('has_more') or not page['data']:
+                return items
+            params['starting_after'] = page['data'][-1]['id']
+
+    def _call(self, method, args, params, key):
+        options = {'idempotency_key': key} if key else {}
+        self.counts['writes' if key else 'reads'] += 1
+        attempt = 0
+        while True:
+            try:
+                obj = method(*args, params=params or {}, options=options)
+                self.last_replayed = bool(obj.last_response and _header(obj.last_response.headers, 'idempotent-replayed') == 'true')
+                return obj.to_dict()
+            except stripe.StripeError as exc:
+                delay = self._retry_delay(exc, attempt)
+                if delay is None:
+                    raise self._api_error(exc) from None
+                attempt += 1
+                self.sleep(delay)
+
+    def _retry_delay(self, exc, attempt):
+        """Seconds to wait before retrying ``exc``, or None when it must not be retried."""
+        if attempt >= self.max_retries:
+            return None
+        should_retry = _header(exc.headers, 'stripe-should-retry')
+        if should_retry == 'false':
+            return None
+        status = exc.http_status
+        retryable = (should_retry == 'true' or isinstance(exc, stripe.APIConnectionError)
+                     or status in (409, 429) or (status or 0) >= 500)
+        if not retryable:
+            return None
+        delay = min(RETRY_CAP_SECONDS, RETRY_BASE_SECONDS * 2 ** attempt) * random.uniform(0.5, 1.0)
+        retry_after = _header(exc.headers, 'retry-after')
+        if retry_after:
+            try:
+                delay = max(delay, min(float(retry_after), RETRY_AFTER_CAP_SECONDS))
+            except ValueError:
+                pass
+        return delay
+
+    def _api_error(self, exc):
+        if isinstance(exc, stripe.APIConnectionError):
+            cause = (exc.user_message or '').rpartition('Network error: ')[2].rstrip(')') or type(exc).__name__
+            return ApiError(f"Stripe API at {self._api_base} could not be reached ({self.max_retries} retries): "
+                            f"{cause.replace(self._api_key, '********')}", status=None)
+        error = exc.error
+        status = exc.http_status
+        parts = [f"HTTP {status}" if status else 'no response']
+        if error is not None:
+            parts += [p for p in (error.type, error.code) if p]
+        if error is not None and error.param:
+            parts.append(f"param {error.param}")
+        message = (exc.user_message or type(exc).__name__).replace(self._api_key, '********')
+        msg = f"Stripe API error ({', '.join(parts)}): {message}"
+        if exc.request_id:
+            msg += f" [request {exc.request_id}]"
+        return ApiError(msg, status=status, stripe_error={
+            'type': getattr(error, 'type', None), 'code': getattr(error, 'code', None) or exc.code,
+            'param': getattr(error, 'param', None), 'request_id': exc.request_id})
