@@ -19,11 +19,18 @@ description:
   - Only the options that are given are compared and written. A second identical run changes nothing and
     sends no write request.
 author:
-  - thingsstack.tenancy developers
+  - Thingsstack Tenancy Developers (@thingsstack)
 attributes:
   action:
     support: full
     details: Runs on the Ansible controller; the managed host is not contacted.
+  action_group:
+    membership:
+      - thingsstack.tenancy.stripe
+  async:
+    support: none
+  bypass_host_loop:
+    support: none
   check_mode:
     support: full
   diff_mode:
@@ -155,6 +162,9 @@ options:
     type: bool
     default: false
 extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.flow
+  - ansible.builtin.action_common_attributes.actiongroups
   - thingsstack.tenancy.stripe
   - thingsstack.tenancy.stripe.metadata
 seealso:

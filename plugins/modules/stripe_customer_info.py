@@ -14,11 +14,18 @@ description:
     optionally narrowed to those carrying O(match_metadata).
   - Read-only; never reports a change and works the same in check mode.
 author:
-  - thingsstack.tenancy developers
+  - Thingsstack Tenancy Developers (@thingsstack)
 attributes:
   action:
     support: full
     details: Runs on the Ansible controller; the managed host is not contacted.
+  action_group:
+    membership:
+      - thingsstack.tenancy.stripe
+  async:
+    support: none
+  bypass_host_loop:
+    support: none
   check_mode:
     support: full
   diff_mode:
@@ -36,6 +43,9 @@ options:
     description: Return only customers whose metadata has all of these key/value pairs.
     type: dict
 extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.flow
+  - ansible.builtin.action_common_attributes.actiongroups
   - thingsstack.tenancy.stripe
 seealso:
   - module: thingsstack.tenancy.stripe_customer
