@@ -1,0 +1,630 @@
+"""Tests of the TTS emulator over real HTTP: the emulator runs as a subprocess, a tiny fake Stripe API in-process."""
+
+import hashlib
+import hmac
+import json
+import os
+import re
+import secrets
+import signal
+import subprocess
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+import requests
+
+EMULATOR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tts_emulator.py")
+ADMIN_KEY = secrets.token_hex(32)
+STRIPE_KEY = "sk_test_emulator"
+ENDPOINT_SECRET = "whsec_" + secrets.token_hex(16)
+PLAN_IDS = ["price_basic", "price_pro"]
+MESSAGE_RE = re.compile(r"^error:[a-z0-9_/]+:[a-z0-9_]+ \(.+\)$", re.S)
+HTTP = requests.Session()
+HTTP.trust_env = False  # never send 127.0.0.1 traffic through a proxy from the environment
+FULL_MASK = ("name,description,attributes,contact_info,max_applications,max_clients,max_end_devices,max_gateways,"
+             "max_organizations,max_users,state,state_description,configuration,billing,billing_identifiers")
+
+
+# ---------------------------------------------------------------------------------------------
+# Fake Stripe API: GET /v1/customers/{id} and /v1/prices/{id}
+
+class FakeStripe:
+    def __init__(self):
+        self.customers = {}
+        self.prices = {}
+        self.calls = []
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):  # pylint: disable=invalid-name
+                fake.calls.append((self.path, self.headers.get("Authorization")))
+                match = re.fullmatch(r"/v1/(customers|prices)/([^/?]+)", self.path)
+                store = {"customers": fake.customers, "prices": fake.prices}.get(match.group(1)) if match else None
+                obj = store.get(match.group(2)) if store is not None else None
+                if self.headers.get("Authorization") != f"Bearer {STRIPE_KEY}":
+                    status, body = 401, {"error": {"type": "invalid_request_error", "message": "Invalid API Key"}}
+                elif obj is None:
+                    status, body = 404, {"error": {"type": "invalid_request_error", "code": "resource_missing"}}
+                else:
+                    status, body = 200, obj
+                payload = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, format, *args):  # pylint: disable=redefined-builtin
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture(scope="module", name="stripe")
+def fixture_stripe():
+    fake = FakeStripe()
+    yield fake
+    fake.close()
+
+
+@pytest.fixture(scope="module", name="emulator")
+def fixture_emulator(stripe, tmp_path_factory):
+    port_file = tmp_path_factory.mktemp("tts") / "port"
+    process = subprocess.Popen([  # pylint: disable=consider-using-with
+        sys.executable, EMULATOR, "--port", "0", "--port-file", str(port_file), "--tenant-admin-key", ADMIN_KEY,
+        "--tbs-enable", "--tbs-stripe-api-base", stripe.url, "--tbs-stripe-api-key", STRIPE_KEY,
+        "--tbs-endpoint-secret", ENDPOINT_SECRET, "--tbs-plan-ids", ",".join(PLAN_IDS),
+    ], stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 10
+    while not port_file.exists():
+        assert process.poll() is None, process.stderr.read().decode()
+        assert time.monotonic() < deadline, "emulator did not write its port file"
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port_file.read_text().strip()}"
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=10) == 0
+    process.stderr.close()
+
+
+@pytest.fixture(autouse=True, name="clean")
+def fixture_clean(emulator, stripe):
+    HTTP.post(f"{emulator}/_emulator/reset", timeout=5).raise_for_status()
+    stripe.customers.clear()
+    stripe.prices.clear()
+    stripe.calls.clear()
+
+
+def call(base, method, path, key=ADMIN_KEY, auth_type="TenantAdminKey", **kwargs):
+    headers = kwargs.pop("headers", {})
+    if key is not None:
+        headers["Authorization"] = f"{auth_type} {key}"
+    return HTTP.request(method, base + path, headers=headers, timeout=10, **kwargs)
+
+
+def control(base, method, path, **kwargs):
+    response = HTTP.request(method, base + "/_emulator" + path, timeout=10, **kwargs)
+    response.raise_for_status()
+    return response.json()
+
+
+def create(base, tenant_id, initial_user=None, **fields):
+    body = {"tenant": {"ids": {"tenant_id": tenant_id}, **fields}}
+    if initial_user is not None:
+        body["initial_user"] = initial_user
+    return call(base, "POST", "/api/v3/tenants", json=body)
+
+
+def assert_error(response, status, code, name):
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert body["code"] == code
+    assert MESSAGE_RE.match(body["message"]), body["message"]
+    detail = body["details"][0]
+    assert detail["@type"] == "type.googleapis.com/ttn.lorawan.v3.ErrorDetails"
+    assert detail["name"] == name and detail["code"] == code
+    assert body["message"].startswith(f"error:{detail['namespace']}:{name} (")
+    assert re.fullmatch(r"[0-9a-f]{32}", detail["correlation_id"])
+    return body
+
+
+# ---------------------------------------------------------------------------------------------
+# Process, auth and errors
+
+def test_port_file_and_control_api(emulator):
+    assert control(emulator, "GET", "/counters") == {"total": 0, "reads": 0, "writes": 0, "webhooks": 0, "by_status": {}}
+    assert control(emulator, "GET", "/requests") == {"requests": []}
+    assert control(emulator, "GET", "/tbs")["plan_ids"] == PLAN_IDS
+
+
+def test_missing_authorization_is_401(emulator):
+    assert_error(call(emulator, "GET", "/api/v3/tenants", key=None), 401, 16, "unauthenticated")
+
+
+@pytest.mark.parametrize("auth_type,key", [
+    ("TenantAdminKey", "00" * 32),
+    ("TenantAdminKey", "not-hex"),
+    ("TenantAdminKey", ADMIN_KEY[:-1]),
+    ("TenantAdminKey", ""),
+])
+def test_invalid_tenant_admin_key_is_403(emulator, auth_type, key):
+    body = assert_error(call(emulator, "GET", "/api/v3/tenants", key=key, auth_type=auth_type), 403, 7, "tenant_admin_key")
+    assert body["message"] == "error:pkg/identityserver:tenant_admin_key (invalid tenant admin key)"
+
+
+def test_other_auth_type_is_403(emulator):
+    assert call(emulator, "GET", "/api/v3/tenants", auth_type="Bearer").status_code == 403
+
+
+@pytest.mark.parametrize("auth_type", ["tenantadminkey", "TENANTADMINKEY"])
+def test_auth_type_is_case_insensitive(emulator, auth_type):
+    assert call(emulator, "GET", "/api/v3/tenants", auth_type=auth_type, key=ADMIN_KEY.upper()).status_code == 200
+
+
+def test_unknown_route_is_404(emulator):
+    response = call(emulator, "GET", "/api/v3/nothing")
+    assert response.status_code == 404 and response.json()["code"] == 5
+
+
+# ---------------------------------------------------------------------------------------------
+# Create / Get
+
+def test_create_with_initial_user_and_generated_password(emulator):
+    response = create(emulator, "acme", name="Acme", max_end_devices="100",
+                      initial_user={"ids": {"user_id": "acme-admin"}, "name": "Jane", "primary_email_address": "jane@acme.example",
+                                    "admin": True, "state": "STATE_APPROVED"})
+    assert response.status_code == 200, response.text
+    tenant = response.json()
+    assert tenant["ids"] == {"tenant_id": "acme"} and tenant["name"] == "Acme" and tenant["max_end_devices"] == "100"
+    assert "state" not in tenant and "contact_info" not in tenant
+    users = control(emulator, "GET", "/tenants/acme/users")["users"]
+    assert len(users) == 1
+    user = users[0]
+    assert user["ids"] == {"user_id": "acme-admin"} and user["admin"] is True and user["password_generated"] is True
+    assert user["primary_email_address"] == "jane@acme.example" and "password" not in user
+    assert {"contact_method": "CONTACT_METHOD_EMAIL", "value": "jane@acme.example"}.items() <= user["contact_info"][0].items()
+
+
+def test_create_with_given_password(emulator):
+    create(emulator, "acme", initial_user={"ids": {"user_id": "admin-1"}, "primary_email_address": "a@acme.example",
+                                           "password": "S3cret-pass"}).raise_for_status()
+    user = control(emulator, "GET", "/tenants/acme/users")["users"][0]
+    assert user["password_generated"] is False
+    assert user["password_sha256"] == hashlib.sha256(b"S3cret-pass").hexdigest()
+    logged = control(emulator, "GET", "/requests")["requests"][0]["body"]
+    assert logged["initial_user"]["password"] == "<redacted>"
+
+
+def test_get_without_mask_returns_ids_and_timestamps_only(emulator):
+    create(emulator, "acme", name="Acme", description="d").raise_for_status()
+    tenant = call(emulator, "GET", "/api/v3/tenants/acme").json()
+    assert set(tenant) == {"ids", "created_at", "updated_at"}
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z", tenant["created_at"])
+
+
+def test_get_with_mask_omits_zero_values_and_renders_limits_and_enums(emulator):
+    create(emulator, "acme", name="Acme", attributes={"crm-id": "1"}, max_users=0, max_gateways=25, max_clients=None,
+           contact_info=[{"contact_type": 2, "contact_method": "CONTACT_METHOD_EMAIL", "value": "b@acme.example", "public": False}],
+           billing={"stripe": {"customer_id": "cus_1", "plan_id": "price_basic", "subscription_id": "sub_1", "subscription_item_id": "si_1"}},
+           configuration={"defaultCluster": {"ns": {"devAddrPrefixes": ["26000000/8"]}}}).raise_for_status()
+    response = call(emulator, "GET", "/api/v3/tenants/acme", params={"field_mask": FULL_MASK})
+    tenant = response.json()
+    for key in ("created_at", "updated_at"):
+        tenant.pop(key)
+    assert tenant == {
+        "ids": {"tenant_id": "acme"},
+        "name": "Acme",
+        "attributes": {"crm-id": "1"},
+        "contact_info": [{"contact_type": "CONTACT_TYPE_BILLING", "contact_method": "CONTACT_METHOD_EMAIL", "value": "b@acme.example"}],
+        "max_gateways": "25",
+        "max_users": "0",
+        "configuration": {"default_cluster": {"ns": {"dev_addr_prefixes": ["26000000/8"]}}},
+        "billing": {"stripe": {"customer_id": "cus_1", "plan_id": "price_basic", "subscription_id": "sub_1", "subscription_item_id": "si_1"}},
+    }
+    assert "X-Warning" not in response.headers
+
+
+def test_get_nested_and_repeated_mask_params_and_unknown_paths(emulator):
+    create(emulator, "acme", name="Acme", state="STATE_FLAGGED",
+           billing={"stripe": {"customer_id": "cus_1", "plan_id": "p", "subscription_id": "s", "subscription_item_id": "si"}}).raise_for_status()
+    response = call(emulator, "GET", "/api/v3/tenants/acme?field_mask.paths=billing.provider.stripe.customer_id&field_mask.paths=state&field_mask.paths=bogus")
+    tenant = response.json()
+    assert tenant["billing"] == {"stripe": {"customer_id": "cus_1"}} and tenant["state"] == "STATE_FLAGGED" and "name" not in tenant
+    assert response.headers["X-Warning"] == "unsupported field mask paths: bogus"
+
+
+def test_get_missing_is_404(emulator):
+    body = assert_error(call(emulator, "GET", "/api/v3/tenants/nope"), 404, 5, "tenant_not_found")
+    assert "`nope`" in body["message"]
+
+
+# ---------------------------------------------------------------------------------------------
+# List / Update / Delete / Search
+
+def test_list_paging_and_total_count(emulator):
+    assert call(emulator, "GET", "/api/v3/tenants").json() == {}
+    for tenant_id in ("te-e", "te-a", "te-c", "te-b", "te-d"):
+        create(emulator, tenant_id, name=tenant_id.upper()).raise_for_status()
+    response = call(emulator, "GET", "/api/v3/tenants", params={"limit": 2, "page": 2, "field_mask": "name"})
+    assert response.headers["X-Total-Count"] == "5"
+    assert [(t["ids"]["tenant_id"], t["name"]) for t in response.json()["tenants"]] == [("te-c", "TE-C"), ("te-d", "TE-D")]
+    response = call(emulator, "GET", "/api/v3/tenants", params={"limit": 2, "page": 0, "order": "-tenant_id"})
+    assert [t["ids"]["tenant_id"] for t in response.json()["tenants"]] == ["te-e", "te-d"]
+    assert call(emulator, "GET", "/api/v3/tenants", params={"page": 9}).json() == {}
+    assert_error(call(emulator, "GET", "/api/v3/tenants", params={"limit": 1001}), 400, 3, "validation")
+
+
+def test_update_with_mask_sets_clears_and_replaces(emulator):
+    create(emulator, "acme", name="Acme", description="old", max_users="10", attributes={"aa-1": "x", "bb-2": "y"},
+           state="STATE_FLAGGED", state_description="late payment",
+           contact_info=[{"contact_method": "CONTACT_METHOD_EMAIL", "value": "old@acme.example"}]).raise_for_status()
+    before = call(emulator, "GET", "/api/v3/tenants/acme").json()
+    body = {
+        "tenant": {"name": "Acme Corp", "attributes": {"cc-3": "z"}, "state": "STATE_APPROVED", "ids": {"tenant_id": "evil"},
+                   "contact_info": [{"contact_method": "CONTACT_METHOD_EMAIL", "value": "new@acme.example"}],
+                   "configuration": {"default_cluster": {"ns": {"dev_addr_prefixes": ["26000000/8"]}}}},
+        "field_mask": {"paths": ["name", "description", "max_users", "attributes", "state", "contact_info", "ids",
+                                 "configuration.default_cluster.ns.dev_addr_prefixes"]},
+    }
+    response = call(emulator, "PUT", "/api/v3/tenants/acme", json=body)
+    assert response.status_code == 200, response.text
+    updated = response.json()
+    assert updated["ids"] == {"tenant_id": "acme"} and updated["name"] == "Acme Corp" and "description" not in updated
+    assert "max_users" not in updated and updated["attributes"] == {"cc-3": "z"}
+    tenant = call(emulator, "GET", "/api/v3/tenants/acme", params={"field_mask": FULL_MASK}).json()
+    assert tenant["updated_at"] > before["updated_at"] and tenant["created_at"] == before["created_at"]
+    assert "state_description" not in tenant and tenant["state"] == "STATE_APPROVED"
+    assert tenant["contact_info"] == [{"contact_method": "CONTACT_METHOD_EMAIL", "value": "new@acme.example"}]
+    assert tenant["configuration"] == {"default_cluster": {"ns": {"dev_addr_prefixes": ["26000000/8"]}}}
+    assert "evil" not in json.dumps(tenant)
+
+
+def test_update_nested_billing_and_empty_mask(emulator):
+    create(emulator, "acme", name="Acme").raise_for_status()
+    stripe = {"customer_id": "cus_9", "plan_id": "p", "subscription_id": "s", "subscription_item_id": "si"}
+    paths = [f"billing.provider.stripe.{key}" for key in stripe]
+    call(emulator, "PUT", "/api/v3/tenants/acme", json={"tenant": {"billing": {"stripe": stripe}}, "field_mask": {"paths": paths}}).raise_for_status()
+    before = call(emulator, "GET", "/api/v3/tenants/acme", params={"field_mask": FULL_MASK}).json()
+    assert before["billing"] == {"stripe": stripe}
+    response = call(emulator, "PUT", "/api/v3/tenants/acme", json={"tenant": {"name": "ignored"}, "field_mask": {"paths": []}})
+    assert set(response.json()) == {"ids", "created_at", "updated_at"}
+    after = call(emulator, "GET", "/api/v3/tenants/acme", params={"field_mask": FULL_MASK}).json()
+    assert after.pop("updated_at") > before.pop("updated_at") and after == before
+
+
+def test_update_validation_and_missing(emulator):
+    create(emulator, "acme").raise_for_status()
+    assert_error(call(emulator, "PUT", "/api/v3/tenants/acme", json={"tenant": {"name": "x" * 51}, "field_mask": {"paths": ["name"]}}),
+                 400, 3, "validation")
+    assert_error(call(emulator, "PUT", "/api/v3/tenants/acme", json={
+        "tenant": {"contact_info": [{"contact_method": "CONTACT_METHOD_EMAIL", "value": "nope"}]}, "field_mask": {"paths": ["contact_info"]}}),
+        400, 3, "email")
+    assert_error(call(emulator, "PUT", "/api/v3/tenants/ghost", json={"tenant": {}, "field_mask": {"paths": ["name"]}}), 404, 5, "tenant_not_found")
+
+
+def test_delete_is_soft(emulator):
+    create(emulator, "acme", name="Acme").raise_for_status()
+    response = call(emulator, "DELETE", "/api/v3/tenants/acme")
+    assert response.status_code == 200 and response.json() == {}
+    assert_error(call(emulator, "GET", "/api/v3/tenants/acme"), 404, 5, "tenant_not_found")
+    assert call(emulator, "GET", "/api/v3/tenants").headers["X-Total-Count"] == "0"
+    body = assert_error(create(emulator, "acme"), 409, 6, "id_taken")
+    assert body["message"] == "error:pkg/util/store:id_taken (ID already taken, choose a different one and try again)"
+    assert_error(call(emulator, "DELETE", "/api/v3/tenants/acme"), 404, 5, "tenant_not_found")
+    deleted = call(emulator, "GET", "/api/v3/search/tenants", params={"deleted": "true", "id_contains": "acm", "field_mask": "name"}).json()
+    assert deleted["tenants"][0]["ids"] == {"tenant_id": "acme"} and deleted["tenants"][0]["name"] == "Acme"
+    assert call(emulator, "GET", "/api/v3/search/tenants", params={"id_contains": "acm"}).json() == {}
+
+
+def test_search_filters(emulator):
+    create(emulator, "alpha-net", name="Alpha Networks", attributes={"tier": "gold"}).raise_for_status()
+    create(emulator, "beta-net", name="Beta", state="STATE_SUSPENDED").raise_for_status()
+    found = call(emulator, "GET", "/api/v3/search/tenants", params={"name_contains": "NETWORK"}).json()["tenants"]
+    assert [t["ids"]["tenant_id"] for t in found] == ["alpha-net"]
+    found = call(emulator, "GET", "/api/v3/search/tenants", params={"state": "STATE_SUSPENDED"}).json()["tenants"]
+    assert [t["ids"]["tenant_id"] for t in found] == ["beta-net"]
+    found = call(emulator, "GET", "/api/v3/search/tenants", params={"attributes_contain[tier]": "gol"}).json()["tenants"]
+    assert [t["ids"]["tenant_id"] for t in found] == ["alpha-net"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Validation
+
+USER = {"ids": {"user_id": "admin-1"}, "primary_email_address": "admin@acme.example"}
+
+
+@pytest.mark.parametrize("tenant_id,fields,user,name,needle", [
+    ("Acme", {}, None, "validation", "invalid `tenant_id`: value does not match regex pattern"),
+    ("ab", {}, None, "validation", "invalid `tenant_id`"),
+    ("a" * 37, {}, None, "validation", "invalid `tenant_id`: value length must be at most 36 runes"),
+    ("a--b", {}, None, "validation", "invalid `tenant_id`"),
+    ("admin", {}, None, "forbidden_id", "error:pkg/identityserver/blocklist:forbidden_id (the ID `admin` can not be registered)"),
+    ("acme", {"name": "n" * 51}, None, "validation", "invalid `name`: value length must be at most 50 runes"),
+    ("acme", {"description": "d" * 2001}, None, "validation", "invalid `description`"),
+    ("acme", {"attributes": {"Bad_Key": "v"}}, None, "validation", "invalid `attributes[Bad_Key]`"),
+    ("acme", {"contact_info": [{"contact_method": "CONTACT_METHOD_EMAIL", "value": "not-an-email"}]}, None,
+     "email", "error:pkg/validate:email (`not-an-email` is not a valid email.)"),
+    ("acme", {"billing": {"stripe": {"customer_id": "cus_1"}}}, None, "validation", "invalid `plan_id`: value length must be at least 1 runes"),
+    ("acme", {"state": "STATE_BOGUS"}, None, "unmarshal", "STATE_BOGUS"),
+    ("acme", {"max_users": -1}, None, "unmarshal", "max_users"),
+    ("acme", {}, {**USER, "ids": {"user_id": "Bad_User"}}, "validation", "invalid `user_id`"),
+    ("acme", {}, {**USER, "ids": {"user_id": "a"}}, "validation", "invalid `user_id`"),
+    ("acme", {}, {**USER, "ids": {"user_id": "root"}}, "forbidden_id", "the ID `root` can not be registered"),
+    ("acme", {}, {**USER, "primary_email_address": "nobody"}, "validation", "invalid `primary_email_address`"),
+    ("acme", {}, {**USER, "name": "n" * 51}, "validation", "invalid `name`"),
+    ("acme", {}, {**USER, "password": "p" * 1001}, "validation", "invalid `password`"),
+])
+def test_create_validation_errors(emulator, tenant_id, fields, user, name, needle):
+    body = assert_error(create(emulator, tenant_id, initial_user=user, **fields), 400, 3, name)
+    assert needle in body["message"]
+    assert call(emulator, "GET", "/api/v3/tenants").json() == {}
+
+
+def test_create_requires_tenant_ids(emulator):
+    assert_error(call(emulator, "POST", "/api/v3/tenants", json={"tenant": {"name": "x"}}), 400, 3, "validation")
+    assert_error(call(emulator, "POST", "/api/v3/tenants", data="{not json"), 400, 3, "unmarshal")
+
+
+# ---------------------------------------------------------------------------------------------
+# Faults, log and counters
+
+def test_rate_limit_fault_then_ok(emulator):
+    control(emulator, "POST", "/faults", json={"faults": [{"type": "status", "status": 429, "count": 1, "retry_after": 2,
+                                                           "method": "GET", "path": "/api/v3/tenants"}]})
+    response = call(emulator, "GET", "/api/v3/tenants")
+    assert_error(response, 429, 8, "rate_limit_exceeded")
+    assert response.headers["Retry-After"] == "2"
+    assert call(emulator, "GET", "/api/v3/tenants").status_code == 200
+    log = control(emulator, "GET", "/requests")["requests"]
+    assert [(r["seq"], r["method"], r["status"], r["fault"]) for r in log] == [(1, "GET", 429, "status"), (2, "GET", 200, None)]
+    assert control(emulator, "GET", "/counters")["by_status"] == {"429": 1, "200": 1}
+
+
+def test_fault_matches_method_and_path_prefix(emulator):
+    control(emulator, "POST", "/faults", json={"faults": [{"type": "status", "status": 503, "count": 2, "method": "POST"}]})
+    assert call(emulator, "GET", "/api/v3/tenants").status_code == 200
+    assert_error(create(emulator, "acme"), 503, 14, "unavailable")
+    assert control(emulator, "GET", "/faults")["faults"][0]["count"] == 1
+    control(emulator, "DELETE", "/faults")
+    assert create(emulator, "acme").status_code == 200
+
+
+def test_drop_response_performs_the_request(emulator):
+    control(emulator, "POST", "/faults", json={"faults": [{"type": "drop_response", "count": 1, "path": "/api/v3/tenants"}]})
+    with pytest.raises(requests.ConnectionError):
+        create(emulator, "acme", name="Acme")
+    assert call(emulator, "GET", "/api/v3/tenants/acme", params={"field_mask": "name"}).json()["name"] == "Acme"
+    assert control(emulator, "GET", "/requests")["requests"][0]["fault"] == "drop_response"
+
+
+def test_delay_fault(emulator):
+    control(emulator, "POST", "/faults", json={"faults": [{"type": "delay", "seconds": 0.3, "count": 1}]})
+    started = time.monotonic()
+    assert call(emulator, "GET", "/api/v3/tenants").status_code == 200
+    assert time.monotonic() - started >= 0.3
+
+
+def test_counters_and_log_clear(emulator):
+    create(emulator, "acme").raise_for_status()
+    call(emulator, "GET", "/api/v3/tenants/acme").raise_for_status()
+    call(emulator, "PUT", "/api/v3/tenants/acme", json={"tenant": {}, "field_mask": {"paths": []}}).raise_for_status()
+    call(emulator, "GET", "/api/v3/tenants/ghost")
+    post_event(emulator, {"id": "evt_x", "type": "invoice.paid", "data": {"object": {}}})
+    counters = control(emulator, "GET", "/counters")
+    assert counters == {"total": 5, "reads": 2, "writes": 2, "webhooks": 1, "by_status": {"200": 4, "404": 1}}
+    control(emulator, "POST", "/log/clear")
+    assert control(emulator, "GET", "/counters")["total"] == 0 and control(emulator, "GET", "/requests") == {"requests": []}
+    assert call(emulator, "GET", "/api/v3/tenants/acme").status_code == 200
+
+
+# ---------------------------------------------------------------------------------------------
+# Tenant Billing Server
+
+def sign(payload, secret=ENDPOINT_SECRET, timestamp=None):
+    timestamp = int(time.time()) if timestamp is None else timestamp
+    signature = hmac.new(secret.encode(), f"{timestamp}.".encode() + payload, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={signature}"
+
+
+def post_event(base, event, **sign_args):
+    payload = json.dumps(event).encode()
+    headers = {"Stripe-Signature": sign(payload, **sign_args), "Content-Type": "application/json"}
+    return HTTP.post(f"{base}/api/v3/tbs/stripe", data=payload, headers=headers, timeout=10)
+
+
+def subscription_event(event_type="customer.subscription.created", status="active", metadata=None, customer="cus_acme",
+                       plan_id="price_basic", plan_metadata=None, sub_id="sub_1"):
+    plan = {"id": plan_id, "object": "plan"}
+    if plan_metadata is not None:
+        plan["metadata"] = plan_metadata
+    subscription = {
+        "id": sub_id, "object": "subscription", "customer": customer, "status": status,
+        "metadata": {"tenant-id": "acme"} if metadata is None else metadata,
+        "items": {"object": "list", "data": [
+            {"id": "si_other", "object": "subscription_item", "plan": {"id": "price_unmanaged"}, "price": {"id": "price_unmanaged"}},
+            {"id": "si_1", "object": "subscription_item", "plan": plan, "price": {"id": plan_id, "object": "price"}},
+        ]},
+    }
+    return {"id": f"evt_{secrets.token_hex(4)}", "object": "event", "type": event_type, "api_version": "2022-11-15",
+            "data": {"object": subscription}}
+
+
+def seed_stripe(stripe, price_metadata=None):
+    stripe.customers["cus_acme"] = {"id": "cus_acme", "object": "customer", "name": "Acme Inc", "email": "billing@acme.example",
+                                    "description": "Customer description"}
+    stripe.customers["cus_other"] = {"id": "cus_other", "object": "customer", "name": "Other", "email": "billing@other.example"}
+    stripe.prices["price_basic"] = {"id": "price_basic", "object": "price",
+                                    "metadata": {"max-end-devices": "100", "max-gateways": "10"} if price_metadata is None else price_metadata}
+
+
+def get_full(base, tenant_id):
+    tenant = call(base, "GET", f"/api/v3/tenants/{tenant_id}", params={"field_mask": FULL_MASK}).json()
+    tenant.pop("created_at", None)
+    tenant.pop("updated_at", None)
+    return tenant
+
+
+def last_event(base):
+    return control(base, "GET", "/tbs/events")["events"][-1]
+
+
+METADATA = {"tenant-id": "acme", "tenant-name": "Acme Tenant", "admin-user": "acme-admin", "admin-email": "ops@acme.example",
+            "admin-full-name": "Jane Ops", "admin-password": "Adm1n-pass"}
+
+
+def test_tbs_creates_tenant_with_derived_fields(emulator, stripe):
+    seed_stripe(stripe)
+    response = post_event(emulator, subscription_event(metadata=METADATA))
+    assert response.status_code == 200, response.text
+    counters = control(emulator, "GET", "/counters")
+    assert (counters["webhooks"], counters["writes"], counters["reads"]) == (1, 0, 0)
+    assert get_full(emulator, "acme") == {
+        "ids": {"tenant_id": "acme"},
+        "name": "Acme Tenant",
+        "description": "Customer description",
+        "contact_info": [
+            {"contact_type": "CONTACT_TYPE_BILLING", "contact_method": "CONTACT_METHOD_EMAIL", "value": "billing@acme.example"},
+            {"contact_type": "CONTACT_TYPE_TECHNICAL", "contact_method": "CONTACT_METHOD_EMAIL", "value": "ops@acme.example"},
+        ],
+        "max_end_devices": "100",
+        "max_gateways": "10",
+        "state": "STATE_APPROVED",
+        "billing": {"stripe": {"customer_id": "cus_acme", "plan_id": "price_basic", "subscription_id": "sub_1", "subscription_item_id": "si_1"}},
+    }
+    user = control(emulator, "GET", "/tenants/acme/users")["users"][0]
+    assert (user["ids"]["user_id"], user["name"], user["primary_email_address"], user["admin"], user["state"]) == (
+        "acme-admin", "Jane Ops", "ops@acme.example", True, "STATE_APPROVED")
+    assert user["password_generated"] is False and user["password_sha256"] == hashlib.sha256(b"Adm1n-pass").hexdigest()
+    assert sorted(path for path, _ in stripe.calls) == ["/v1/customers/cus_acme", "/v1/prices/price_basic"]
+    assert {auth for _, auth in stripe.calls} == {f"Bearer {STRIPE_KEY}"}
+    event = last_event(emulator)
+    assert (event["action"], event["tenant_id"], event["error"]) == ("created", "acme", None)
+
+
+def test_tbs_defaults_without_optional_metadata(emulator, stripe):
+    seed_stripe(stripe)
+    post_event(emulator, subscription_event(metadata={"tenant-id": "acme"})).raise_for_status()
+    tenant = get_full(emulator, "acme")
+    assert tenant["name"] == "Acme Inc" and tenant["contact_info"] == [
+        {"contact_type": "CONTACT_TYPE_BILLING", "contact_method": "CONTACT_METHOD_EMAIL", "value": "billing@acme.example"}]
+    user = control(emulator, "GET", "/tenants/acme/users")["users"][0]
+    assert (user["ids"]["user_id"], user["primary_email_address"], user["password_generated"]) == ("acme", "billing@acme.example", True)
+    post_event(emulator, subscription_event(event_type="customer.subscription.updated", metadata={"tenant-id": "acme", "company": "Acme Co"}))
+    assert get_full(emulator, "acme")["name"] == "Acme Co"
+
+
+def test_tbs_update_rewrites_fields_and_clears_missing_limit(emulator, stripe):
+    seed_stripe(stripe)
+    post_event(emulator, subscription_event(metadata=METADATA)).raise_for_status()
+    edit = {"tenant": {"name": "Hand edited", "state": "STATE_FLAGGED", "state_description": "x"},
+            "field_mask": {"paths": ["name", "state", "state_description"]}}
+    call(emulator, "PUT", "/api/v3/tenants/acme", json=edit).raise_for_status()
+    stripe.prices["price_basic"]["metadata"] = {"max-end-devices": "500"}
+    metadata = {**METADATA, "tenant-name": "Acme Renamed", "tenant-description": "New description", "admin-user": "ignored"}
+    del metadata["admin-email"]
+    response = post_event(emulator, subscription_event(event_type="customer.subscription.updated", metadata=metadata, sub_id="sub_1"))
+    assert response.status_code == 200, response.text
+    tenant = get_full(emulator, "acme")
+    assert tenant["name"] == "Acme Renamed" and tenant["description"] == "New description"
+    assert tenant["max_end_devices"] == "500" and "max_gateways" not in tenant
+    assert tenant["state"] == "STATE_APPROVED" and "state_description" not in tenant
+    assert tenant["contact_info"] == [{"contact_type": "CONTACT_TYPE_BILLING", "contact_method": "CONTACT_METHOD_EMAIL", "value": "billing@acme.example"}]
+    assert last_event(emulator)["action"] == "updated"
+    assert len(control(emulator, "GET", "/tenants/acme/users")["users"]) == 1
+
+
+def test_tbs_uses_plan_metadata_from_the_event(emulator, stripe):
+    seed_stripe(stripe)
+    post_event(emulator, subscription_event(plan_metadata={"max-users": "7"})).raise_for_status()
+    tenant = get_full(emulator, "acme")
+    assert tenant["max_users"] == "7" and "max_end_devices" not in tenant
+    assert [path for path, _ in stripe.calls] == ["/v1/customers/cus_acme"]
+
+
+@pytest.mark.parametrize("event_type,status,state,action", [
+    ("customer.subscription.updated", "past_due", "STATE_FLAGGED", "flagged"),
+    ("customer.subscription.updated", "unpaid", "STATE_SUSPENDED", "suspended"),
+    ("customer.subscription.deleted", "canceled", "STATE_SUSPENDED", "suspended"),
+])
+def test_tbs_status_changes_state(emulator, stripe, event_type, status, state, action):
+    seed_stripe(stripe)
+    post_event(emulator, subscription_event()).raise_for_status()
+    response = post_event(emulator, subscription_event(event_type=event_type, status=status))
+    assert response.status_code == 200, response.text
+    assert get_full(emulator, "acme")["state"] == state
+    assert last_event(emulator)["action"] == action
+    post_event(emulator, subscription_event(event_type="customer.subscription.updated")).raise_for_status()
+    assert get_full(emulator, "acme")["state"] == "STATE_APPROVED"
+
+
+def test_tbs_suspend_of_missing_tenant_fails(emulator, stripe):
+    seed_stripe(stripe)
+    response = post_event(emulator, subscription_event(event_type="customer.subscription.deleted", status="canceled"))
+    assert response.status_code == 404
+    assert last_event(emulator)["action"] == "error"
+
+
+@pytest.mark.parametrize("status", ["incomplete", "incomplete_expired", "paused"])
+def test_tbs_ignores_other_statuses(emulator, stripe, status):
+    seed_stripe(stripe)
+    assert post_event(emulator, subscription_event(status=status)).status_code == 200
+    assert call(emulator, "GET", "/api/v3/tenants").json() == {}
+    assert last_event(emulator)["action"] == "ignored"
+
+
+def test_tbs_rejects_bad_signatures(emulator, stripe):
+    seed_stripe(stripe)
+    event = subscription_event()
+    assert_error(post_event(emulator, event, secret="whsec_wrong"), 400, 3, "webhook_signature")
+    assert_error(post_event(emulator, event, timestamp=int(time.time()) - 301), 400, 3, "webhook_signature")
+    payload = json.dumps(event).encode()
+    response = HTTP.post(f"{emulator}/api/v3/tbs/stripe", data=payload + b" ", headers={"Stripe-Signature": sign(payload)}, timeout=10)
+    assert response.status_code == 400
+    assert HTTP.post(f"{emulator}/api/v3/tbs/stripe", data=payload, timeout=10).status_code == 400
+    assert call(emulator, "GET", "/api/v3/tenants").json() == {} and stripe.calls == []
+
+
+def test_tbs_ignores_unmanaged_plans_and_other_events(emulator, stripe):
+    seed_stripe(stripe)
+    assert post_event(emulator, subscription_event(plan_id="price_unmanaged")).status_code == 200
+    assert post_event(emulator, {"id": "evt_1", "type": "invoice.paid", "data": {"object": {"id": "in_1"}}}).status_code == 200
+    assert call(emulator, "GET", "/api/v3/tenants").json() == {}
+    assert [e["action"] for e in control(emulator, "GET", "/tbs/events")["events"]] == ["ignored", "ignored"]
+
+
+def test_tbs_customer_id_mismatch_and_unmanaged_tenant(emulator, stripe):
+    seed_stripe(stripe)
+    post_event(emulator, subscription_event()).raise_for_status()
+    assert_error(post_event(emulator, subscription_event(customer="cus_other", event_type="customer.subscription.updated")),
+                 400, 9, "customer_id_mismatch")
+    assert last_event(emulator)["error"] == "error:pkg/tenantbillingserver/stripe:customer_id_mismatch (tenant is owned by another customer)"
+    create(emulator, "hand-made").raise_for_status()
+    assert_error(post_event(emulator, subscription_event(metadata={"tenant-id": "hand-made"})), 400, 9, "tenant_not_managed")
+
+
+def test_tbs_requires_tenant_id_and_valid_limits(emulator, stripe):
+    seed_stripe(stripe)
+    assert_error(post_event(emulator, subscription_event(metadata={})), 400, 3, "no_tenant_id")
+    stripe.prices["price_basic"]["metadata"] = {"max-users": "lots"}
+    assert_error(post_event(emulator, subscription_event()), 400, 3, "invalid_limit")
+    stripe.prices["price_basic"]["metadata"] = {}
+    assert_error(post_event(emulator, subscription_event(metadata={"tenant-id": "Bad ID"})), 400, 3, "validation")
+
+
+def test_tbs_disabled_is_404_and_config_round_trips(emulator):
+    config = control(emulator, "GET", "/tbs")
+    try:
+        assert control(emulator, "POST", "/tbs", json={"enabled": False})["enabled"] is False
+        assert post_event(emulator, subscription_event()).status_code == 404
+        bad = HTTP.post(f"{emulator}/_emulator/tbs", json={"enabled": True, "plan_ids": []}, timeout=5)
+        assert bad.status_code == 400
+    finally:
+        assert control(emulator, "POST", "/tbs", json=config) == config

@@ -1,0 +1,1 @@
+"""Emulator of The Things Stack Enterprise tenant registry and Tenant Billing Server, for integration tests."""
