@@ -127,7 +127,7 @@ class StripeApi:
             try:
                 obj = method(*args, params=params or {}, options=options)
                 self.last_replayed = bool(obj.last_response and _header(obj.last_response.headers, 'idempotent-replayed') == 'true')
-                return obj.to_dict()
+                return obj.to_dict(for_json=True)
             except stripe.StripeError as exc:
                 delay = self._retry_delay(exc, attempt)
                 if delay is None:

@@ -17,7 +17,7 @@ KEY = 'sk_test_unit_secret_key'
 class FakeObject(dict):
     last_response = None
 
-    def to_dict(self):
+    def to_dict(self, for_json=False):
         return dict(self)
 
 
