@@ -1,0 +1,153 @@
+# -*- coding: utf-8 -*-
+# Copyright: thingsstack.tenancy contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Action plugin of thingsstack.tenancy.stripe_subscription (documented in plugins/modules/stripe_subscription.py)."""
+
+from __future__ import annotations
+
+from ansible_collections.thingsstack.tenancy.plugins.modules import stripe_subscription
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.action import StripeAction
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import TenancyError
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.reconcile import (
+    MASK, apply_changes, changed_fields, project, update_diff)
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_subscriptions import (
+    apply_items, brief_items, check_subscription_options, check_tenant_unique, creation_only_warning, customer_subscriptions,
+    deprecated_name_warning, desired_metadata, is_live, password_warnings, public, reconcile_items, resolve_customer, resolve_items,
+    retrieve_subscription, select_tenant, subscription_items, subscription_metadata_changes, tenant_of, wanted_items)
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_rules import SECRET_METADATA_KEYS
+
+BILLING_FIELDS = ('collection_method', 'days_until_due', 'default_payment_method', 'cancel_at_period_end', 'description')
+CREATE_ONLY_FIELDS = ('payment_behavior', 'trial_period_days')
+SUMMARY = ('id', 'customer', 'status', 'metadata')
+
+
+class ActionModule(StripeAction):
+    MODULE = stripe_subscription
+
+    def validate(self, params):
+        check_subscription_options(params)
+
+    def ensure(self, api, params):
+        if params['state'] == 'present':
+            self.warnings.extend(password_warnings(params))
+        try:
+            return self.reconcile(api, params)
+        except TenancyError as exc:  # Stripe may echo a parameter value; the password must never show
+            if params['admin_password'] and params['admin_password'] in exc.msg:
+                exc.msg = exc.msg.replace(params['admin_password'], MASK)
+            raise
+
+    def reconcile(self, api, params):
+        customer_id = resolve_customer(api, params['customer']) if params['customer'] else None
+        tenant_subscriptions = []
+        if params['id']:
+            current = retrieve_subscription(api, params['id'])
+        elif customer_id:
+            tenant_subscriptions = [sub for sub in customer_subscriptions(api, customer_id) if tenant_of(sub) == params['tenant_id']]
+            current = select_tenant(tenant_subscriptions, params['tenant_id'], customer_id)
+        else:
+            current = None
+        if params['state'] == 'absent':
+            return self.cancel(api, params, current)
+        if current is None:
+            if params['id']:
+                raise TenancyError(f"id: subscription {params['id']} does not exist; Stripe assigns subscription IDs, "
+                                   'so give customer and tenant_id instead to create one')
+            if customer_id is None:
+                if not self.check_mode:
+                    raise TenancyError(f"customer: no Stripe customer has the email {params['customer']!r}; "
+                                       'create it first (thingsstack.tenancy.stripe_customer)')
+                self.warnings.append(f"customer {params['customer']!r} does not exist yet; check mode assumes it will")
+            ended = [sub['id'] for sub in tenant_subscriptions]  # only ended ones remain: a new key after each cancel
+            return self.create(api, params, customer_id, ended)
+        if not is_live(current):
+            raise TenancyError(f"id: subscription {current['id']} is {current['status']} and Stripe cannot update it; "
+                               'give customer and tenant_id instead of id to create a new subscription')
+        return self.update(api, params, current)
+
+    def create(self, api, params, customer_id, ended):
+        wanted = wanted_items(params)
+        if not wanted:
+            raise TenancyError('price: a new subscription needs price or items')
+        items = [{'price': price_id, 'quantity': quantity} for price_id, quantity in resolve_items(api, wanted, [])]
+        check_tenant_unique(api, params['tenant_id'])
+        payload = {'customer': customer_id, 'items': items}
+        metadata = {key: value for key, value in desired_metadata(params).items() if value}
+        if metadata:
+            payload['metadata'] = metadata
+        payload.update((field, params[field]) for field in BILLING_FIELDS + CREATE_ONLY_FIELDS if params[field] not in (None, ''))
+        if self.check_mode:
+            subscription = dict(payload, id=None, object='subscription', status=None, items={
+                'object': 'list', 'data': apply_items([], items)})
+        else:
+            natural_key = ['subscription', customer_id, params['tenant_id'], ended]
+            subscription = api.create(api.v1.subscriptions, params=payload, natural_key=natural_key, kind='subscription')
+            self.warn_status(subscription)
+        after = dict(payload, items=items)
+        return {'changed': True, 'subscription': public(subscription), 'diff': {'before': {}, 'after': public(after)}}
+
+    def update(self, api, params, current):
+        old_tenant, new_tenant = tenant_of(current), params['tenant_id']
+        if new_tenant and new_tenant != old_tenant:
+            if old_tenant and not params['force_tenant_id_change']:
+                raise TenancyError(f"tenant_id: subscription {current['id']} belongs to tenant {old_tenant!r}; the Tenant Billing "
+                                   f"Server would create a second tenant {new_tenant!r} and leave {old_tenant!r} behind. "
+                                   'Set force_tenant_id_change=true if that is what you want')
+            check_tenant_unique(api, new_tenant, current['id'])
+            if old_tenant:
+                self.warnings.append(f"tenant_id changed from {old_tenant!r} to {new_tenant!r}: the Tenant Billing Server creates "
+                                     f"tenant {new_tenant!r} and no longer updates {old_tenant!r}, which must be removed separately")
+        deprecated = deprecated_name_warning(current)
+        if deprecated:
+            self.warnings.append(deprecated)
+
+        desired = {field: params[field] for field in BILLING_FIELDS if params[field] is not None}
+        changes = changed_fields(current, desired)
+        metadata = subscription_metadata_changes(current.get('metadata'), params)
+        if metadata:
+            changes['metadata'] = metadata
+            warning = creation_only_warning(metadata)
+            if warning:
+                self.warnings.append(warning)
+        current_items = subscription_items(api, current)
+        wanted = wanted_items(params)
+        item_changes = reconcile_items(current_items, resolve_items(api, wanted, current_items)) if wanted else []
+        keys = list(changes) + (['items'] if item_changes else [])
+        if not keys:
+            return {'changed': False, 'subscription': public(current)}
+
+        after = apply_changes(current, changes)
+        after_items = apply_items(current_items, item_changes)
+        after['items'] = dict(current.get('items') or {}, data=after_items)
+        if item_changes:
+            changes['items'] = item_changes
+            if params['proration_behavior']:
+                changes['proration_behavior'] = params['proration_behavior']
+        if not self.check_mode:
+            after = api.write(api.v1.subscriptions.update, current['id'], params=changes)
+            self.warn_status(after)
+        before_view = dict(current, items=brief_items(current_items))
+        after_view = dict(after, items=brief_items(after_items))
+        return {'changed': True, 'subscription': public(after), 'diff': update_diff(before_view, after_view, keys, SECRET_METADATA_KEYS)}
+
+    def cancel(self, api, params, current):
+        if current is None or not is_live(current):
+            return {'changed': False, 'subscription': public(current or {})}
+        if params['cancel_at_period_end']:
+            if current.get('cancel_at_period_end'):
+                return {'changed': False, 'subscription': public(current)}
+            changes = {'cancel_at_period_end': True}
+            after = apply_changes(current, changes)
+            if not self.check_mode:
+                after = api.write(api.v1.subscriptions.update, current['id'], params=changes)
+            return {'changed': True, 'subscription': public(after), 'diff': update_diff(current, after, list(changes))}
+        after = dict(current, status='canceled')
+        if not self.check_mode:
+            after = api.write(api.v1.subscriptions.cancel, current['id'])
+        return {'changed': True, 'subscription': public(after),
+                'diff': {'before': public(project(current, SUMMARY)), 'after': public(project(after, SUMMARY))}}
+
+    def warn_status(self, subscription):
+        if subscription.get('status') == 'incomplete':
+            self.warnings.append(f"subscription {subscription['id']} is incomplete (its first invoice is unpaid); the Tenant Billing "
+                                 'Server creates the tenant only once it is active or trialing')

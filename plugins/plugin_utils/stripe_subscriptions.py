@@ -1,0 +1,306 @@
+# -*- coding: utf-8 -*-
+# Copyright: thingsstack.tenancy contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Subscriptions that carry a tenant: finding them by tenant, their items, and the tenant metadata the TBS reads.
+
+Shared by ``stripe_subscription`` and ``stripe_subscription_info``. The TTS rules themselves (ID rules,
+metadata keys, lengths) live in ``tenant_rules``; this file only applies them to subscriptions.
+"""
+
+from __future__ import annotations
+
+
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import ApiError, InvalidOption, TenancyError
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.reconcile import masked, metadata_changes, stringify
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_customers import find_customer
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_prices import require_price
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_rules import (
+    CREATION_ONLY_KEYS, DEPRECATED_NAME_KEYS, PASSWORD_MAX, SECRET_METADATA_KEYS, SUBSCRIPTION_KEYS, TENANT_DESCRIPTION_MAX, TENANT_NAME_MAX,
+    USER_NAME_MAX, check_max_length, check_tenant_id, check_tts_email, check_user_id)
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.validation import (
+    METADATA_MAX_KEYS, METADATA_VALUE_MAX, check_email, check_metadata)
+
+ENDED = ('canceled', 'incomplete_expired')  # terminal statuses: such a subscription can no longer be updated
+MAX_ITEMS = 20
+TENANT_KEYS = frozenset(SUBSCRIPTION_KEYS.values())
+OPTION_OF_KEY = {key: option for option, key in SUBSCRIPTION_KEYS.items()}
+# Keys the TBS reads; purge_metadata never removes them (each has its own option, or is deprecated).
+PROTECTED_KEYS = TENANT_KEYS | frozenset(DEPRECATED_NAME_KEYS)
+
+
+def public(obj):
+    """A subscription (or list) as a task result: secret metadata masked."""
+    return masked(obj, SECRET_METADATA_KEYS)
+
+
+# -- validation (offline) -------------------------------------------------------------------------
+
+def check_customer_reference(option, reference):
+    if reference and not reference.startswith('cus_'):
+        check_email(option, reference)
+
+
+def check_tenant_options(params):
+    """The tenant metadata options, by the Identity Server's rules and Stripe's metadata limits."""
+    check_tenant_id('tenant_id', params['tenant_id'])
+    check_max_length('tenant_name', params['tenant_name'], TENANT_NAME_MAX)
+    check_max_length('tenant_description', params['tenant_description'], min(TENANT_DESCRIPTION_MAX, METADATA_VALUE_MAX))
+    if params['admin_user']:
+        check_user_id('admin_user', params['admin_user'])
+    if params['admin_email']:
+        check_tts_email('admin_email', params['admin_email'])
+    check_max_length('admin_full_name', params['admin_full_name'], USER_NAME_MAX)
+    check_max_length('admin_password', params['admin_password'], min(PASSWORD_MAX, METADATA_VALUE_MAX))
+    metadata = params['metadata'] or {}
+    check_metadata('metadata', params['metadata'])
+    for key, value in metadata.items():
+        if key in TENANT_KEYS:
+            raise InvalidOption('metadata', f"key {key!r} is managed by the {OPTION_OF_KEY[key]} option; set it there")
+        if key in DEPRECATED_NAME_KEYS and stringify(value):
+            raise InvalidOption('metadata', f"key {key!r} is deprecated by The Things Stack and is never written; "
+                                            "use tenant_name (an empty value removes the key)")
+    if len(set(metadata) | set(tenant_metadata(params))) > METADATA_MAX_KEYS:
+        raise InvalidOption('metadata', f"with the tenant keys, at most {METADATA_MAX_KEYS} keys are allowed")
+
+
+def check_subscription_options(params):
+    """Every rule stripe_subscription can check before its first request."""
+    check_customer_reference('customer', params['customer'])
+    check_tenant_options(params)
+    if params['quantity'] is not None and params['quantity'] < 1:
+        raise InvalidOption('quantity', f"must be at least 1, got {params['quantity']}")
+    items = params['items']
+    if items is not None:
+        if not 1 <= len(items) <= MAX_ITEMS:
+            raise InvalidOption('items', f"must list 1 to {MAX_ITEMS} prices, got {len(items)}")
+        for index, item in enumerate(items):
+            if item['quantity'] < 1:
+                raise InvalidOption(f"items[{index}].quantity", f"must be at least 1, got {item['quantity']}")
+        references = [item['price'] for item in items]
+        if len(set(references)) != len(references):
+            raise InvalidOption('items', 'each price may be listed only once (Stripe allows one item per price)')
+    if params['days_until_due'] is not None:
+        if params['collection_method'] != 'send_invoice':
+            raise InvalidOption('days_until_due', 'is only valid with collection_method=send_invoice')
+        if params['days_until_due'] < 0:
+            raise InvalidOption('days_until_due', f"must not be negative, got {params['days_until_due']}")
+    if params['trial_period_days'] is not None and params['trial_period_days'] < 0:
+        raise InvalidOption('trial_period_days', f"must not be negative, got {params['trial_period_days']}")
+
+
+# -- tenant metadata ------------------------------------------------------------------------------
+
+def tenant_metadata(params):
+    """The tenant keys the task declares, by metadata key; ``''`` removes a key.
+
+    ``admin-password`` is written only with ``store_admin_password`` and removed with ``scrub_admin_password``.
+    """
+    wanted = {key: params[option] for option, key in SUBSCRIPTION_KEYS.items()
+              if option != 'admin_password' and params.get(option) is not None}
+    if params.get('store_admin_password') and params.get('admin_password') is not None:
+        wanted['admin-password'] = params['admin_password']
+    if params.get('scrub_admin_password'):
+        wanted['admin-password'] = ''
+    return wanted
+
+
+def desired_metadata(params):
+    """Tenant keys and free metadata together, as Stripe stores them."""
+    free = {key: stringify(value) for key, value in (params['metadata'] or {}).items()}
+    return {**free, **tenant_metadata(params)}
+
+
+def subscription_metadata_changes(current, params):
+    """The metadata update: declared keys set or removed; with purge, undeclared free keys removed.
+
+    Purging never touches the keys The Things Stack reads (PROTECTED_KEYS): each is managed by its own option.
+    """
+    current = current or {}
+    changes = metadata_changes(current, desired_metadata(params), False)
+    if params['purge_metadata'] and params['metadata'] is not None:
+        declared = desired_metadata(params)
+        changes.update((key, '') for key in current if key not in declared and key not in PROTECTED_KEYS)
+    return changes
+
+
+def password_warnings(params):
+    if params['admin_password'] is not None and not params['store_admin_password']:
+        return ['admin_password is not written to Stripe (store_admin_password is false): The Things Stack generates '
+                "the initial admin's password when it creates the tenant and mails it to the admin email"]
+    if params['store_admin_password']:
+        return ["store_admin_password: the password is stored in the subscription metadata key 'admin-password', "
+                'which anyone with access to the Stripe Dashboard or API can read; The Things Stack reads it only when '
+                'it creates the tenant, so remove it afterwards with scrub_admin_password']
+    return []
+
+
+def deprecated_name_warning(subscription):
+    metadata = subscription.get('metadata') or {}
+    keys = [key for key in DEPRECATED_NAME_KEYS if metadata.get(key)]
+    if not keys:
+        return None
+    names = ', '.join(repr(key) for key in keys)
+    if metadata.get('tenant-name'):
+        effect = "The Things Stack ignores them because 'tenant-name' is set"
+    else:
+        effect = f"they set the tenant name to {metadata[keys[0]]!r} because 'tenant-name' is missing"
+    return (f"subscription {subscription['id']} carries the deprecated metadata {names}: {effect}. "
+            "Use tenant_name (metadata 'tenant-name') instead; remove the old keys with metadata: {KEY: ''}")
+
+
+def creation_only_warning(changes):
+    keys = sorted(key for key, value in changes.items() if key in CREATION_ONLY_KEYS and value)
+    if not keys:
+        return None
+    return (f"set {', '.join(keys)} on an existing subscription: the Tenant Billing Server reads the admin-* keys only "
+            'when it creates the tenant; if the tenant exists already, its admin does not change')
+
+
+# -- finding subscriptions ------------------------------------------------------------------------
+
+def is_live(subscription):
+    return subscription.get('status') not in ENDED
+
+
+def tenant_of(subscription):
+    return (subscription.get('metadata') or {}).get('tenant-id')
+
+
+def resolve_customer(api, reference, option='customer'):
+    """The customer ID a ``customer`` option names: a ``cus_`` ID as given (no request), an email looked up
+    exactly like stripe_customer does (None when no customer has it)."""
+    if reference.startswith('cus_'):
+        return reference
+    try:
+        customer = find_customer(api, email=reference)
+    except ApiError:
+        raise
+    except TenancyError as exc:
+        ids = exc.details.get('candidates') or []
+        raise TenancyError(f"{option}: {len(ids)} customers have the email {reference!r}: {', '.join(ids)}; "
+                           "give the customer's id (cus_...) instead", candidates=ids) from None
+    return customer['id'] if customer else None
+
+
+def retrieve_subscription(api, subscription_id):
+    """The subscription in any status, or None when there is none with that ID."""
+    try:
+        return api.read(api.v1.subscriptions.retrieve, subscription_id)
+    except ApiError as exc:
+        if exc.details.get('status') == 404:
+            return None
+        raise
+
+
+def customer_subscriptions(api, customer_id):
+    """All of a customer's subscriptions in any status (a strongly consistent list, filtered in code)."""
+    return api.list_all(api.v1.subscriptions.list, params={'customer': customer_id, 'status': 'all'})
+
+
+def live_subscriptions(api):
+    """Every subscription of the account that is not canceled or incomplete_expired (Stripe's default list)."""
+    return api.list_all(api.v1.subscriptions.list)
+
+
+def select_tenant(subscriptions, tenant_id, customer_id):
+    """The one live subscription carrying ``tenant_id``, None if none; several fail with their IDs."""
+    matches = [sub for sub in subscriptions if is_live(sub) and tenant_of(sub) == tenant_id]
+    if len(matches) > 1:
+        ids = [sub['id'] for sub in matches]
+        raise TenancyError(f"tenant_id: {len(ids)} live subscriptions of customer {customer_id} carry tenant-id "
+                           f"{tenant_id!r}: {', '.join(ids)}; cancel all but one (state=absent with id) or manage it by id",
+                           candidates=ids)
+    return matches[0] if matches else None
+
+
+def check_tenant_unique(api, tenant_id, own_id=None):
+    """One tenant, one subscription: fail when another live subscription already carries ``tenant_id``."""
+    others = [sub for sub in live_subscriptions(api) if tenant_of(sub) == tenant_id and sub['id'] != own_id]
+    if others:
+        owners = ', '.join(f"{sub['id']} (customer {sub['customer']})" for sub in others)
+        raise TenancyError(f"tenant_id: tenant {tenant_id!r} already has the live subscription {owners}; "
+                           'The Things Stack bills a tenant through exactly one subscription',
+                           conflicts=[sub['id'] for sub in others])
+
+
+# -- items ----------------------------------------------------------------------------------------
+
+def subscription_items(api, subscription):
+    """The subscription's items; the embedded list is complete unless Stripe says ``has_more``."""
+    items = subscription.get('items') or {}
+    if items.get('has_more'):
+        return api.list_all(api.v1.subscription_items.list, params={'subscription': subscription['id']})
+    return list(items.get('data') or [])
+
+
+def wanted_items(params):
+    """``[(option, price reference, quantity)]`` the task declares, or None when it does not manage items."""
+    if params['items'] is not None:
+        return [(f"items[{index}].price", item['price'], item['quantity']) for index, item in enumerate(params['items'])]
+    if params['price'] is not None:
+        return [('price', params['price'], params['quantity'] or 1)]
+    return None
+
+
+def item_price_id(reference, items):
+    """The price ID of an item whose price has this ID or lookup key (no request needed), else None."""
+    for item in items:
+        price = item.get('price') or {}
+        if reference in (price.get('id'), price.get('lookup_key')):
+            return price['id']
+    return None
+
+
+def resolve_items(api, wanted, current_items):
+    """``[(price ID, quantity)]``; a reference an existing item already carries costs no request,
+    an unknown one fails naming its option."""
+    return [(item_price_id(reference, current_items) or require_price(api, reference, option)['id'], quantity)
+            for option, reference, quantity in wanted]
+
+
+def reconcile_items(current_items, desired):
+    """The ``items`` update payload that turns ``current_items`` into ``desired`` (``[(price ID, quantity)]``).
+
+    Items whose price stays keep their ID (only a changed quantity is sent). An item whose price goes away
+    is switched to a new price in place, so its ID (TTS's ``billing.stripe.subscription_item_id``) stays valid.
+    Further new prices are added, further old items deleted. An empty list means nothing to change.
+    """
+    payload, missing = [], []
+    spare = list(current_items)
+    for price_id, quantity in desired:
+        item = next((item for item in spare if item['price']['id'] == price_id), None)
+        if item is None:
+            missing.append((price_id, quantity))
+            continue
+        spare.remove(item)
+        if item.get('quantity') != quantity:
+            payload.append({'id': item['id'], 'quantity': quantity})
+    for index, (price_id, quantity) in enumerate(missing):
+        if index < len(spare):
+            payload.append({'id': spare[index]['id'], 'price': price_id, 'quantity': quantity})
+        else:
+            payload.append({'price': price_id, 'quantity': quantity})
+    payload.extend({'id': item['id'], 'deleted': True} for item in spare[len(missing):])
+    return payload
+
+
+def apply_items(current_items, payload):
+    """The items after Stripe applied ``payload`` (the check-mode prediction)."""
+    items = [dict(item) for item in current_items]
+    for change in payload:
+        if 'id' not in change:
+            items.append({'id': None, 'object': 'subscription_item', 'price': {'id': change['price']}, 'quantity': change['quantity']})
+            continue
+        item = next(item for item in items if item['id'] == change['id'])
+        if change.get('deleted'):
+            items.remove(item)
+            continue
+        if 'price' in change:
+            item['price'] = {'id': change['price']}
+        item['quantity'] = change['quantity']
+    return items
+
+
+def brief_items(items):
+    """Items as a diff shows them."""
+    return [{'price': item['price']['id'], 'quantity': item.get('quantity')} for item in items]
