@@ -42,6 +42,8 @@ SUBSCRIPTION_KEYS = {
 }
 DEPRECATED_NAME_KEYS = ('name', 'company')  # read by the TBS after tenant-name, in this order; never written
 SECRET_METADATA_KEYS = frozenset({'admin-password'})
+# The TBS reads these only when it creates the tenant (its initial user); editing them later changes nothing.
+CREATION_ONLY_KEYS = frozenset({'admin-user', 'admin-email', 'admin-full-name', 'admin-password'})
 
 # Price metadata keys the TBS turns into tenant limits, by tts_tenant option name.
 LIMIT_KEYS = {
@@ -136,3 +138,26 @@ def initial_user_from_billing(subscription_metadata, customer):
         'full_name': subscription_metadata.get('admin-full-name') or '',
         'password': subscription_metadata.get('admin-password') or '',
     }
+
+
+# Rules for fields of an existing tenant (thingsstack.tenancy.tts_tenant / tts_tenant_info).
+TENANT_STATE_DESCRIPTION_MAX = 128
+CONTACT_VALUE_MAX = 256
+
+
+def check_existing_tenant_id(option, value):
+    """The tenant ID rule for a tenant that may already exist: as check_tenant_id, but a blocklisted ID is accepted.
+
+    Tenants created with ``ttn-lw-stack is-db create-tenant`` (such as ``default``) skip the blocklist.
+    """
+    if value is not None and value in BLOCKED_IDS and len(value) <= ID_MAX and TENANT_ID_RE.match(value):
+        return
+    check_tenant_id(option, value)
+
+
+def check_attribute_keys(option, attributes):
+    """Tenant attribute keys follow the ID rule (3 to 36 characters), without the blocklist."""
+    for key in attributes or {}:
+        if not isinstance(key, str) or not 3 <= len(key) <= ID_MAX or not TENANT_ID_RE.match(key):
+            raise InvalidOption(option, f"key {key!r} must be 3 to {ID_MAX} lowercase letters and digits, "
+                                        "optionally separated by single dashes")
