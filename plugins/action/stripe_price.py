@@ -1,0 +1,173 @@
+# -*- coding: utf-8 -*-
+# Copyright: thingsstack.tenancy contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Action plugin of thingsstack.tenancy.stripe_price (documented in plugins/modules/stripe_price.py)."""
+
+from __future__ import annotations
+
+from ansible_collections.thingsstack.tenancy.plugins.modules import stripe_price
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.action import StripeAction
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import InvalidOption, TenancyError
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.reconcile import (
+    apply_changes, apply_metadata, changed_fields, project, update_diff)
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_prices import (
+    LOOKUP_KEY_MAX, brief_recurring, check_currency, check_limit_metadata, check_tenant_limits, check_unit_amount,
+    check_unit_amount_decimal, find_price_by_lookup_key, immutable_changes, limits_metadata, price_metadata_changes,
+    product_id, replacement_fields, retrieve_price)
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.validation import check_length, check_metadata
+
+MUTABLE_FIELDS = ('nickname', 'active')
+SUMMARY = ('id', 'lookup_key', 'active', 'product', 'currency', 'unit_amount', 'recurring', 'nickname', 'metadata')
+NEW_PRICE = '(new price)'
+
+
+class ActionModule(StripeAction):
+    MODULE = stripe_price
+
+    def validate(self, params):
+        check_length('lookup_key', params['lookup_key'], LOOKUP_KEY_MAX, 1)
+        check_currency('currency', params['currency'])
+        check_unit_amount('unit_amount', params['unit_amount'])
+        check_unit_amount_decimal('unit_amount_decimal', params['unit_amount_decimal'])
+        if params['recurring'] and params['recurring']['interval_count'] < 1:
+            raise InvalidOption('recurring.interval_count', f"must be at least 1, got {params['recurring']['interval_count']}")
+        check_metadata('metadata', params['metadata'])
+        check_tenant_limits('tenant_limits', params['tenant_limits'], params['metadata'])
+        check_limit_metadata('metadata', params['metadata'])
+        declared = {**(params['metadata'] or {}), **{k: v for k, v in limits_metadata(params['tenant_limits']).items() if v}}
+        check_metadata('metadata and tenant_limits', declared)
+
+    def ensure(self, api, params):
+        if params['id']:
+            current = retrieve_price(api, params['id'])
+        else:
+            current = find_price_by_lookup_key(api, params['lookup_key'])
+        if params['state'] == 'absent':
+            return self.archive(api, current)
+        if current is None:
+            if params['id']:
+                raise TenancyError(f"id: price {params['id']} does not exist; Stripe assigns price IDs, so declare a new price by lookup_key")
+            return self.create(api, params)
+        immutable = immutable_changes(current, params)
+        if not immutable:
+            return self.update(api, params, current)
+        if params['id']:
+            raise TenancyError(f"{', '.join(immutable)}: Stripe cannot change these on price {current['id']} "
+                               f"({describe_changes(current, params, immutable)}); declare the price by lookup_key "
+                               "to have it replaced by a new price that takes over the lookup key")
+        return self.replace(api, params, current, immutable)
+
+    def create(self, api, params):
+        missing = [option for option in ('product', 'currency') if not params[option]]
+        if params['unit_amount'] is None and params['unit_amount_decimal'] is None:
+            missing.append('unit_amount or unit_amount_decimal')
+        if missing:
+            raise TenancyError(f"{missing[0]}: required to create the price {params['lookup_key']!r}, which does not exist "
+                               f"(missing: {', '.join(missing)})")
+        payload = {key: params[key] for key in ('product', 'currency', 'unit_amount', 'unit_amount_decimal', 'active')
+                   if params[key] is not None}
+        if params['recurring']:
+            payload['recurring'] = brief_recurring(params['recurring'])
+        if params['nickname']:
+            payload['nickname'] = params['nickname']
+        payload['lookup_key'] = params['lookup_key']
+        metadata = price_metadata_changes({}, params['metadata'], params['tenant_limits'], False)
+        if metadata:
+            payload['metadata'] = metadata
+        price = self.create_price(api, payload, ['price', params['lookup_key']])
+        return {'changed': True, 'price': price, 'steps': [{'action': 'create', 'price': price['id']}],
+                'diff': {'before': {}, 'after': summary(price)}}
+
+    def update(self, api, params, current):
+        changes = changed_fields(current, {field: params[field] for field in MUTABLE_FIELDS if params[field] is not None})
+        if params['lookup_key'] and current.get('lookup_key') != params['lookup_key']:
+            changes['lookup_key'] = params['lookup_key']
+        metadata = price_metadata_changes(current.get('metadata'), params['metadata'], params['tenant_limits'], params['purge_metadata'])
+        if metadata:
+            changes['metadata'] = metadata
+        if not changes:
+            return {'changed': False, 'price': current, 'steps': []}
+        after = apply_changes(current, changes)
+        if not self.check_mode:
+            payload = dict(changes, transfer_lookup_key=True) if 'lookup_key' in changes else changes
+            after = api.write(api.v1.prices.update, current['id'], params=payload)
+        return {'changed': True, 'price': after, 'steps': [{'action': 'update', 'price': current['id'], 'fields': sorted(changes)}],
+                'diff': update_diff(summary(current), summary(after), list(changes))}
+
+    def replace(self, api, params, current, immutable):
+        """A new price with the declared values takes over the lookup key; the old one is archived."""
+        old_id, lookup_key = current['id'], params['lookup_key']
+        payload = replacement_fields(current, params)
+        nickname = current.get('nickname') if params['nickname'] is None else params['nickname']
+        if nickname:
+            payload['nickname'] = nickname
+        if params['active'] is False:
+            payload['active'] = False
+        metadata = apply_metadata(current.get('metadata'), price_metadata_changes(
+            current.get('metadata'), params['metadata'], params['tenant_limits'], params['purge_metadata']))
+        if metadata:
+            payload['metadata'] = metadata
+        payload.update(lookup_key=lookup_key, transfer_lookup_key=True)
+        price = self.create_price(api, payload, ['price', lookup_key, 'replaces', old_id])
+        archived = apply_changes(current, {'active': False, 'lookup_key': ''})
+        if current.get('active') and not self.check_mode:
+            archived = api.write(api.v1.prices.update, old_id, params={'active': False})
+        new_id = price['id'] or NEW_PRICE
+        reason = f"{describe_changes(current, params, immutable)}; Stripe prices are immutable"
+        steps = [
+            {'action': 'create', 'price': price['id'], 'reason': reason},
+            {'action': 'transfer_lookup_key', 'lookup_key': lookup_key, 'from_price': old_id, 'to_price': price['id']},
+        ]
+        lines = [f"create {'price ' + price['id'] if price['id'] else 'a new price'}: {reason}",
+                 f"move lookup key {lookup_key!r} from {old_id} to {price['id'] or 'the new price'} (transfer_lookup_key)"]
+        if current.get('active'):
+            steps.append({'action': 'archive', 'price': old_id})
+            lines.append(f"archive price {old_id} (active: false); its subscriptions stay on it")
+        diff = {
+            'before': {old_id: summary(current)},
+            'after': {new_id: summary(price), old_id: summary(archived)},
+            'prepared': ''.join(f"{number}. {line}\n" for number, line in enumerate(lines, 1)),
+        }
+        return {'changed': True, 'price': price, 'replaced_price': archived, 'steps': steps, 'diff': diff}
+
+    def archive(self, api, current):
+        if current is None:
+            return {'changed': False, 'price': {}, 'steps': []}
+        if not current.get('active'):
+            return {'changed': False, 'price': current, 'steps': []}
+        after = apply_changes(current, {'active': False})
+        if not self.check_mode:
+            after = api.write(api.v1.prices.update, current['id'], params={'active': False})
+        return {'changed': True, 'price': after, 'steps': [{'action': 'archive', 'price': current['id']}],
+                'diff': update_diff(current, after, ['active'])}
+
+    def create_price(self, api, payload, natural_key):
+        if self.check_mode:
+            predicted = {key: value for key, value in payload.items() if key != 'transfer_lookup_key'}
+            return dict({'nickname': None, 'metadata': {}}, **predicted, id=None, object='price', active=payload.get('active', True),
+                        type='recurring' if payload.get('recurring') else 'one_time')
+        return api.create(api.v1.prices, params=payload, natural_key=natural_key, kind='price')
+
+
+def summary(price):
+    """The part of a price a diff shows: its identity, the immutable fields, the mutable ones."""
+    brief = project(price, SUMMARY)
+    brief['product'] = product_id(price)
+    brief['recurring'] = brief_recurring(price.get('recurring'))
+    if price.get('unit_amount') is None and price.get('unit_amount_decimal') is not None:
+        brief['unit_amount_decimal'] = price['unit_amount_decimal']
+    return brief
+
+
+def describe_changes(current, params, immutable):
+    """``unit_amount 9900 -> 10900, currency usd -> eur``: what the task declares against what the price has."""
+    old = summary(current)
+    old['unit_amount_decimal'] = current.get('unit_amount_decimal')
+    new = dict(params, recurring=brief_recurring(params.get('recurring')))
+    return ', '.join(f"{field} {fmt(old.get(field))} -> {fmt(new.get(field))}" for field in immutable)
+
+
+def fmt(value):
+    if isinstance(value, dict):
+        return '/'.join(str(value.get(key)) for key in ('interval_count', 'interval'))
+    return 'none' if value is None else str(value)

@@ -1,0 +1,92 @@
+# -*- coding: utf-8 -*-
+# Copyright: thingsstack.tenancy contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Action plugin of thingsstack.tenancy.stripe_product (documented in plugins/modules/stripe_product.py)."""
+
+from __future__ import annotations
+
+from ansible_collections.thingsstack.tenancy.plugins.modules import stripe_product
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.action import StripeAction
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import InvalidOption, TenancyError
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.reconcile import (
+    apply_changes, changed_fields, metadata_changes, project, stringify, update_diff)
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_products import find_product, product_prices
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.validation import check_metadata
+
+FIELDS = ('name', 'description', 'active')
+SUMMARY = ('id', 'name', 'description', 'active', 'metadata')
+
+
+class ActionModule(StripeAction):
+    MODULE = stripe_product
+
+    def validate(self, params):
+        if params['name'] is not None and not params['name'].strip():
+            raise InvalidOption('name', 'must not be empty')
+        check_metadata('metadata', params['metadata'])
+
+    def ensure(self, api, params):
+        current = find_product(api, params['id'], params['name'])
+        if params['state'] == 'absent':
+            return self.remove(api, current)
+        desired = desired_fields(params)
+        if current is None:
+            return self.create(api, params, desired)
+        return self.update(api, params, current, desired)
+
+    def create(self, api, params, desired):
+        if not params['name']:
+            raise TenancyError(f"name: required to create the product {params['id']!r}, which does not exist")
+        payload = {key: value for key, value in desired.items() if value != ''}
+        if params['id']:
+            payload['id'] = params['id']
+        metadata = {key: stringify(value) for key, value in (params['metadata'] or {}).items()}
+        metadata = {key: value for key, value in metadata.items() if value}
+        if metadata:
+            payload['metadata'] = metadata
+        if self.check_mode:
+            product = dict(payload, id=params['id'], object='product')
+        else:
+            natural_key = ['product', params['id'] or params['name']]
+            product = api.create(api.v1.products, params=payload, natural_key=natural_key, kind='product')
+        return {'changed': True, 'product': product, 'diff': {'before': {}, 'after': payload}}
+
+    def update(self, api, params, current, desired):
+        changes = changed_fields(current, desired)
+        metadata = metadata_changes(current.get('metadata'), params['metadata'], params['purge_metadata'])
+        if metadata:
+            changes['metadata'] = metadata
+        if not changes:
+            return {'changed': False, 'product': current}
+        after = apply_changes(current, changes)
+        if not self.check_mode:
+            after = api.write(api.v1.products.update, current['id'], params=changes)
+        return {'changed': True, 'product': after, 'diff': update_diff(current, after, list(changes))}
+
+    def remove(self, api, current):
+        """Delete the product, or archive it when prices use it (Stripe refuses to delete those)."""
+        if current is None:
+            return {'changed': False, 'product': {}}
+        prices, more = product_prices(api, current['id'])
+        if not prices:
+            product = {'id': current['id'], 'object': 'product', 'deleted': True}
+            if not self.check_mode:
+                product = api.write(api.v1.products.delete, current['id'])
+            return {'changed': True, 'archived': False, 'product': product,
+                    'diff': {'before': project(current, SUMMARY), 'after': {}}}
+        used_by = ', '.join(prices) + (' and more' if more else '')
+        if not current.get('active'):
+            return {'changed': False, 'archived': True, 'product': current,
+                    'msg': f"product {current['id']} is already archived; it cannot be deleted because prices use it ({used_by})"}
+        msg = f"product {current['id']} was archived (active: false) instead of deleted because prices use it ({used_by})"
+        self.warnings.append(msg)
+        after = apply_changes(current, {'active': False})
+        if not self.check_mode:
+            after = api.write(api.v1.products.update, current['id'], params={'active': False})
+        return {'changed': True, 'archived': True, 'product': after, 'msg': msg,
+                'diff': update_diff(current, after, ['active'])}
+
+
+def desired_fields(params):
+    """The product fields the task sets, in Stripe's update format ('' unsets)."""
+    return {field: params[field] for field in FIELDS if params[field] is not None}

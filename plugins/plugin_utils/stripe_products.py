@@ -1,0 +1,50 @@
+# -*- coding: utf-8 -*-
+# Copyright: thingsstack.tenancy contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Finding a Stripe product by ID or by exact name, with strongly consistent list calls."""
+
+from __future__ import annotations
+
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import ApiError, TenancyError
+
+
+def retrieve_product(api, product_id):
+    """The product, or None when it does not exist or was deleted."""
+    try:
+        product = api.read(api.v1.products.retrieve, product_id)
+    except ApiError as exc:
+        if exc.details.get('status') == 404:
+            return None
+        raise
+    return None if product.get('deleted') else product
+
+
+def list_products(api, name=None, active=None):
+    """Every product (all pages), narrowed to an exact ``name`` and to ``active`` when given."""
+    params = {} if active is None else {'active': active}
+    return [p for p in api.list_all(api.v1.products.list, params=params) if name is None or p.get('name') == name]
+
+
+def find_product(api, product_id=None, name=None):
+    """The one product the options identify, None when there is none; fails when several have the name."""
+    if product_id:
+        return retrieve_product(api, product_id)
+    candidates = list_products(api, name)
+    if len(candidates) > 1:
+        ids = ', '.join(p['id'] for p in candidates)
+        raise TenancyError(f"name: {len(candidates)} products are named {name!r}: {ids}; use id to pick one",
+                           candidates=[p['id'] for p in candidates])
+    return candidates[0] if candidates else None
+
+
+def product_prices(api, product_id, limit=3):
+    """Up to ``limit`` IDs of the product's prices, active or archived, and whether there are more.
+
+    Archived prices also keep Stripe from deleting a product. A list without ``active`` returns both kinds, but
+    Stripe's reference describes it as listing active prices, so an empty answer is checked with ``active=false``.
+    """
+    for extra in ({}, {'active': False}):
+        page = api.read(api.v1.prices.list, params=dict(extra, product=product_id, limit=limit))
+        if page['data']:
+            return [p['id'] for p in page['data']], bool(page.get('has_more'))
+    return [], False
