@@ -101,12 +101,17 @@ class StripeApi:
         raise ApiError(f"Stripe kept replaying deleted {kind} objects for the same request; last: {obj['id']}")
 
     def _is_gone(self, service, parent, object_id):
+        return self.retrieve(service.retrieve, *parent, object_id) is None
+
+    def retrieve(self, method, *args, params=None):
+        """The object, or None when it does not exist or was deleted."""
         try:
-            return bool(self.read(service.retrieve, *parent, object_id).get('deleted'))
+            obj = self.read(method, *args, params=params)
         except ApiError as exc:
             if exc.details.get('status') == 404:
-                return True
+                return None
             raise
+        return None if obj.get('deleted') else obj
 
     def list_all(self, method, *args, params=None):
         """Every object of a strongly consistent list call, following ``has_more``."""

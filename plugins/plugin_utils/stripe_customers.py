@@ -5,19 +5,13 @@
 
 from __future__ import annotations
 
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import ApiError, TenancyError
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import TenancyError
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.reconcile import stringify
 
 
 def retrieve_customer(api, customer_id):
     """The customer, or None when it does not exist or was deleted."""
-    try:
-        customer = api.read(api.v1.customers.retrieve, customer_id)
-    except ApiError as exc:
-        if exc.details.get('status') == 404:
-            return None
-        raise
-    return None if customer.get('deleted') else customer
+    return api.retrieve(api.v1.customers.retrieve, customer_id)
 
 
 def matches_metadata(customer, match_metadata):

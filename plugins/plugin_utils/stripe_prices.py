@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import ApiError, InvalidOption, TenancyError
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import InvalidOption, TenancyError
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.reconcile import metadata_changes, stringify
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_rules import LIMIT_KEYS
 
@@ -33,12 +33,7 @@ def looks_like_price_id(reference):
 
 def retrieve_price(api, price_id):
     """The price with this ID, or None when there is none."""
-    try:
-        return api.read(api.v1.prices.retrieve, price_id)
-    except ApiError as exc:
-        if exc.details.get('status') == 404:
-            return None
-        raise
+    return api.retrieve(api.v1.prices.retrieve, price_id)
 
 
 def find_price_by_lookup_key(api, lookup_key):

@@ -5,18 +5,12 @@
 
 from __future__ import annotations
 
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import ApiError, TenancyError
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import TenancyError
 
 
 def retrieve_product(api, product_id):
     """The product, or None when it does not exist or was deleted."""
-    try:
-        product = api.read(api.v1.products.retrieve, product_id)
-    except ApiError as exc:
-        if exc.details.get('status') == 404:
-            return None
-        raise
-    return None if product.get('deleted') else product
+    return api.retrieve(api.v1.products.retrieve, product_id)
 
 
 def list_products(api, name=None, active=None):

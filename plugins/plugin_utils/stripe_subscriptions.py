@@ -184,12 +184,7 @@ def resolve_customer(api, reference, option='customer'):
 
 def retrieve_subscription(api, subscription_id):
     """The subscription in any status, or None when there is none with that ID."""
-    try:
-        return api.read(api.v1.subscriptions.retrieve, subscription_id)
-    except ApiError as exc:
-        if exc.details.get('status') == 404:
-            return None
-        raise
+    return api.retrieve(api.v1.subscriptions.retrieve, subscription_id)
 
 
 def customer_subscriptions(api, customer_id):

@@ -13,11 +13,14 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.thingsstack.tenancy.plugins.action.stripe_price import ActionModule
 from ansible_collections.thingsstack.tenancy.plugins.modules import stripe_price
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_api import StripeApi
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import ApiError, InvalidOption, TenancyError
 
 
 class FakePrices:
     """Just enough of Stripe's prices API for the plugin's logic, with every call recorded."""
+
+    retrieve = StripeApi.retrieve  # the real 404/deleted handling on top of the fake read
 
     def __init__(self, *prices):
         self.prices = {p['id']: copy.deepcopy(p) for p in prices}

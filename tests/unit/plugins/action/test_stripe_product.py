@@ -12,11 +12,14 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.thingsstack.tenancy.plugins.action.stripe_product import ActionModule
 from ansible_collections.thingsstack.tenancy.plugins.modules import stripe_product
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_api import StripeApi
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import ApiError, InvalidOption, TenancyError
 
 
 class FakeProducts:
     """Just enough of Stripe's products API (and of listing prices by product), with every call recorded."""
+
+    retrieve = StripeApi.retrieve  # the real 404/deleted handling on top of the fake read
 
     def __init__(self, *products, prices=(), default_active=None):
         self.products = {p['id']: copy.deepcopy(p) for p in products}

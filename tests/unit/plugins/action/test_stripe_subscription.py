@@ -14,6 +14,7 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.thingsstack.tenancy.plugins.action.stripe_subscription import ActionModule
 from ansible_collections.thingsstack.tenancy.plugins.modules import stripe_subscription
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_api import StripeApi
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import ApiError, TenancyError
 
 SECRET = 'S3cret-Passw0rd'
@@ -23,6 +24,8 @@ LARGE = {'id': 'price_large', 'lookup_key': 'large'}
 
 class FakeApi:
     """Records every call as (kind, name, args, params); serves subscriptions, customers and prices from memory."""
+
+    retrieve = StripeApi.retrieve  # the real 404/deleted handling on top of the fake read
 
     def __init__(self, subscriptions=(), prices=(SMALL, LARGE), customers=()):
         self.subscriptions = {sub['id']: copy.deepcopy(sub) for sub in subscriptions}
