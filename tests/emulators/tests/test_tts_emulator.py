@@ -503,8 +503,8 @@ def test_tbs_creates_tenant_with_derived_fields(emulator, stripe):
     assert (user["ids"]["user_id"], user["name"], user["primary_email_address"], user["admin"], user["state"]) == (
         "acme-admin", "Jane Ops", "ops@acme.example", True, "STATE_APPROVED")
     assert user["password_generated"] is False and user["password_sha256"] == hashlib.sha256(b"Adm1n-pass").hexdigest()
-    assert sorted(path for path, _ in stripe.calls) == ["/v1/customers/cus_acme", "/v1/prices/price_basic"]
-    assert {auth for _, auth in stripe.calls} == {f"Bearer {STRIPE_KEY}"}
+    assert sorted(call[0] for call in stripe.calls) == ["/v1/customers/cus_acme", "/v1/prices/price_basic"]
+    assert {call[1] for call in stripe.calls} == {f"Bearer {STRIPE_KEY}"}
     event = last_event(emulator)
     assert (event["action"], event["tenant_id"], event["error"]) == ("created", "acme", None)
 
@@ -546,7 +546,7 @@ def test_tbs_uses_plan_metadata_from_the_event(emulator, stripe):
     post_event(emulator, subscription_event(plan_metadata={"max-users": "7"})).raise_for_status()
     tenant = get_full(emulator, "acme")
     assert tenant["max_users"] == "7" and "max_end_devices" not in tenant
-    assert [path for path, _ in stripe.calls] == ["/v1/customers/cus_acme"]
+    assert [call[0] for call in stripe.calls] == ["/v1/customers/cus_acme"]
 
 
 @pytest.mark.parametrize("event_type,status,state,action", [

@@ -325,7 +325,7 @@ def validate_tenant(tenant, paths):
     """Check the PGV rules of the Tenant fields selected by `paths` (mask paths)."""
     selected = {}
     for path in paths:
-        top, _, rest = path.partition(".")
+        top, dummy, rest = path.partition(".")
         selected.setdefault(top, []).append(tuple(rest.split(".")) if rest else None)
     for field, limit in STRING_MAX_LEN.items():
         if field in selected:

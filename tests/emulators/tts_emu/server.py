@@ -320,7 +320,7 @@ class Emulator:
         header = (header or "").strip()
         if not header:
             raise errors.unauthenticated()
-        auth_type, _, value = header.partition(" ")
+        auth_type, dummy, value = header.partition(" ")
         if auth_type.lower() != "tenantadminkey":
             raise errors.unsupported_authorization()
         value = value.strip()

@@ -85,7 +85,7 @@ def verify_signature(payload, header, secret, now=None):
     """Stripe-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<payload>">, like stripe-go's webhook.ConstructEvent."""
     timestamp, signatures = None, []
     for part in (header or "").split(","):
-        key, _, value = part.strip().partition("=")
+        key, dummy, value = part.strip().partition("=")
         if key == "t":
             timestamp = value
         elif key == "v1":
