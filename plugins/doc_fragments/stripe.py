@@ -9,6 +9,10 @@ __metaclass__ = type
 class ModuleDocFragment(object):
 
     DOCUMENTATION = r"""
+attributes:
+  action_group:
+    membership:
+      - thingsstack.tenancy.stripe
 options:
   api_key:
     description:

@@ -20,24 +20,6 @@ description:
     sends no write request.
 author:
   - Thingsstack Tenancy Developers (@thingsstack)
-attributes:
-  action:
-    support: full
-    details: Runs on the Ansible controller; the managed host is not contacted.
-  action_group:
-    membership:
-      - thingsstack.tenancy.stripe
-  async:
-    support: none
-  bypass_host_loop:
-    support: none
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-    details: Shows exactly the fields that change.
-  platform:
-    platforms: all
 options:
   id:
     description:
@@ -165,6 +147,7 @@ extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
   - ansible.builtin.action_common_attributes.actiongroups
+  - thingsstack.tenancy.attributes
   - thingsstack.tenancy.stripe
   - thingsstack.tenancy.stripe.metadata
 seealso:

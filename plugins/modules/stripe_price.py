@@ -26,23 +26,8 @@ description:
 author:
   - Thingsstack Tenancy Developers (@thingsstack)
 attributes:
-  action:
-    support: full
-    details: Runs on the Ansible controller; the managed host is not contacted.
-  action_group:
-    membership:
-      - thingsstack.tenancy.stripe
-  async:
-    support: none
-  bypass_host_loop:
-    support: none
-  check_mode:
-    support: full
   diff_mode:
-    support: full
     details: Shows exactly the fields that change; a replacement shows the new price, the moved lookup key and the archived price.
-  platform:
-    platforms: all
 options:
   lookup_key:
     description:
@@ -130,6 +115,7 @@ extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
   - ansible.builtin.action_common_attributes.actiongroups
+  - thingsstack.tenancy.attributes
   - thingsstack.tenancy.stripe
   - thingsstack.tenancy.stripe.metadata
 notes:

@@ -16,23 +16,6 @@ description:
   - Read-only; never reports a change and works the same in check mode.
 author:
   - Thingsstack Tenancy Developers (@thingsstack)
-attributes:
-  action:
-    support: full
-    details: Runs on the Ansible controller; the managed host is not contacted.
-  action_group:
-    membership:
-      - thingsstack.tenancy.stripe
-  async:
-    support: none
-  bypass_host_loop:
-    support: none
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
-  platform:
-    platforms: all
 options:
   id:
     description: ID of one price (C(price_...)). A missing price gives an empty list.
@@ -53,6 +36,7 @@ extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
   - ansible.builtin.action_common_attributes.actiongroups
+  - thingsstack.tenancy.attributes.info_module
   - thingsstack.tenancy.stripe
 seealso:
   - module: thingsstack.tenancy.stripe_price

@@ -29,23 +29,8 @@ description:
 author:
   - Thingsstack Tenancy Developers (@thingsstack)
 attributes:
-  action:
-    support: full
-    details: Runs on the Ansible controller; the managed host is not contacted.
-  action_group:
-    membership:
-      - thingsstack.tenancy.stripe
-  async:
-    support: none
-  bypass_host_loop:
-    support: none
-  check_mode:
-    support: full
   diff_mode:
-    support: full
     details: Shows exactly the fields that change; items as a list of price and quantity. The admin password is masked.
-  platform:
-    platforms: all
 options:
   id:
     description:
@@ -200,6 +185,7 @@ extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
   - ansible.builtin.action_common_attributes.actiongroups
+  - thingsstack.tenancy.attributes
   - thingsstack.tenancy.stripe
 seealso:
   - module: thingsstack.tenancy.stripe_subscription_info

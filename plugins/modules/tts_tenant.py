@@ -25,25 +25,10 @@ description:
 author:
   - Thingsstack Tenancy Developers (@thingsstack)
 attributes:
-  action:
-    support: full
-    details: Runs on the Ansible controller; the managed host is not contacted.
-  action_group:
-    membership:
-      - thingsstack.tenancy.tts
-  async:
-    support: none
-  bypass_host_loop:
-    support: none
-  check_mode:
-    support: full
   diff_mode:
-    support: full
     details:
       - Shows exactly the fields that change, as TTS JSON (the vocabulary of RV(tenant)); C(null) means not set.
       - On creation the diff includes the initial user, with its password masked.
-  platform:
-    platforms: all
 options:
   tenant_id:
     description:
@@ -223,6 +208,7 @@ extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
   - ansible.builtin.action_common_attributes.actiongroups
+  - thingsstack.tenancy.attributes
   - thingsstack.tenancy.tts
 notes:
   - Retrying a write is safe. An update sends the same field mask again. A create that reports the ID as taken after a

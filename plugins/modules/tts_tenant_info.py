@@ -15,23 +15,6 @@ description:
   - Deleted tenants are not returned.
 author:
   - Thingsstack Tenancy Developers (@thingsstack)
-attributes:
-  action:
-    support: full
-    details: Runs on the Ansible controller; the managed host is not contacted.
-  action_group:
-    membership:
-      - thingsstack.tenancy.tts
-  async:
-    support: none
-  bypass_host_loop:
-    support: none
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
-  platform:
-    platforms: all
 options:
   tenant_id:
     description:
@@ -51,6 +34,7 @@ extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
   - ansible.builtin.action_common_attributes.actiongroups
+  - thingsstack.tenancy.attributes.info_module
   - thingsstack.tenancy.tts
 seealso:
   - module: thingsstack.tenancy.tts_tenant
