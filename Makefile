@@ -1,0 +1,69 @@
+# thingsstack.tenancy developer entry points. `make help` lists them.
+# Everything is created under build/ (venvs, the ansible-test copy, logs, emulator state).
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+# A real python3 to run the harness (pyenv shims resolved); evaluated only when used.
+HARNESS_PY = $(shell bash tests/harness/find-python.sh)
+RUN = $(or $(HARNESS_PY),$(error no working python3 >= 3.8 found, see tests/harness/find-python.sh)) tests/harness/run.py
+ONLY ?=
+TARGETS ?=
+
+.PHONY: help test venv venv312 tree sanity units integration lint docs changelog emulator-tests demo bench clean
+
+help: ## list the targets
+	@echo "thingsstack.tenancy make targets:"
+	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+	@echo
+	@echo "  make test ONLY='units-py311 integration-py311'   run only some steps (plus their setup)"
+	@echo "  make integration TARGETS=stripe_customer         run only some integration targets"
+	@echo "  $(RUN) test --list   lists the steps"
+	@echo "  Live integration tests: export STRIPE_API_KEY=sk_test_... [STRIPE_API_BASE=...]"
+	@echo "  and/or TTS_URL=... TTS_TENANT_ADMIN_KEY=... before 'make test' (emulators otherwise)."
+
+test: ## the whole suite: venvs, sanity, units, integration, lint, docs, emulator tests, changelog (py3.11 + py3.12)
+	@$(RUN) test $(if $(ONLY),--only "$(ONLY)")
+
+venv: ## create/refresh build/venv-py311 (ansible-core 2.19 + all tools)
+	@$(RUN) venv py311
+
+venv312: ## create/refresh build/venv-py312 (ansible-core 2.21)
+	@$(RUN) venv py312
+
+tree: ## refresh the ansible-test copy under build/collections
+	@$(RUN) tree
+
+sanity: ## ansible-test sanity on py3.11 and py3.12
+	@$(RUN) test --only sanity-py311,sanity-py312
+
+units: ## ansible-test units on py3.11 and py3.12
+	@$(RUN) test --only units-py311,units-py312
+
+integration: ## ansible-test integration (against the emulators, or live: see help)
+	@$(RUN) test --only integration-py311,integration-py312 $(if $(TARGETS),--targets "$(TARGETS)")
+
+lint: ## ansible-lint (production profile)
+	@$(RUN) test --only ansible-lint
+
+docs: ## antsibull-docs lint-collection-docs
+	@$(RUN) test --only antsibull-docs
+
+changelog: ## antsibull-changelog lint
+	@$(RUN) test --only changelog-lint
+
+emulator-tests: ## pytest tests/emulators/tests
+	@$(RUN) test --only emulator-tests
+
+demo: ## run playbooks/demo_customers.yml twice against the Stripe emulator (2nd run: changed=0)
+	@bash tests/harness/demo.sh
+
+bench: ## time stripe_customer vs debug on 100 local hosts (BENCH_HOSTS, BENCH_FORKS)
+	@bash tests/benchmark/bench.sh
+
+clean: ## remove build/ and generated files (venvs, copies, logs, ansible-test output)
+	@for d in build/emulators build/demo-emulators build/bench/emulators; do \
+		if [ -d $$d ]; then $(HARNESS_PY) tests/harness/emulators.py stop --state-dir $$d || true; fi; \
+	done
+	rm -rf build tests/output .ansible collections/ansible_collections .pytest_cache changelogs/.plugin-cache.yaml \
+		tests/integration/integration_config.yml

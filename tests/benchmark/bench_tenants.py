@@ -1,0 +1,228 @@
+"""Benchmark of the tenant role: provision N generated direct-mode tenants, first run and converged run.
+
+Run with the harness venv's python (tests/benchmark/bench_tenants.sh does that):
+  BENCH_TENANTS=100 BENCH_FORKS=5 python tests/benchmark/bench_tenants.py
+
+It starts the Stripe and TTS emulators (no Tenant Billing Server: direct mode), ensures the catalog with
+playbooks/catalog.yml, generates an inventory of BENCH_TENANTS direct-mode tenants (bench-t001, ...), each with its own
+customer and a subscription to tts-small-monthly, and runs playbooks/provision.yml twice:
+  1. first run (creates customers, subscriptions and tenants), timed, with each emulator's request counters;
+  2. converged run (the same again: changed=0), timed, with the counters.
+Then it times a play with the same number of ansible.builtin.debug tasks per host as the converged run listed per host
+(ok + skipped, the validation and include tasks included), and a second one with as many as ran (ok), the "debug
+floor". It prints wall times, requests per tenant (reads and writes per service) and the ratios, and checks the goals
+of issue 5: converged <= 3 reads and 0 writes per tenant, first run <= 8 requests per tenant, converged wall time
+<= 1.5x the debug floor. It is a measurement: a missed goal is reported (exit 0), only a failed play is an error.
+Playbook output goes to build/bench-tenants/.
+"""
+
+import http.client
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.parse
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BUILD = os.path.join(REPO, 'build')
+BENCH = os.path.join(BUILD, 'bench-tenants')
+EMU_STATE = os.path.join(BENCH, 'emulators')
+COLLECTIONS = os.path.join(BUILD, 'demo-collections')
+EMULATORS = os.path.join(REPO, 'tests', 'harness', 'emulators.py')
+PROVISION = os.path.join(REPO, 'playbooks', 'provision.yml')
+CATALOG = os.path.join(REPO, 'playbooks', 'catalog.yml')
+SERVICES = (('stripe', 'STRIPE_API_BASE'), ('tts', 'TTS_URL'))
+GOALS = {'converged_reads': 3, 'converged_writes': 0, 'first_requests': 8, 'wall_ratio': 1.5}
+
+
+def control(base, method, path):
+    url = urllib.parse.urlsplit(base)
+    conn = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
+    try:
+        conn.request(method, path, body=b'' if method == 'POST' else None)
+        resp = conn.getresponse()
+        body = resp.read()
+        if resp.status >= 300:
+            raise RuntimeError('%s %s: HTTP %d' % (method, path, resp.status))
+        return json.loads(body) if body.strip() else {}
+    finally:
+        conn.close()
+
+
+def write(path, text):
+    with open(path, 'w', encoding='utf-8') as handle:
+        handle.write(text)
+
+
+def inventory(tenants):
+    width = max(3, len(str(tenants)))
+    lines = ['---', 'all:', '  children:', '    tenants:', '      vars:', '        ansible_connection: local',
+             '        ansible_python_interpreter: "{{ ansible_playbook_python }}"', '        tenant_provisioning: direct',
+             '        tenant_name: "Bench tenant {{ inventory_hostname }}"',
+             '        tenant_customer:', '          email: "billing@{{ inventory_hostname }}.example"',
+             '          name: "Customer of {{ inventory_hostname }}"',
+             '        tenant_plan: {price: tts-small-monthly, collection_method: send_invoice, days_until_due: 30}',
+             '        tenant_admin: {email: "admin@{{ inventory_hostname }}.example"}',
+             '      hosts:']
+    lines += ['        bench-t%0*d: {}' % (width, i) for i in range(1, tenants + 1)]
+    return '\n'.join(lines) + '\n'
+
+
+def debug_play(tasks):
+    lines = ['---', '- name: Bench - %d debug tasks per host' % tasks, '  hosts: all', '  gather_facts: false', '  tasks:']
+    for index in range(1, tasks + 1):
+        lines += ['    - name: Debug %d' % index, '      ansible.builtin.debug:',
+                  '        msg: "task %d of {{ inventory_hostname }}"' % index]
+    return '\n'.join(lines) + '\n'
+
+
+def recap(log_path):
+    """Per-host PLAY RECAP counters: {host: {'ok': n, 'changed': n, 'skipped': n, 'failed': n, ...}}."""
+    hosts = {}
+    in_recap = False
+    with open(log_path, encoding='utf-8', errors='replace') as handle:
+        for line in handle:
+            if line.startswith('PLAY RECAP'):
+                in_recap = True
+                continue
+            if in_recap and ' : ok=' in line:
+                host, dummy, fields = line.partition(':')
+                hosts[host.strip()] = {key: int(value) for key, _, value in (f.partition('=') for f in fields.split())
+                                       if value.isdigit()}
+    return hosts
+
+
+def total(hosts, key):
+    return sum(counts.get(key, 0) for counts in hosts.values())
+
+
+def play(name, playbook, inventory_path, env, forks):
+    log_path = os.path.join(BENCH, name + '.log')
+    cmd = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i', inventory_path, '-f', str(forks), playbook]
+    print('  %-16s ansible-playbook -i %s -f %d %s > %s' % (
+        name, os.path.relpath(inventory_path, REPO), forks, os.path.relpath(playbook, REPO), os.path.relpath(log_path, REPO)),
+        flush=True)
+    start = time.monotonic()
+    with open(log_path, 'wb') as out:
+        rc = subprocess.run(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, check=False, cwd=BENCH).returncode
+    seconds = time.monotonic() - start
+    hosts = recap(log_path)
+    print('  %-16s %.2f s, exit %d, %d hosts, ok=%d changed=%d skipped=%d failed=%d' % (
+        '', seconds, rc, len(hosts), total(hosts, 'ok'), total(hosts, 'changed'), total(hosts, 'skipped'),
+        total(hosts, 'failed')), flush=True)
+    if rc != 0:
+        raise RuntimeError('%s failed (exit %d); see %s' % (name, rc, log_path))
+    return seconds, hosts
+
+
+def counters(bases):
+    return {service: control(base, 'GET', '/_emulator/counters') for service, base in bases.items()}
+
+
+def clear(bases):
+    for base in bases.values():
+        control(base, 'POST', '/_emulator/log/clear')
+
+
+def per_tenant(counts, tenants):
+    out = {}
+    for service, values in counts.items():
+        out[service] = {key: values.get(key, 0) / tenants for key in ('reads', 'writes', 'total')}
+    out['all'] = {key: sum(out[s][key] for s in counts) for key in ('reads', 'writes', 'total')}
+    return out
+
+
+def main():
+    tenants = int(os.environ.get('BENCH_TENANTS', '100'))
+    forks = int(os.environ.get('BENCH_FORKS', '5'))
+    os.makedirs(BENCH, exist_ok=True)
+    os.makedirs(os.path.join(COLLECTIONS, 'ansible_collections', 'thingsstack'), exist_ok=True)
+    link = os.path.join(COLLECTIONS, 'ansible_collections', 'thingsstack', 'tenancy')
+    if os.path.islink(link):
+        os.unlink(link)
+    os.symlink(REPO, link)
+    inventory_path = os.path.join(BENCH, 'tenants.yml')
+    write(inventory_path, inventory(tenants))
+    localhost = os.path.join(BENCH, 'localhost.yml')
+    write(localhost, '---\nall:\n  hosts:\n    localhost:\n      ansible_connection: local\n'
+                     '      ansible_python_interpreter: "{{ ansible_playbook_python }}"\n')
+
+    env = dict(os.environ)
+    for key in ('STRIPE_API_KEY', 'STRIPE_API_BASE', 'TTS_URL', 'TTS_TENANT_ADMIN_KEY', 'ANSIBLE_CONFIG'):
+        env.pop(key, None)
+    env.update({
+        'ANSIBLE_COLLECTIONS_PATH': COLLECTIONS,
+        'ANSIBLE_HOME': os.path.join(BUILD, 'ansible-home'),
+        'ANSIBLE_LOCAL_TEMP': os.path.join(BUILD, 'ansible-home', 'tmp'),
+        'ANSIBLE_REMOTE_TMP': os.path.join(BUILD, 'ansible-home', 'remote-tmp'),
+        'ANSIBLE_NOCOLOR': '1',
+        'PATH': os.path.dirname(sys.executable) + os.pathsep + env.get('PATH', ''),
+    })
+    print('bench-tenants: %d direct-mode tenants, %d forks, ansible-playbook from %s'
+          % (tenants, forks, os.path.dirname(sys.executable)))
+    print('bench-tenants: starting the Stripe and TTS emulators (no Tenant Billing Server)', flush=True)
+    subprocess.run([sys.executable, EMULATORS, 'start', '--stripe', '--tts', '--state-dir', EMU_STATE], check=True)
+    try:
+        with open(os.path.join(EMU_STATE, 'state.json'), encoding='utf-8') as handle:
+            state = json.load(handle)
+        env.update(state)
+        bases = {service: state[variable] for service, variable in SERVICES}
+        print('bench-tenants: 0. the catalog (not measured)', flush=True)
+        play('catalog', CATALOG, localhost, env, forks)
+        clear(bases)
+        print('bench-tenants: 1. first run: provision.yml creates every customer, subscription and tenant', flush=True)
+        first_s, first_recap = play('first-run', PROVISION, inventory_path, env, forks)
+        first = counters(bases)
+        clear(bases)
+        print('bench-tenants: 2. converged run: provision.yml again', flush=True)
+        converged_s, converged_recap = play('converged-run', PROVISION, inventory_path, env, forks)
+        converged = counters(bases)
+        listed = max(counts.get('ok', 0) + counts.get('skipped', 0) for counts in converged_recap.values())
+        ran = max(counts.get('ok', 0) for counts in converged_recap.values())
+        print('bench-tenants: 3. debug floor: %d and %d ansible.builtin.debug tasks per host' % (listed, ran), flush=True)
+        write(os.path.join(BENCH, 'debug-listed.yml'), debug_play(listed))
+        write(os.path.join(BENCH, 'debug-ran.yml'), debug_play(ran))
+        debug_listed_s, dummy = play('debug-%d' % listed, os.path.join(BENCH, 'debug-listed.yml'), inventory_path, env, forks)
+        debug_ran_s, dummy = play('debug-%d' % ran, os.path.join(BENCH, 'debug-ran.yml'), inventory_path, env, forks)
+    finally:
+        subprocess.run([sys.executable, EMULATORS, 'stop', '--state-dir', EMU_STATE], check=False)
+
+    first_pt, converged_pt = per_tenant(first, tenants), per_tenant(converged, tenants)
+    ratio_listed = converged_s / debug_listed_s
+    ratio_ran = converged_s / debug_ran_s
+    print()
+    print('bench-tenants results: %d direct-mode tenants, %d forks (wall clock)' % (tenants, forks))
+    print('  %-44s %8.2f s  (%.3f s/tenant), changed=%d hosts' % (
+        'first run (provision.yml)', first_s, first_s / tenants, sum(1 for c in first_recap.values() if c.get('changed'))))
+    print('  %-44s %8.2f s  (%.3f s/tenant), changed=%d hosts' % (
+        'converged run (provision.yml)', converged_s, converged_s / tenants,
+        sum(1 for c in converged_recap.values() if c.get('changed'))))
+    print('  %-44s %8.2f s' % ('debug play, %d tasks/host (as listed)' % listed, debug_listed_s))
+    print('  %-44s %8.2f s' % ('debug play, %d tasks/host (as ran)' % ran, debug_ran_s))
+    print('  %-44s %8.2fx' % ('converged / debug (%d tasks)' % listed, ratio_listed))
+    print('  %-44s %8.2fx' % ('converged / debug (%d tasks)' % ran, ratio_ran))
+    for label, pt, raw in (('first run', first_pt, first), ('converged run', converged_pt, converged)):
+        print('  requests per tenant, %-13s stripe reads %.2f writes %.2f | tts reads %.2f writes %.2f | all %.2f '
+              '(reads %.2f, writes %.2f); totals %s' % (
+                  label, pt['stripe']['reads'], pt['stripe']['writes'], pt['tts']['reads'], pt['tts']['writes'],
+                  pt['all']['total'], pt['all']['reads'], pt['all']['writes'],
+                  ', '.join('%s %d' % (s, raw[s].get('total', 0)) for s in raw)))
+    checks = [
+        ('converged reads per tenant <= %d' % GOALS['converged_reads'], converged_pt['all']['reads'] <= GOALS['converged_reads']),
+        ('converged writes per tenant == 0', converged_pt['all']['writes'] == GOALS['converged_writes']),
+        ('first-run requests per tenant <= %d' % GOALS['first_requests'], first_pt['all']['total'] <= GOALS['first_requests']),
+        ('converged wall <= %.1fx debug floor (%d tasks)' % (GOALS['wall_ratio'], listed), ratio_listed <= GOALS['wall_ratio']),
+        ('converged wall <= %.1fx debug floor (%d tasks)' % (GOALS['wall_ratio'], ran), ratio_ran <= GOALS['wall_ratio']),
+    ]
+    for label, ok in checks:
+        print('  goal %-48s %s' % (label, 'met' if ok else 'MISSED'))
+    return 0
+
+
+if __name__ == '__main__':
+    try:
+        sys.exit(main())
+    except (RuntimeError, subprocess.CalledProcessError, OSError) as exc:
+        print('bench-tenants: error: %s' % exc, file=sys.stderr)
+        sys.exit(1)

@@ -1,0 +1,697 @@
+"""The test harness of thingsstack.tenancy (stdlib only; `make test` runs it).
+
+    python tests/harness/run.py test [--only STEP[,STEP...]] [--list]
+    python tests/harness/run.py venv py311|py312     # create/refresh a venv, print its path
+    python tests/harness/run.py tree                 # refresh the ansible-test copy, print its path
+
+`test` runs every step, even after a failure, prints a summary table and ends with the line
+`harness: N passed, N failed`; it exits non-zero when a step failed.
+
+Live mode: with STRIPE_API_KEY=sk_test_... (and optionally STRIPE_API_BASE) in the environment the
+integration tests talk to real Stripe test mode instead of the Stripe emulator; with TTS_URL and
+TTS_TENANT_ADMIN_KEY they talk to that TTS instead of the TTS emulator. Keys are never printed.
+"""
+
+import argparse
+import glob
+import hashlib
+import json
+import os
+import secrets
+import shutil
+import signal
+import stat
+import string
+import subprocess
+import sys
+import threading
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+HARNESS = os.path.join(REPO, 'tests', 'harness')
+BUILD = os.path.join(REPO, 'build')
+NAMESPACE, NAME = 'thingsstack', 'tenancy'
+COPY = os.path.join(BUILD, 'collections', 'ansible_collections', NAMESPACE, NAME)
+PYBIN = os.path.join(BUILD, 'pybin')
+HOME = os.path.join(BUILD, 'home')
+LOGS = os.path.join(BUILD, 'logs')
+EMU_STATE = os.path.join(BUILD, 'emulators')
+STEP_TIMEOUT = 20 * 60  # one command
+BUDGET = int(os.environ.get('HARNESS_BUDGET', 75 * 60))  # the whole run (CI allows 90 min)
+
+VENVS = {
+    # name: (python minor version, requirements file)
+    'py311': ('3.11', os.path.join(REPO, 'tests', 'requirements', 'py311.txt')),
+    'py312': ('3.12', os.path.join(REPO, 'tests', 'requirements', 'py312.txt')),
+}
+# Kept in the copy across refreshes: ansible-test's cache/venvs and the copy's own git repo.
+COPY_KEEP = ('tests/output', '.git')
+GET_PIP_SHIM = '''\
+"""Offline stand-in for ansible-test's get-pip bootstrap (written by tests/harness/run.py)."""
+import subprocess
+import sys
+
+args = [a for a in sys.argv[1:] if a not in ('--no-setuptools', '--no-wheel')]
+# ensurepip in a subprocess: in-process it sets PIP_CONFIG_FILE=/dev/null in os.environ,
+# which drops /etc/pip.conf's `cert=` and pip then fails with CERTIFICATE_VERIFY_FAILED.
+subprocess.check_call([sys.executable, '-m', 'ensurepip', '--upgrade'])
+raise SystemExit(subprocess.call([sys.executable, '-m', 'pip', 'install'] + args))
+'''
+
+
+def say(msg):
+    print('harness: %s' % msg, flush=True)
+
+
+def banner(msg):
+    line = '=' * 78
+    print('\n%s\n== %s\n%s' % (line, msg, line), flush=True)
+
+
+# --------------------------------------------------------------------------- interpreters
+
+def find_python(version):
+    """A real interpreter for `version` (e.g. '3.11'), resolving pyenv shims, or None."""
+    try:
+        out = subprocess.run(['bash', os.path.join(HARNESS, 'find-python.sh'), version],
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, check=False, timeout=60)
+    except subprocess.TimeoutExpired:
+        return None
+    path = out.stdout.decode().strip()
+    return path if out.returncode == 0 and path else None
+
+
+def runs(python, version):
+    try:
+        out = subprocess.run([python, '-c', 'import sys; print("%d.%d" % sys.version_info[:2])'],
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, check=False, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return out.returncode == 0 and out.stdout.decode().strip() == version
+
+
+def build_pybin():
+    """build/pybin: symlinks python3.X -> a real interpreter for every 3.8-3.14 that runs."""
+    os.makedirs(PYBIN, exist_ok=True)
+    for entry in os.listdir(PYBIN):
+        os.unlink(os.path.join(PYBIN, entry))
+    pyenv_root = os.environ.get('PYENV_ROOT') or os.path.expanduser('~/.pyenv')
+    found = {}
+    for minor in range(8, 15):
+        version = '3.%d' % minor
+        candidates = sorted(glob.glob(os.path.join(pyenv_root, 'versions', version + '.*', 'bin', 'python' + version)),
+                            key=_version_key, reverse=True)
+        candidates += ['/usr/local/bin/python' + version, '/usr/bin/python' + version]
+        for cand in candidates:
+            if os.path.exists(cand) and runs(cand, version):
+                os.symlink(cand, os.path.join(PYBIN, 'python' + version))
+                found[version] = cand
+                break
+    if '3.11' in found:
+        os.symlink(found['3.11'], os.path.join(PYBIN, 'python3'))
+    return found
+
+
+def _version_key(path):
+    parts = path.split(os.sep + 'versions' + os.sep, 1)[-1].split(os.sep, 1)[0]
+    try:
+        return tuple(int(p) for p in parts.split('.'))
+    except ValueError:
+        return (0,)
+
+
+# --------------------------------------------------------------------------- venvs
+
+def venv_dir(name):
+    return os.path.join(BUILD, 'venv-' + name)
+
+
+def _run_plain(cmd):
+    sys.stderr.write('+ %s\n' % ' '.join(cmd))
+    sys.stderr.flush()
+    return subprocess.run(cmd, check=False, stdout=sys.stderr, stderr=subprocess.STDOUT).returncode
+
+
+def _note_plain(text):
+    sys.stderr.write(text + '\n')
+
+
+def ensure_venv(name, run_cmd=_run_plain, note=_note_plain):
+    """Create build/venv-NAME from its requirements file unless the stamp says it is current."""
+    version, req = VENVS[name]
+    python = find_python(version)
+    if not python:
+        raise RuntimeError('no real python%s found' % version)
+    vdir = venv_dir(name)
+    stamp = os.path.join(vdir, '.harness-stamp')
+    with open(req, 'rb') as handle:
+        digest = hashlib.sha256(handle.read() + python.encode()).hexdigest()
+    vpy = os.path.join(vdir, 'bin', 'python')
+    if os.path.exists(stamp) and os.path.exists(vpy):
+        with open(stamp, encoding='utf-8') as handle:
+            if handle.read().strip() == digest and runs(vpy, version):
+                note('venv %s is up to date (%s, %s)' % (os.path.relpath(vdir, REPO), python, os.path.relpath(req, REPO)))
+                return vdir
+    note('creating %s from %s with %s' % (os.path.relpath(vdir, REPO), python, os.path.relpath(req, REPO)))
+    shutil.rmtree(vdir, ignore_errors=True)
+    with open(req, encoding='utf-8') as handle:
+        pip_pin = [line.strip() for line in handle if line.startswith('pip==')]
+    pip = [vpy, '-m', 'pip', 'install', '-q', '--disable-pip-version-check']
+    cmds = [[python, '-m', 'venv', vdir]]
+    if pip_pin:
+        cmds.append(pip + pip_pin)
+    cmds += [pip + ['-r', req], [vpy, '-m', 'pip', 'check']]
+    for cmd in cmds:
+        rc = run_cmd(cmd)
+        if rc != 0:
+            raise RuntimeError('venv %s: command failed with exit %s: %s' % (name, rc, ' '.join(cmd)))
+    with open(stamp, 'w', encoding='utf-8') as handle:
+        handle.write(digest + '\n')
+    return vdir
+
+
+# --------------------------------------------------------------------------- the ansible-test copy
+
+def source_files():
+    out = subprocess.run(['git', 'ls-files', '-z', '-co', '--exclude-standard'], cwd=REPO,
+                         stdout=subprocess.PIPE, check=True)
+    files = set()
+    for rel in out.stdout.decode('utf-8', 'surrogateescape').split('\0'):
+        if rel and os.path.lexists(os.path.join(REPO, rel)) and not rel.startswith('build/'):
+            files.add(rel)
+    return files
+
+
+def _same(src_st, dst_path):
+    try:
+        dst_st = os.lstat(dst_path)
+    except FileNotFoundError:
+        return False
+    if stat.S_ISLNK(src_st.st_mode) != stat.S_ISLNK(dst_st.st_mode):
+        return False
+    if stat.S_ISLNK(src_st.st_mode):
+        return True  # compared by target in sync_tree
+    return (src_st.st_size == dst_st.st_size and int(src_st.st_mtime) == int(dst_st.st_mtime)
+            and stat.S_IMODE(src_st.st_mode) == stat.S_IMODE(dst_st.st_mode))
+
+
+def _kept(rel):
+    return any(rel == k or rel.startswith(k + '/') for k in COPY_KEEP)
+
+
+def sync_tree(out=sys.stdout):
+    """Make COPY a real copy of the repo's tracked + untracked-not-ignored files (like rsync --delete)."""
+    files = source_files()
+    os.makedirs(COPY, exist_ok=True)
+    copied = 0
+    for rel in sorted(files):
+        src, dst = os.path.join(REPO, rel), os.path.join(COPY, rel)
+        src_st = os.lstat(src)
+        if stat.S_ISDIR(src_st.st_mode):  # a submodule or nested repo: not part of the collection
+            continue
+        if _same(src_st, dst) and (not stat.S_ISLNK(src_st.st_mode) or os.readlink(src) == os.readlink(dst)):
+            continue
+        os.makedirs(os.path.dirname(dst), exist_ok=True)
+        if os.path.isdir(dst) and not os.path.islink(dst):
+            shutil.rmtree(dst)
+        elif os.path.lexists(dst):
+            os.unlink(dst)
+        if stat.S_ISLNK(src_st.st_mode):
+            os.symlink(os.readlink(src), dst)
+        else:
+            shutil.copy2(src, dst)
+        copied += 1
+    removed = 0
+    for root, dirs, names in os.walk(COPY, topdown=True):
+        rel_root = os.path.relpath(root, COPY)
+        rel_root = '' if rel_root == '.' else rel_root + '/'
+        dirs[:] = [d for d in dirs if not _kept(rel_root + d)]
+        for name in names:
+            rel = rel_root + name
+            if rel not in files and not _kept(rel):
+                os.unlink(os.path.join(root, name))
+                removed += 1
+        for d in list(dirs):
+            path = os.path.join(root, d)
+            if os.path.islink(path) and rel_root + d not in files:
+                os.unlink(path)
+                dirs.remove(d)
+                removed += 1
+    for root, dirs, names in os.walk(COPY, topdown=False):
+        rel_root = os.path.relpath(root, COPY)
+        if root != COPY and not names and not os.listdir(root) and not _kept(rel_root):
+            os.rmdir(root)
+    # ansible-test and ansible-lint list files with git; without a repo of its own the copy would
+    # inherit the outer repo, where build/ is ignored, and they would see no files at all.
+    if not os.path.isdir(os.path.join(COPY, '.git')):
+        subprocess.run(['git', 'init', '-q', COPY], check=True)
+    out.write('copy %s: %d files, %d updated, %d removed\n' % (COPY, len(files), copied, removed))
+    return COPY
+
+
+# --------------------------------------------------------------------------- live / emulator settings
+
+def random_run_id():
+    alphabet = string.ascii_lowercase + string.digits
+    return 'r' + ''.join(secrets.choice(alphabet) for dummy in range(7))
+
+
+def live_settings():
+    """Which services are real (from the environment); raises on a live Stripe key."""
+    key = os.environ.get('STRIPE_API_KEY', '')
+    live = {'stripe': False, 'tts': False}
+    if key:
+        if '_live_' in key:
+            raise RuntimeError('STRIPE_API_KEY is a live-mode key: refusing to run tests against live Stripe '
+                               '(use a sk_test_ key or unset it to use the emulator)')
+        if not key.startswith(('sk_test_', 'rk_test_')):
+            raise RuntimeError('STRIPE_API_KEY is set but is not a Stripe test-mode key (sk_test_...)')
+        live['stripe'] = True
+    tts_url, tts_key = os.environ.get('TTS_URL', ''), os.environ.get('TTS_TENANT_ADMIN_KEY', '')
+    if bool(tts_url) != bool(tts_key):
+        raise RuntimeError('set both TTS_URL and TTS_TENANT_ADMIN_KEY for a live TTS, or neither')
+    if tts_url:
+        live['tts'] = True
+    return live
+
+
+def integration_config(live, emu):
+    """The values targets get through tests/integration/integration_config.yml."""
+    if live['stripe']:
+        stripe_base = os.environ.get('STRIPE_API_BASE') or 'https://api.stripe.com'
+        stripe_key = os.environ['STRIPE_API_KEY']
+    else:
+        stripe_base, stripe_key = emu.get('STRIPE_API_BASE', ''), emu.get('STRIPE_API_KEY', '')
+    if live['tts']:
+        tts_url, tts_key = os.environ['TTS_URL'], os.environ['TTS_TENANT_ADMIN_KEY']
+        validate = os.environ.get('TTS_VALIDATE_CERTS', 'true').lower() not in ('0', 'false', 'no')
+    else:
+        tts_url, tts_key, validate = emu.get('TTS_URL', ''), emu.get('TTS_TENANT_ADMIN_KEY', ''), False
+    return {
+        'stripe_api_key': stripe_key,
+        'stripe_api_base': stripe_base,
+        'stripe_emulator': not live['stripe'],
+        'stripe_emulator_url': '' if live['stripe'] else stripe_base,
+        'tts_url': tts_url,
+        'tts_tenant_admin_key': tts_key,
+        'tts_emulator': not live['tts'],
+        'tts_validate_certs': validate,
+        'run_id': random_run_id(),
+    }
+
+
+def write_integration_config(values):
+    path = os.path.join(COPY, 'tests', 'integration', 'integration_config.yml')
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    lines = ['---', '# Written by tests/harness/run.py for this run; git-ignored. Holds API keys in live mode.']
+    lines += ['%s: %s' % (k, json.dumps(v)) for k, v in values.items()]  # JSON scalars are YAML scalars
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, 'w', encoding='utf-8') as handle:
+        handle.write('\n'.join(lines) + '\n')
+    os.chmod(path, 0o600)
+    return path
+
+
+# --------------------------------------------------------------------------- steps
+
+class Runner:
+    def __init__(self):
+        self.results = []  # (name, status, seconds, note)
+        self.current = None  # Popen of the running step
+        self.emulators_started = False
+        self.vpy = {}
+        self.live = None
+        self.emu = {}
+        self.deadline = time.monotonic() + BUDGET
+        self.targets = []  # integration targets to run (all when empty)
+
+    # -- process plumbing
+    def env(self, venv=None, home=True):
+        env = dict(os.environ)
+        # never hand live keys to steps that do not need them
+        for key in ('STRIPE_API_KEY', 'STRIPE_API_BASE', 'TTS_URL', 'TTS_TENANT_ADMIN_KEY'):
+            env.pop(key, None)
+        path = [PYBIN, env.get('PATH', '/usr/bin:/bin')]
+        if venv:
+            path.insert(0, os.path.join(venv, 'bin'))
+            env['VIRTUAL_ENV'] = venv
+        env['PATH'] = os.pathsep.join(path)
+        if home:
+            env['HOME'] = HOME
+        env['ANSIBLE_HOME'] = os.path.join(BUILD, 'ansible-home')
+        env['ANSIBLE_LOCAL_TEMP'] = os.path.join(BUILD, 'ansible-home', 'tmp')
+        env['ANSIBLE_REMOTE_TMP'] = os.path.join(BUILD, 'ansible-home', 'remote-tmp')
+        env['ANSIBLE_NOCOLOR'] = '1'
+        env['PY_COLORS'] = '0'
+        env['NO_COLOR'] = '1'
+        env.pop('PYTHONPATH', None)
+        env.pop('ANSIBLE_COLLECTIONS_PATH', None)
+        env.pop('ANSIBLE_COLLECTIONS_PATHS', None)
+        env.pop('ANSIBLE_CONFIG', None)
+        return env
+
+    def sh(self, cmd, log, cwd=REPO, env=None):
+        """Run cmd, streaming output to stdout and the step log. Returns the exit code."""
+        shown = '+ (cd %s && %s)\n' % (os.path.relpath(cwd, REPO), ' '.join(cmd))
+        log.write(shown)
+        sys.stdout.write(shown)
+        sys.stdout.flush()
+        timeout = max(1.0, min(STEP_TIMEOUT, self.deadline - time.monotonic()))
+        # pylint: disable-next=consider-using-with
+        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+        self.current = proc
+
+        def pump():
+            for raw in proc.stdout:
+                line = raw.decode('utf-8', 'replace')
+                sys.stdout.write(line)
+                try:
+                    log.write(line)
+                except ValueError:  # the step is over and its log closed
+                    pass
+        reader = threading.Thread(target=pump, daemon=True)
+        reader.start()
+        timed_out = False
+        try:
+            rc = proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            self.kill_current()
+            rc = 124
+        finally:
+            self.current = None
+        # a process that escaped the group may hold the pipe open: do not wait for it forever
+        reader.join(timeout=10)
+        sys.stdout.flush()
+        if timed_out:
+            msg = 'TIMEOUT after %.0f s: %s\n' % (timeout, ' '.join(cmd))
+            sys.stdout.write(msg)
+            log.write(msg)
+        return rc
+
+    def kill_current(self):
+        proc = self.current
+        if proc and proc.poll() is None:
+            try:
+                os.killpg(proc.pid, signal.SIGTERM)
+                proc.wait(timeout=10)
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                try:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+
+    # -- bookkeeping
+    def record(self, name, status, seconds, note=''):
+        self.results.append((name, status, seconds, note))
+        print('harness: step %s: %s (%.1f s)%s' % (name, status, seconds, ' - ' + note if note else ''), flush=True)
+
+    def status(self, name):
+        for result in self.results:
+            if result[0] == name:
+                return result[1]
+        return None
+
+    def step(self, name, func, needs=()):
+        blocked = [n for n in needs if self.status(n) != 'ok']
+        if blocked:
+            self.record(name, 'blocked', 0.0, 'needs ' + ', '.join(blocked))
+            return
+        if time.monotonic() > self.deadline - 30:
+            self.record(name, 'FAILED', 0.0, 'not run: HARNESS_BUDGET of %d s used up' % BUDGET)
+            return
+        banner('%s' % name)
+        os.makedirs(LOGS, exist_ok=True)
+        start = time.monotonic()
+        with open(os.path.join(LOGS, name + '.log'), 'w', encoding='utf-8') as log:
+            try:
+                result = func(log)
+            except (RuntimeError, OSError, subprocess.CalledProcessError) as exc:
+                log.write('error: %s\n' % exc)
+                print('error: %s' % exc, flush=True)
+                result = 1
+        seconds = time.monotonic() - start
+        if isinstance(result, tuple):
+            result, note = result
+        else:
+            note = ''
+        if result == 'skipped':
+            self.record(name, 'skipped', seconds, note)
+        else:
+            self.record(name, 'ok' if result == 0 else 'FAILED', seconds, note or ('exit %s' % result if result else ''))
+
+    # -- the steps
+    def s_venv(self, name):
+        def run(log):
+            def note(text):
+                print(text, flush=True)
+                log.write(text + '\n')
+            vdir = ensure_venv(name, run_cmd=lambda cmd: self.sh(cmd, log, env=self.env(home=False)), note=note)
+            self.vpy[name] = vdir
+            return self.sh([os.path.join(vdir, 'bin', 'ansible'), '--version'], log, env=self.env(vdir))
+        return run
+
+    def s_tree(self, log):
+        found = build_pybin()
+        log.write('pybin: %s\n' % found)
+        print('pybin (%s): %s' % (PYBIN, ', '.join('python%s' % v for v in sorted(found, key=_version_key_str))),
+              flush=True)
+        cache = os.path.join(HOME, '.ansible', 'test', 'cache')
+        os.makedirs(cache, exist_ok=True)
+        for ver in ('24_2', '25_2'):
+            with open(os.path.join(cache, 'get_pip_%s.py' % ver), 'w', encoding='utf-8') as handle:
+                handle.write(GET_PIP_SHIM)
+        for sub in ('ansible-home/tmp', 'ansible-home/remote-tmp'):
+            os.makedirs(os.path.join(BUILD, sub), exist_ok=True)
+
+        class Out:
+            @staticmethod
+            def write(text):
+                sys.stdout.write(text)
+                log.write(text)
+        sync_tree(out=Out())
+        ignores = glob.glob(os.path.join(COPY, 'tests', 'sanity', 'ignore-*.txt'))
+        if ignores:
+            print('error: sanity ignore files are not allowed here: %s'
+                  % ', '.join(os.path.relpath(p, COPY) for p in ignores), flush=True)
+            return 1
+        return 0
+
+    def s_emulators(self, log):
+        self.live = live_settings()
+        args = [os.path.join(self.vpy['py311'], 'bin', 'python'), os.path.join(HARNESS, 'emulators.py'), 'start',
+                '--state-dir', EMU_STATE]
+        if self.live['stripe']:
+            print('Stripe: LIVE test mode (STRIPE_API_KEY=sk_test_... from the environment); no Stripe emulator',
+                  flush=True)
+        else:
+            args.append('--stripe')
+        tts_script = os.path.join(REPO, 'tests', 'emulators', 'tts_emulator.py')
+        if self.live['tts']:
+            print('TTS: LIVE (TTS_URL from the environment); no TTS emulator', flush=True)
+        elif os.path.exists(tts_script):
+            args.append('--tts')
+        else:
+            print('TTS: tests/emulators/tts_emulator.py does not exist yet: not started', flush=True)
+        self.emu = {}
+        if len(args) > 5:
+            self.emulators_started = True
+            rc = self.sh(args, log, env=self.env(home=False))
+            if rc != 0:
+                return rc
+            with open(os.path.join(EMU_STATE, 'state.json'), encoding='utf-8') as handle:
+                self.emu = json.load(handle)
+        return 0
+
+    def stop_emulators(self):
+        if self.emulators_started:
+            self.emulators_started = False
+            subprocess.run([sys.executable, os.path.join(HARNESS, 'emulators.py'), 'stop', '--state-dir', EMU_STATE],
+                           check=False)
+
+    def ansible_test(self, venv, args, log):
+        env = self.env(self.vpy[venv])
+        return self.sh([os.path.join(self.vpy[venv], 'bin', 'ansible-test')] + args + ['--color', 'no'],
+                       log, cwd=COPY, env=env)
+
+    def s_sanity(self, venv):
+        version = VENVS[venv][0]
+
+        def run(log):
+            return self.ansible_test(venv, ['sanity', '--venv', '--python', version], log)
+        return run
+
+    def s_units(self, venv):
+        version = VENVS[venv][0]
+
+        def run(log):
+            if not os.path.isdir(os.path.join(COPY, 'tests', 'unit')):
+                return 'skipped', 'no tests/unit'
+            return self.ansible_test(venv, ['units', '--local', '--python', version], log)
+        return run
+
+    def s_integration(self, venv):
+        version = VENVS[venv][0]
+
+        def run(log):
+            targets = os.path.join(COPY, 'tests', 'integration', 'targets')
+            if not os.path.isdir(targets) or not os.listdir(targets):
+                return 'skipped', 'no integration targets'
+            values = integration_config(self.live, self.emu)
+            write_integration_config(values)
+            print('integration_config.yml: run_id=%s stripe_emulator=%s tts_emulator=%s tts_url=%s'
+                  % (values['run_id'], values['stripe_emulator'], values['tts_emulator'], values['tts_url'] or '-'),
+                  flush=True)
+            if self.emu:
+                subprocess.run([sys.executable, os.path.join(HARNESS, 'emulators.py'), 'reset',
+                                '--state-dir', EMU_STATE], check=False)
+            return self.ansible_test(venv, ['integration', '--local', '--python', version] + self.targets, log)
+        return run
+
+    def collection_env(self, vdir):
+        env = self.env(vdir)
+        # find thingsstack.tenancy in the copy (ansible-lint otherwise cannot load its plugins)
+        env['ANSIBLE_COLLECTIONS_PATH'] = os.path.join(BUILD, 'collections')
+        return env
+
+    def s_lint(self, log):
+        vdir = self.vpy['py311']
+        return self.sh([os.path.join(vdir, 'bin', 'ansible-lint'), '--offline', '--nocolor'], log, cwd=COPY,
+                       env=self.collection_env(vdir))
+
+    def s_docs(self, log):
+        vdir = self.vpy['py311']
+        return self.sh([os.path.join(vdir, 'bin', 'antsibull-docs'), 'lint-collection-docs', '--plugin-docs', '.'],
+                       log, cwd=COPY, env=self.collection_env(vdir))
+
+    def s_emulator_tests(self, log):
+        if not os.path.isdir(os.path.join(COPY, 'tests', 'emulators', 'tests')):
+            return 'skipped', 'no tests/emulators/tests'
+        vdir = self.vpy['py311']
+        return self.sh([os.path.join(vdir, 'bin', 'python'), '-m', 'pytest', 'tests/emulators/tests', '-q',
+                        '-p', 'no:cacheprovider'], log, cwd=COPY, env=self.env(vdir))
+
+    def s_changelog(self, log):
+        vdir = self.vpy['py311']
+        return self.sh([os.path.join(vdir, 'bin', 'antsibull-changelog'), 'lint'], log, cwd=COPY, env=self.env(vdir))
+
+    # -- the plan
+    def plan(self):
+        has312 = find_python('3.12') is not None
+        steps = [
+            ('venv-py311', self.s_venv('py311'), ()),
+            ('tree', self.s_tree, ()),
+            ('emulators', self.s_emulators, ('venv-py311',)),
+            ('units-py311', self.s_units('py311'), ('venv-py311', 'tree')),
+            ('integration-py311', self.s_integration('py311'), ('venv-py311', 'tree', 'emulators')),
+            ('emulator-tests', self.s_emulator_tests, ('venv-py311', 'tree')),
+            ('ansible-lint', self.s_lint, ('venv-py311', 'tree')),
+            ('antsibull-docs', self.s_docs, ('venv-py311', 'tree')),
+            ('changelog-lint', self.s_changelog, ('venv-py311', 'tree')),
+            ('sanity-py311', self.s_sanity('py311'), ('venv-py311', 'tree')),
+        ]
+        py312 = [
+            ('venv-py312', self.s_venv('py312'), ()),
+            ('units-py312', self.s_units('py312'), ('venv-py312', 'tree')),
+            ('integration-py312', self.s_integration('py312'), ('venv-py312', 'tree', 'emulators')),
+            ('sanity-py312', self.s_sanity('py312'), ('venv-py312', 'tree')),
+        ]
+        if has312:
+            steps += py312
+        else:
+            steps += [(step[0], None, ()) for step in py312]
+        return steps
+
+    def summary(self):
+        width = max([len(r[0]) for r in self.results] + [4])
+        print('\n' + '=' * 78)
+        print('%-*s  %-8s %8s  %s' % (width, 'step', 'result', 'seconds', 'note'))
+        print('%s  %s %s  %s' % ('-' * width, '-' * 8, '-' * 8, '-' * 20))
+        for name, status, seconds, note in self.results:
+            print('%-*s  %-8s %8.1f  %s' % (width, name, status, seconds, note))
+        passed = sum(1 for r in self.results if r[1] == 'ok')
+        failed = sum(1 for r in self.results if r[1] in ('FAILED', 'blocked'))
+        skipped = sum(1 for r in self.results if r[1] == 'skipped')
+        total = sum(r[2] for r in self.results)
+        print('total %.1f s; logs in %s' % (total, os.path.relpath(LOGS, REPO)))
+        print('=' * 78)
+        line = 'harness: %d passed, %d failed' % (passed, failed)
+        if skipped:
+            line += ', %d skipped' % skipped
+        print(line, flush=True)
+        return failed
+
+
+def _version_key_str(version):
+    return tuple(int(p) for p in version.split('.'))
+
+
+def cmd_test(args):
+    runner = Runner()
+    runner.targets = (args.targets or '').replace(',', ' ').split()
+
+    def on_signal(signum, _frame):
+        print('\nharness: got signal %d, stopping' % signum, flush=True)
+        runner.kill_current()
+        runner.stop_emulators()
+        sys.exit(128 + signum)
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGHUP, on_signal)
+
+    steps = runner.plan()
+    if args.list:
+        for name, dummy, needs in steps:
+            print('%-20s needs: %s' % (name, ', '.join(needs) or '-'))
+        return 0
+    only = set()
+    for item in args.only or []:
+        only.update(s.strip() for s in item.replace(',', ' ').split() if s.strip())
+    if only:
+        unknown = only - {s[0] for s in steps}
+        if unknown:
+            print('harness: unknown step(s): %s (see --list)' % ', '.join(sorted(unknown)))
+            return 2
+        # the setup steps a selected step needs always run
+        wanted = set(only)
+        for name, dummy, needs in reversed(steps):
+            if name in wanted:
+                wanted.update(needs)
+        steps = [s for s in steps if s[0] in wanted]
+    try:
+        for name, func, needs in steps:
+            if func is None:
+                runner.record(name, 'skipped', 0.0, 'no real python3.12 on this machine')
+                continue
+            runner.step(name, func, needs)
+    finally:
+        runner.stop_emulators()
+    failed = runner.summary()
+    return 1 if failed else 0
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n', 1)[0])
+    sub = parser.add_subparsers(dest='command', required=True)
+    test = sub.add_parser('test', help='run the whole suite')
+    test.add_argument('--only', action='append', help='run only these steps (comma/space separated) and their setup')
+    test.add_argument('--list', action='store_true', help='list the steps')
+    test.add_argument('--targets', help='integration targets to run (default: all)')
+    venv = sub.add_parser('venv', help='create/refresh a venv and print its path')
+    venv.add_argument('name', choices=sorted(VENVS))
+    sub.add_parser('tree', help='refresh the ansible-test copy and print its path')
+    args = parser.parse_args(argv)
+    if args.command == 'test':
+        return cmd_test(args)
+    if args.command == 'venv':
+        print(ensure_venv(args.name))
+        return 0
+    sync_tree(out=sys.stderr)
+    print(COPY)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
