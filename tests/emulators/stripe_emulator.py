@@ -2117,6 +2117,7 @@ class EmulatorHandler(BaseHTTPRequestHandler):
     """Moves bytes between HTTP and ``Emulator.handle``."""
 
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out in separate writes; avoid 40 ms delayed-ACK stalls on keep-alive
     server_version = "StripeEmulator/1.0"
 
     def do_GET(self):  # pylint: disable=invalid-name
