@@ -10,7 +10,7 @@ RUN = $(or $(HARNESS_PY),$(error no working python3 >= 3.8 found, see tests/harn
 ONLY ?=
 TARGETS ?=
 
-.PHONY: help test venv venv312 tree sanity units integration lint docs changelog emulator-tests demo bench clean
+.PHONY: help test venv venv312 tree sanity units integration lint docs changelog emulator-tests molecule runner demo demo-customers bench bench-tenants clean
 
 help: ## list the targets
 	@echo "thingsstack.tenancy make targets:"
@@ -55,14 +55,26 @@ changelog: ## antsibull-changelog lint
 emulator-tests: ## pytest tests/emulators/tests
 	@$(RUN) test --only emulator-tests
 
-demo: ## run playbooks/demo_customers.yml twice against the Stripe emulator (2nd run: changed=0)
+molecule: ## molecule scenarios of the tenant role (default, deprovision) against the emulators
+	@$(RUN) test --only molecule
+
+runner: ## provision.yml through ansible-runner, secrets only in the environment, none on disk
+	@$(RUN) test --only ansible-runner
+
+demo: ## the real job on the example inventory: emulators (TBS on), catalog, provision twice (2nd: changed=0), audit
+	@bash tests/harness/demo_tenants.sh
+
+demo-customers: ## run playbooks/demo_customers.yml twice against the Stripe emulator (2nd run: changed=0)
 	@bash tests/harness/demo.sh
 
 bench: ## time stripe_customer vs debug on 100 local hosts (BENCH_HOSTS, BENCH_FORKS)
 	@bash tests/benchmark/bench.sh
 
+bench-tenants: ## provision 100 direct-mode tenants, first and converged run, vs debug (BENCH_TENANTS, BENCH_FORKS, BENCH_REPEAT)
+	@bash tests/benchmark/bench_tenants.sh
+
 clean: ## remove build/ and generated files (venvs, copies, logs, ansible-test output)
-	@for d in build/emulators build/demo-emulators build/bench/emulators; do \
+	@for d in build/emulators build/demo-emulators build/bench/emulators build/bench-tenants/emulators build/role-tests/emulators; do \
 		if [ -d $$d ]; then $(HARNESS_PY) tests/harness/emulators.py stop --state-dir $$d || true; fi; \
 	done
 	rm -rf build tests/output .ansible collections/ansible_collections .pytest_cache changelogs/.plugin-cache.yaml \

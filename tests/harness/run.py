@@ -576,6 +576,15 @@ class Runner:
         vdir = self.vpy['py311']
         return self.sh([os.path.join(vdir, 'bin', 'antsibull-changelog'), 'lint'], log, cwd=COPY, env=self.env(vdir))
 
+    def s_role_tests(self, which):
+        """tests/harness/role_tests.sh: the tenant role's molecule scenarios or its ansible-runner test (own emulators)."""
+        def run(log):
+            vdir = self.vpy['py311']
+            env = self.env(vdir)
+            env['ROLE_TESTS_VENV'] = vdir
+            return self.sh(['bash', os.path.join(HARNESS, 'role_tests.sh'), which], log, env=env)
+        return run
+
     # -- the plan
     def plan(self):
         has312 = find_python('3.12') is not None
@@ -589,6 +598,8 @@ class Runner:
             ('ansible-lint', self.s_lint, ('venv-py311', 'tree')),
             ('antsibull-docs', self.s_docs, ('venv-py311', 'tree')),
             ('changelog-lint', self.s_changelog, ('venv-py311', 'tree')),
+            ('molecule', self.s_role_tests('molecule'), ('venv-py311',)),
+            ('ansible-runner', self.s_role_tests('runner'), ('venv-py311',)),
             ('sanity-py311', self.s_sanity('py311'), ('venv-py311', 'tree')),
         ]
         py312 = [

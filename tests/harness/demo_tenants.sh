@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# make demo: the real job on the example inventory (playbooks/inventory/example: a billing-mode tenant, a direct-mode
+# tenant and one on a trial).
+#   1. starts the Stripe and TTS emulators, the TTS emulator's Tenant Billing Server (TBS) on, with a Stripe webhook
+#      endpoint registered for it (unless real services are given, see below);
+#   2. runs the catalog playbook, then the provision playbook;
+#   3. runs the provision playbook again and fails unless it reports changed=0;
+#   4. runs the audit playbook and says where its report is;
+#   5. stops the emulators.
+# Real services instead of the emulators: export STRIPE_API_KEY=sk_test_... [STRIPE_API_BASE] and TTS_URL,
+# TTS_TENANT_ADMIN_KEY (a TTS whose TBS already has a webhook endpoint in that Stripe account and manages
+# tts-small-monthly). Nothing else changes: the playbooks read the connection from the environment only.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ROOT="$PWD"
+DEMO="$ROOT/build/demo"
+EMU_STATE="$ROOT/build/demo-emulators"
+COLLECTIONS="$ROOT/build/demo-collections"
+INVENTORY="playbooks/inventory/example"
+REPORT="$DEMO/audit-report"
+
+if [ -t 1 ]; then B=$'\033[1m' N=$'\033[0m'; else B='' N=''; fi
+phase() { printf '\n%s==> %s%s\n' "$B" "$*" "$N"; }
+die() { printf 'demo: %s\n' "$*" >&2; exit 1; }
+
+HARNESS_PY="$(bash tests/harness/find-python.sh)"
+mkdir -p "$DEMO"
+
+phase "1/7 Python environment: build/venv-py311 (ansible-core 2.19, stripe SDK); created on first use"
+VENV="${DEMO_VENV:-$("$HARNESS_PY" tests/harness/run.py venv py311)}"
+export PATH="$VENV/bin:$PATH"
+ansible-playbook --version | sed -n 1p
+
+phase "2/7 Collection path: build/demo-collections/ansible_collections/thingsstack/tenancy -> this checkout"
+mkdir -p "$COLLECTIONS/ansible_collections/thingsstack"
+ln -sfn "$ROOT" "$COLLECTIONS/ansible_collections/thingsstack/tenancy"
+export ANSIBLE_COLLECTIONS_PATH="$COLLECTIONS"
+export ANSIBLE_HOME="$ROOT/build/ansible-home"
+export ANSIBLE_LOCAL_TEMP="$ANSIBLE_HOME/tmp" ANSIBLE_REMOTE_TMP="$ANSIBLE_HOME/remote-tmp"
+unset ANSIBLE_CONFIG
+[ -t 1 ] && export ANSIBLE_FORCE_COLOR=1
+echo "ANSIBLE_COLLECTIONS_PATH=$ANSIBLE_COLLECTIONS_PATH"
+
+live_stripe=false live_tts=false
+case "${STRIPE_API_KEY:-}" in
+    "") ;;
+    *_live_*) die "STRIPE_API_KEY is a live-mode key: the demo only runs against test mode or the emulator" ;;
+    sk_test_*|rk_test_*) live_stripe=true ;;
+    *) die "STRIPE_API_KEY is set but is not a Stripe test-mode key (sk_test_...)" ;;
+esac
+if [ -n "${TTS_URL:-}" ] || [ -n "${TTS_TENANT_ADMIN_KEY:-}" ]; then
+    [ -n "${TTS_URL:-}" ] && [ -n "${TTS_TENANT_ADMIN_KEY:-}" ] || die "set both TTS_URL and TTS_TENANT_ADMIN_KEY, or neither"
+    live_tts=true
+fi
+[ "$live_stripe" = "$live_tts" ] || die "give both Stripe (STRIPE_API_KEY) and TTS (TTS_URL, TTS_TENANT_ADMIN_KEY), or neither: \
+the Tenant Billing Server of one must reach the other"
+
+if [ "$live_stripe" = true ]; then
+    phase "3/7 Real services: Stripe test mode (${STRIPE_API_BASE:-https://api.stripe.com}) and TTS at $TTS_URL; no emulators"
+    export STRIPE_API_KEY TTS_URL TTS_TENANT_ADMIN_KEY
+else
+    phase "3/7 Emulators: Stripe and The Things Stack on 127.0.0.1, stopped again when the demo ends"
+    trap '"$VENV/bin/python" tests/harness/emulators.py stop --state-dir "$EMU_STATE"' EXIT
+    "$VENV/bin/python" tests/harness/emulators.py start --stripe --tts --state-dir "$EMU_STATE"
+    # shellcheck disable=SC1091
+    . "$EMU_STATE/env.sh"
+    export STRIPE_API_KEY STRIPE_API_BASE TTS_URL TTS_TENANT_ADMIN_KEY
+    echo "STRIPE_API_BASE=$STRIPE_API_BASE TTS_URL=$TTS_URL (keys: see $EMU_STATE/env.sh, mode 0600)"
+fi
+
+recap() { sed -e 's/\x1b\[[0-9;]*m//g' "$1" | sed -n '/^PLAY RECAP/,$p'; }
+
+play() {
+    local log="$1" rc start
+    shift
+    start=$(date +%s%N)
+    echo "+ ansible-playbook $*"
+    set +e
+    ansible-playbook "$@" 2>&1 | tee "$DEMO/$log.log"
+    rc=${PIPESTATUS[0]}
+    set -e
+    echo "$log: exit $rc, $(( ($(date +%s%N) - start) / 1000000 )) ms (log: build/demo/$log.log)"
+    [ "$rc" -eq 0 ] || die "$log failed"
+}
+
+phase "4/7 The Stripe catalog (products and prices with the tenant limits), and the Tenant Billing Server"
+play catalog -i playbooks/inventory/demo.yml playbooks/catalog.yml
+if [ "$live_stripe" = false ]; then
+    "$VENV/bin/python" tests/harness/tbs_setup.py --plan tts-small-monthly
+else
+    echo "(real TTS: its Tenant Billing Server must already manage tts-small-monthly)"
+fi
+
+phase "5/7 Provision the three tenants: ansible-playbook -i $INVENTORY thingsstack.tenancy.provision"
+play provision-1 -i "$INVENTORY" playbooks/provision.yml
+
+phase "6/7 Provision again: the same declaration; a converged run reports changed=0 and writes nothing"
+play provision-2 -i "$INVENTORY" playbooks/provision.yml
+summary="$(recap "$DEMO/provision-2.log" | grep -E ' : ok=[0-9]+' || true)"
+[ -n "$summary" ] || die "no PLAY RECAP in build/demo/provision-2.log"
+if echo "$summary" | grep -Eq 'changed=[1-9]|failed=[1-9]|unreachable=[1-9]'; then
+    die "the second provision run changed something: not idempotent"
+fi
+
+phase "7/7 Audit: check mode and diff over every tenant, report as JSON and Markdown"
+rm -rf "$REPORT"
+play audit -i "$INVENTORY" playbooks/audit.yml -e "audit_report_dir=$REPORT"
+echo
+cat "$REPORT/tenants.md"
+echo
+echo "demo: OK - second provision run reported changed=0 on every tenant; audit report: ${REPORT#"$ROOT"/}/tenants.json and tenants.md"
