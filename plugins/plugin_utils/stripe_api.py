@@ -9,7 +9,9 @@ Imported at plugin load (in Ansible's main process), so forked workers inherit t
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
+import platform
 import random
 import time
 import uuid
@@ -35,8 +37,15 @@ def _warm_up():
     Without this every task's worker pays them again (about 15 ms a task, measured with make bench).
     """
     import netrc  # pylint: disable=unused-import,import-outside-toplevel  # requests reads ~/.netrc on each first request
-    import stripe._object_classes  # pylint: disable=unused-import,import-outside-toplevel,import-error
 
+    for name in ('stripe._object_classes', 'stripe._telemetry_id'):  # imported on a client's first request
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass
+    # The SDK's user agent header: platform.uname().processor runs `uname -p` in a subprocess the first time.
+    getattr(platform.uname(), 'processor')
+    platform.platform()
     client = stripe.StripeClient('sk_test_warm_up', http_client=stripe.RequestsClient())
     for name in ('customers', 'products', 'prices', 'subscriptions', 'subscription_items', 'webhook_endpoints'):
         getattr(client.v1, name)
