@@ -37,8 +37,8 @@ candidates() {
     for v in $versions; do
         # newest patch release first
         if [ -d "$pyenv_root/versions" ]; then
-            ls -d "$pyenv_root/versions/$v".* 2>/dev/null | sort -rV | while read -r d; do
-                echo "$d/bin/python$v"
+            printf '%s\n' "$pyenv_root/versions/$v".* | sort -rV | while read -r d; do
+                [ -d "$d" ] && echo "$d/bin/python$v"
             done
         fi
         echo "/usr/local/bin/python$v"

@@ -45,8 +45,7 @@ export ANSIBLE_NOCOLOR=1 ANSIBLE_FORCE_COLOR=0 PY_COLORS=0 NO_COLOR=1
 unset ANSIBLE_CONFIG ANSIBLE_COLLECTIONS_PATHS PYTHONPATH STRIPE_API_KEY STRIPE_API_BASE TTS_URL TTS_TENANT_ADMIN_KEY
 mkdir -p "$ANSIBLE_LOCAL_TEMP" "$ANSIBLE_REMOTE_TMP" "$XDG_CACHE_HOME"
 
-stop() { "$PY" tests/harness/emulators.py stop --state-dir "$EMU_STATE" >/dev/null || true; }
-trap stop EXIT
+trap '"$PY" tests/harness/emulators.py stop --state-dir "$EMU_STATE" >/dev/null || true' EXIT
 echo "role_tests: starting the Stripe and TTS emulators"
 "$PY" tests/harness/emulators.py start --stripe --tts --state-dir "$EMU_STATE"
 # shellcheck disable=SC1091
