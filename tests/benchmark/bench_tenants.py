@@ -18,13 +18,13 @@ CPU time and the ratios, and checks the goals of issue 5: converged <= 3 reads a
 Playbook output goes to build/bench-tenants/.
 """
 
-import http.client
 import json
 import os
 import subprocess
 import sys
 import time
-import urllib.parse
+
+from bench import control, write  # same folder: the shared helpers of make bench
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.path.join(REPO, 'build')
@@ -36,25 +36,6 @@ PROVISION = os.path.join(REPO, 'playbooks', 'provision.yml')
 CATALOG = os.path.join(REPO, 'playbooks', 'catalog.yml')
 SERVICES = (('stripe', 'STRIPE_API_BASE'), ('tts', 'TTS_URL'))
 GOALS = {'converged_reads': 3, 'converged_writes': 0, 'first_requests': 8, 'wall_ratio': 1.5}
-
-
-def control(base, method, path):
-    url = urllib.parse.urlsplit(base)
-    conn = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
-    try:
-        conn.request(method, path, body=b'' if method == 'POST' else None)
-        resp = conn.getresponse()
-        body = resp.read()
-        if resp.status >= 300:
-            raise RuntimeError('%s %s: HTTP %d' % (method, path, resp.status))
-        return json.loads(body) if body.strip() else {}
-    finally:
-        conn.close()
-
-
-def write(path, text):
-    with open(path, 'w', encoding='utf-8') as handle:
-        handle.write(text)
 
 
 def inventory(tenants):

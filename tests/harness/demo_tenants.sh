@@ -12,34 +12,11 @@
 # tts-small-monthly). Nothing else changes: the playbooks read the connection from the environment only.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-ROOT="$PWD"
-DEMO="$ROOT/build/demo"
-EMU_STATE="$ROOT/build/demo-emulators"
-COLLECTIONS="$ROOT/build/demo-collections"
 INVENTORY="playbooks/inventory/example"
+EMU_STATE="$PWD/build/demo-emulators"
+# shellcheck source=tests/harness/demo_setup.sh
+. tests/harness/demo_setup.sh 7
 REPORT="$DEMO/audit-report"
-
-if [ -t 1 ]; then B=$'\033[1m' N=$'\033[0m'; else B='' N=''; fi
-phase() { printf '\n%s==> %s%s\n' "$B" "$*" "$N"; }
-die() { printf 'demo: %s\n' "$*" >&2; exit 1; }
-
-HARNESS_PY="$(bash tests/harness/find-python.sh)"
-mkdir -p "$DEMO"
-
-phase "1/7 Python environment: build/venv-py311 (ansible-core 2.19, stripe SDK); created on first use"
-VENV="${DEMO_VENV:-$("$HARNESS_PY" tests/harness/run.py venv py311)}"
-export PATH="$VENV/bin:$PATH"
-ansible-playbook --version | sed -n 1p
-
-phase "2/7 Collection path: build/demo-collections/ansible_collections/thingsstack/tenancy -> this checkout"
-mkdir -p "$COLLECTIONS/ansible_collections/thingsstack"
-ln -sfn "$ROOT" "$COLLECTIONS/ansible_collections/thingsstack/tenancy"
-export ANSIBLE_COLLECTIONS_PATH="$COLLECTIONS"
-export ANSIBLE_HOME="$ROOT/build/ansible-home"
-export ANSIBLE_LOCAL_TEMP="$ANSIBLE_HOME/tmp" ANSIBLE_REMOTE_TMP="$ANSIBLE_HOME/remote-tmp"
-unset ANSIBLE_CONFIG
-[ -t 1 ] && export ANSIBLE_FORCE_COLOR=1
-echo "ANSIBLE_COLLECTIONS_PATH=$ANSIBLE_COLLECTIONS_PATH"
 
 live_stripe=false live_tts=false
 case "${STRIPE_API_KEY:-}" in
