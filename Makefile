@@ -10,7 +10,7 @@ RUN = $(or $(HARNESS_PY),$(error no working python3 >= 3.8 found, see tests/harn
 ONLY ?=
 TARGETS ?=
 
-.PHONY: help test venv venv312 tree sanity units integration lint docs changelog emulator-tests molecule runner demo demo-customers bench bench-tenants clean
+.PHONY: help test venv venv312 tree sanity units integration lint docs changelog emulator-tests molecule runner playbook-tests demo demo-customers bench bench-tenants clean
 
 help: ## list the targets
 	@echo "thingsstack.tenancy make targets:"
@@ -18,6 +18,7 @@ help: ## list the targets
 	@echo
 	@echo "  make test ONLY='units-py311 integration-py311'   run only some steps (plus their setup)"
 	@echo "  make integration TARGETS=stripe_customer         run only some integration targets"
+	@echo "  make playbook-tests PYTEST_ADDOPTS='-k deprovision'   run only some playbook tests"
 	@echo "  $(RUN) test --list   lists the steps"
 	@echo "  Live integration tests: export STRIPE_API_KEY=sk_test_... [STRIPE_API_BASE=...]"
 	@echo "  and/or TTS_URL=... TTS_TENANT_ADMIN_KEY=... before 'make test' (emulators otherwise)."
@@ -61,6 +62,9 @@ molecule: ## molecule scenarios of the tenant role (default, deprovision) agains
 runner: ## provision.yml through ansible-runner, secrets only in the environment, none on disk
 	@$(RUN) test --only ansible-runner
 
+playbook-tests: ## pytest tests/playbooks: ansible-playbook runs of the playbooks and role against own emulators
+	@$(RUN) test --only playbook-tests
+
 demo: ## the real job on the example inventory: emulators (TBS on), catalog, provision twice (2nd: changed=0), audit
 	@bash tests/harness/demo_tenants.sh
 
@@ -74,7 +78,7 @@ bench-tenants: ## provision 100 direct-mode tenants, first and converged run, vs
 	@bash tests/benchmark/bench_tenants.sh
 
 clean: ## remove build/ and generated files (venvs, copies, logs, ansible-test output)
-	@for d in build/emulators build/demo-emulators build/bench/emulators build/bench-tenants/emulators build/role-tests/emulators; do \
+	@for d in build/emulators build/demo-emulators build/bench/emulators build/bench-tenants/emulators build/role-tests/emulators build/playbook-tests/emulators; do \
 		if [ -d $$d ]; then $(HARNESS_PY) tests/harness/emulators.py stop --state-dir $$d || true; fi; \
 	done
 	rm -rf build tests/output .ansible collections/ansible_collections .pytest_cache changelogs/.plugin-cache.yaml \

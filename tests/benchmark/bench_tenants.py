@@ -60,19 +60,19 @@ def debug_play(tasks):
     return '\n'.join(lines) + '\n'
 
 
-def recap(log_path):
-    """Per-host PLAY RECAP counters: {host: {'ok': n, 'changed': n, 'skipped': n, 'failed': n, ...}}."""
+def recap(output):
+    """Per-host PLAY RECAP counters of an ansible-playbook output: {host: {'ok': n, 'changed': n, 'skipped': n, ...}}.
+    The playbook tests (tests/playbooks/conftest.py) use it too."""
     hosts = {}
     in_recap = False
-    with open(log_path, encoding='utf-8', errors='replace') as handle:
-        for line in handle:
-            if line.startswith('PLAY RECAP'):
-                in_recap = True
-                continue
-            if in_recap and ' : ok=' in line:
-                host, dummy, fields = line.partition(':')
-                pairs = (field.partition('=') for field in fields.split())
-                hosts[host.strip()] = {key: int(value) for key, dummy, value in pairs if value.isdigit()}
+    for line in output.splitlines():
+        if line.startswith('PLAY RECAP'):
+            in_recap = True
+            continue
+        if in_recap and ' : ok=' in line:
+            host, dummy, fields = line.partition(':')
+            pairs = (field.partition('=') for field in fields.split())
+            hosts[host.strip()] = {key: int(value) for key, dummy, value in pairs if value.isdigit()}
     return hosts
 
 
@@ -90,7 +90,8 @@ def play(name, playbook, inventory_path, env, forks):
     with open(log_path, 'wb') as out:
         rc = subprocess.run(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, check=False, cwd=BENCH).returncode
     seconds = time.monotonic() - start
-    hosts = recap(log_path)
+    with open(log_path, encoding='utf-8', errors='replace') as handle:
+        hosts = recap(handle.read())
     print('  %-16s %.2f s, exit %d, %d hosts, ok=%d changed=%d skipped=%d failed=%d' % (
         '', seconds, rc, len(hosts), total(hosts, 'ok'), total(hosts, 'changed'), total(hosts, 'skipped'),
         total(hosts, 'failed')), flush=True)

@@ -585,6 +585,22 @@ class Runner:
             return self.sh(['bash', os.path.join(HARNESS, 'role_tests.sh'), which], log, env=env)
         return run
 
+    def s_playbook_tests(self, log):
+        """pytest tests/playbooks: ansible-playbook on the collection's playbooks against own emulators (or live)."""
+        if not os.path.isdir(os.path.join(REPO, 'tests', 'playbooks')):
+            return 'skipped', 'no tests/playbooks'
+        vdir = self.vpy['py311']
+        env = self.env(vdir)
+        live = live_settings()
+        if live['stripe'] != live['tts']:
+            return 'skipped', 'live mode needs both Stripe and TTS from the environment (or neither)'
+        if live['stripe']:
+            print('playbook tests: LIVE Stripe test mode and TTS from the environment; no emulators', flush=True)
+            env.update({k: os.environ[k] for k in ('STRIPE_API_KEY', 'STRIPE_API_BASE', 'TTS_URL', 'TTS_TENANT_ADMIN_KEY')
+                        if os.environ.get(k)})
+        return self.sh([os.path.join(vdir, 'bin', 'python'), '-m', 'pytest', 'tests/playbooks', '-q', '-p',
+                        'no:cacheprovider'], log, env=env)
+
     # -- the plan
     def plan(self):
         has312 = find_python('3.12') is not None
@@ -600,6 +616,7 @@ class Runner:
             ('changelog-lint', self.s_changelog, ('venv-py311', 'tree')),
             ('molecule', self.s_role_tests('molecule'), ('venv-py311',)),
             ('ansible-runner', self.s_role_tests('runner'), ('venv-py311',)),
+            ('playbook-tests', self.s_playbook_tests, ('venv-py311',)),
             ('sanity-py311', self.s_sanity('py311'), ('venv-py311', 'tree')),
         ]
         py312 = [
