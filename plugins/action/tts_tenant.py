@@ -80,8 +80,10 @@ class ActionModule(TtsAction):
             limits = parse_limits(params, self.null_options())
         desired = desired_values(params, limits)
         paths = read_paths(params, desired)
-        current = api.get_tenant(params['tenant_id'], paths)
-        check_supported(paths, unsupported_paths(api.last_headers))
+        current = earlier_read(params, paths)
+        if current is _MISSING:
+            current = api.get_tenant(params['tenant_id'], paths)
+            check_supported(paths, unsupported_paths(api.last_headers))
         if params['state'] == 'absent':
             return self.delete(api, params, current)
         if current is None:
@@ -125,6 +127,7 @@ class ActionModule(TtsAction):
                 f"tenant_id: the ID {tenant_id!r} is taken, but no tenant with it exists: it belongs to a deleted tenant ({how}). "
                 "The Things Stack keeps the IDs of deleted tenants and has no API to restore or purge a tenant, "
                 "so choose another tenant_id.", status=exc.details.get('status'), tts_error=exc.details.get('tts_error'))
+        check_owner(params, existing, desired)
         changes = changed_paths(existing, with_attributes(desired, params, existing))
         if changes:
             raise TenancyError(f"tenant_id: tenant {tenant_id!r} was created by someone else while this task ran "
@@ -140,7 +143,7 @@ class ActionModule(TtsAction):
         timeout = params['wait_timeout']
         if not timeout:
             raise TenancyError(f"tenant_id: tenant {tenant_id!r} does not exist and create is false "
-                               "(set wait_timeout to wait for the Tenant Billing Server to create it)")
+                               "(set wait_timeout to wait for the Tenant Billing Server to create it)", missing=True)
         deadline = self.clock() + timeout
         delay = POLL_FIRST_SECONDS
         while True:
@@ -150,7 +153,7 @@ class ActionModule(TtsAction):
                     f"tenant_id: tenant {tenant_id!r} did not appear within wait_timeout={timeout} s and create is false. "
                     "The Tenant Billing Server creates it when it receives an active or trialing subscription whose metadata has "
                     f"tenant-id {tenant_id} and whose price is one of its plan IDs; check the subscription, the TBS configuration "
-                    "and the Stripe webhook deliveries")
+                    "and the Stripe webhook deliveries", missing=True)
             api.sleep(min(delay, remaining))
             delay = min(delay * 2, POLL_CAP_SECONDS)
             current = api.get_tenant(tenant_id, paths)
@@ -158,6 +161,7 @@ class ActionModule(TtsAction):
                 return current
 
     def update(self, api, params, current, desired):
+        check_owner(params, current, desired)
         desired = with_attributes(desired, params, current)
         changes = changed_paths(current, desired)
         if is_tbs_managed(current) and not params['manage_billing_fields']:
@@ -311,6 +315,37 @@ def read_paths(params, desired):
     if BILLING_PATH not in paths:
         paths.append(BILLING_PATH)
     return paths
+
+
+def earlier_read(params, paths):
+    """The tenant from O(tenant_info) (None: it did not exist), or _MISSING when that read cannot stand in for ours."""
+    info = params['tenant_info']
+    if not info or info.get('tenant_id') != params['tenant_id'] or not isinstance(info.get('tenants'), list):
+        return _MISSING
+    fields = info.get('fields') or []
+    if not all(any(path == field or path.startswith(field + '.') for field in fields) for path in paths):
+        return _MISSING
+    tenants = [t for t in info['tenants'] if lookup(t, ['ids', 'tenant_id']) == params['tenant_id']]
+    return copy.deepcopy(tenants[0]) if tenants else None
+
+
+def check_owner(params, current, desired):
+    """The Tenant Billing Server's checks before it binds an existing tenant to a subscription, unless adopt is set."""
+    wanted = desired.get(BILLING_PATH)
+    if params['adopt'] or not wanted:
+        return
+    tenant_id = params['tenant_id']
+    owner = lookup(current, ['billing', 'stripe', 'customer_id'])
+    if not is_tbs_managed(current):
+        raise TenancyError(
+            f"billing: tenant {tenant_id!r} exists without billing.stripe (it was made by hand or by another tool), so it belongs "
+            f"to no Stripe customer, and the Tenant Billing Server would refuse it (tenant_not_managed). Set adopt=true to bind it "
+            f"to customer {wanted['customer_id']} on purpose", owner='')
+    if owner != wanted['customer_id']:
+        raise TenancyError(
+            f"billing.stripe.customer_id: tenant {tenant_id!r} is owned by customer {owner}, not {wanted['customer_id']}; the Tenant "
+            f"Billing Server refuses to move a tenant to another customer (customer_id_mismatch). Check tenant_id, or set "
+            f"adopt=true to move the tenant to customer {wanted['customer_id']} on purpose", owner=owner)
 
 
 def check_supported(paths, unsupported):

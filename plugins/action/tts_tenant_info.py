@@ -35,4 +35,4 @@ class ActionModule(TtsAction):
         unsupported = unsupported_paths(api.last_headers)
         if unsupported:
             self.warnings.append(f"The Things Stack does not support the field mask path(s) {', '.join(unsupported)}; they were not returned")
-        return {'changed': False, 'tenants': tenants}
+        return {'changed': False, 'tenants': tenants, 'tenant_id': params['tenant_id'], 'fields': paths}

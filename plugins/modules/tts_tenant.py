@@ -204,6 +204,29 @@ options:
         provisioning, where the tenant still carries the Stripe link so TBS can take over later) or for a one-off repair.
     type: bool
     default: false
+  adopt:
+    description:
+      - "Take over an existing tenant that does not belong to the customer of O(billing.stripe.customer_id). Without
+        it, the task fails before any write, naming the current owner, when the existing tenant has no C(billing.stripe)
+        (made by hand, with C(ttn-lw-stack) or by a tenant admin) or when its C(billing.stripe.customer_id) is another
+        customer. These are the checks the Tenant Billing Server makes (C(tenant_not_managed),
+        C(customer_id_mismatch)) before it binds a tenant to a subscription."
+      - Moving a tenant to another subscription of the same customer (a plan change, a new subscription after a
+        cancellation) needs no adoption.
+      - Set it only to bring a tenant made by hand under Stripe billing, or to move a tenant to another paying customer
+        on purpose. For a TBS-managed tenant the new link is written only with O(manage_billing_fields=true).
+    type: bool
+    default: false
+  tenant_info:
+    description:
+      - The registered result of an earlier M(thingsstack.tenancy.tts_tenant_info) task for this O(tenant_id) in the same
+        play. The task then compares with that read instead of reading the tenant again, which saves one request per
+        tenant. The role thingsstack.tenancy.tenant reads each tenant once, before it writes to Stripe, for the ownership
+        check of O(adopt), and passes that read here.
+      - Used only when that read was for this O(tenant_id) and asked for every field this task manages; otherwise the
+        tenant is read again. An update writes the declared values whatever happened since the read, and a tenant
+        created since the read is found through the create's C(id_taken) answer.
+    type: dict
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
@@ -306,6 +329,19 @@ tenant:
     billing:
       stripe: {customer_id: cus_QXg1o8vcGmoR32, plan_id: price_1PgafmB7WZ01zgkW, subscription_id: sub_1PgagNB7WZ01zgkW,
                subscription_item_id: si_QXg1pSxf0lIKAa}
+missing:
+  description:
+    - True when the task failed because the tenant does not exist and O(create=false) (after O(wait_timeout), if any).
+  returned: when the tenant was missing
+  type: bool
+  sample: true
+owner:
+  description:
+    - The customer that owns the existing tenant (its C(billing.stripe.customer_id)), when the task refused to take it
+      over without O(adopt); empty when the tenant has no C(billing.stripe).
+  returned: when the ownership check failed
+  type: str
+  sample: cus_QXg1o8vcGmoR32
 """
 
 from ansible_collections.thingsstack.tenancy.plugins.module_utils.controller import run_on_controller
@@ -347,6 +383,8 @@ ARGUMENT_SPEC = dict(
     create=dict(type='bool', default=True),
     wait_timeout=dict(type='int', default=0),
     manage_billing_fields=dict(type='bool', default=False),
+    adopt=dict(type='bool', default=False),
+    tenant_info=dict(type='dict'),
     **{option: dict(type='raw') for option in LIMIT_OPTIONS}
 )
 

@@ -75,6 +75,19 @@ tenants:
       name: Acme Corp
       state: STATE_APPROVED
       max_end_devices: "1000"
+tenant_id:
+  description: The O(tenant_id) that was read, null when every tenant was listed.
+  returned: always
+  type: str
+  sample: acme
+fields:
+  description:
+    - The field mask the tenants were read with. M(thingsstack.tenancy.tts_tenant) reuses this result through its
+      O(thingsstack.tenancy.tts_tenant#module:tenant_info) option when these fields cover the ones it manages.
+  returned: always
+  type: list
+  elements: str
+  sample: [name, state, billing]
 """
 
 from ansible_collections.thingsstack.tenancy.plugins.module_utils.controller import run_on_controller

@@ -539,7 +539,8 @@ def info(fake, check_mode=False, **args):
 def test_info_reads_one_or_all_with_the_default_fields():
     fake = FakeTts(dict(tenant('acme', name='Acme', max_users='3'), **tenant('beta', name='Beta')))
     dummy, one = info(fake, tenant_id='acme')
-    assert one == {'changed': False, 'tenants': [fake.get_tenant('acme', ['name', 'max_users'])]}
+    assert one == {'changed': False, 'tenants': [fake.get_tenant('acme', ['name', 'max_users'])], 'tenant_id': 'acme',
+                   'fields': fake.calls[0][2]}
     assert 'configuration' in fake.calls[0][2] and 'billing' in fake.calls[0][2]
     dummy, missing = info(fake, tenant_id='gone')
     assert missing['tenants'] == []
