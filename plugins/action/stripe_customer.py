@@ -23,6 +23,8 @@ class ActionModule(StripeAction):
 
     def validate(self, params):
         check_email('email', params['email'])
+        if params['expected_id'] and not params['expected_id'].startswith('cus_'):
+            raise InvalidOption('expected_id', f"must be a customer ID (cus_...), got {params['expected_id']!r}")
         check_metadata('metadata', params['metadata'])
         check_metadata('match_metadata', params['match_metadata'])
         check_country('address.country', (params['address'] or {}).get('country'))
@@ -39,6 +41,7 @@ class ActionModule(StripeAction):
 
     def ensure(self, api, params):
         current = find_customer(api, params['id'], params['email'], params['match_metadata'])
+        check_expected(params, current)
         if params['state'] == 'absent':
             return self.delete(api, current)
         if current is None and params['id']:
@@ -114,6 +117,16 @@ class ActionModule(StripeAction):
         if not self.check_mode:
             customer = api.write(api.v1.customers.delete, current['id'])
         return {'changed': True, 'customer': customer, 'diff': {'before': project(current, SUMMARY), 'after': {}}}
+
+
+def check_expected(params, current):
+    expected = params['expected_id']
+    if not expected or (current or {}).get('id') == expected:
+        return
+    how = f"with the id {params['id']}" if params['id'] else f"with the email {params['email']!r}"
+    found = f"is {current['id']}" if current else 'does not exist (it would be created)'
+    raise TenancyError(f"expected_id: the customer {how} {found}, not {expected} as expected_id requires; nothing was written",
+                       found=(current or {}).get('id'))
 
 
 def desired_fields(params):

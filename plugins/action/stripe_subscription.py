@@ -11,9 +11,10 @@ from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import 
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.reconcile import (
     MASK, apply_changes, changed_fields, project, update_diff)
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_subscriptions import (
-    apply_items, brief_items, check_subscription_options, check_tenant_unique, creation_only_warning, customer_subscriptions,
-    deprecated_name_warning, desired_metadata, is_live, password_warnings, public, reconcile_items, resolve_customer, resolve_items,
-    retrieve_subscription, select_tenant, subscription_items, subscription_metadata_changes, tenant_of, wanted_items)
+    apply_items, brief_items, check_named_subscription, check_subscription_options, check_tenant_unique, creation_only_warning,
+    customer_subscriptions, deprecated_name_warning, desired_metadata, is_live, password_warnings, public, reconcile_items,
+    resolve_customer, resolve_items, retrieve_subscription, select_tenant, subscription_items, subscription_metadata_changes,
+    tenant_claims, tenant_of, wanted_items)
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_rules import SECRET_METADATA_KEYS
 
 BILLING_FIELDS = ('collection_method', 'days_until_due', 'default_payment_method', 'cancel_at_period_end', 'description')
@@ -42,6 +43,7 @@ class ActionModule(StripeAction):
         tenant_subscriptions = []
         if params['id']:
             current = retrieve_subscription(api, params['id'])
+            check_named_subscription(current, params, customer_id)
         elif customer_id:
             tenant_subscriptions = [sub for sub in customer_subscriptions(api, customer_id) if tenant_of(sub) == params['tenant_id']]
             current = select_tenant(tenant_subscriptions, params['tenant_id'], customer_id)
@@ -70,7 +72,11 @@ class ActionModule(StripeAction):
         if not wanted:
             raise TenancyError('price: a new subscription needs price or items')
         items = [{'price': price_id, 'quantity': quantity} for price_id, quantity in resolve_items(api, wanted, [])]
-        check_tenant_unique(api, params['tenant_id'])
+        claims = tenant_claims(api, params['tenant_id'])
+        if customer_id and len(claims) == 1 and claims[0]['customer'] == customer_id:
+            # A concurrent run made it after we read the customer's subscriptions: it is the one we want; converge it.
+            return self.update(api, params, claims[0])
+        check_tenant_unique(params['tenant_id'], claims)
         payload = {'customer': customer_id, 'items': items}
         metadata = {key: value for key, value in desired_metadata(params).items() if value}
         if metadata:
@@ -93,7 +99,7 @@ class ActionModule(StripeAction):
                 raise TenancyError(f"tenant_id: subscription {current['id']} belongs to tenant {old_tenant!r}; the Tenant Billing "
                                    f"Server would create a second tenant {new_tenant!r} and leave {old_tenant!r} behind. "
                                    'Set force_tenant_id_change=true if that is what you want')
-            check_tenant_unique(api, new_tenant, current['id'])
+            check_tenant_unique(new_tenant, tenant_claims(api, new_tenant, current['id']))
             if old_tenant:
                 self.warnings.append(f"tenant_id changed from {old_tenant!r} to {new_tenant!r}: the Tenant Billing Server creates "
                                      f"tenant {new_tenant!r} and no longer updates {old_tenant!r}, which must be removed separately")

@@ -37,6 +37,13 @@ options:
       - Metadata key/value pairs a customer must also carry to match the O(email) lookup.
       - They are written to a customer this module creates, so the next run finds it again.
     type: dict
+  expected_id:
+    description:
+      - The ID (C(cus_...)) the customer that O(id) or O(email) finds must have. When it finds another customer, or
+        none (so one would be created), the task fails before any write, naming both.
+      - The role thingsstack.tenancy.tenant sets it to the owner of an existing tenant (its C(billing.stripe.customer_id)),
+        so that an inventory that declares the tenant with another customer's email changes nothing in Stripe.
+    type: str
   state:
     description:
       - V(present) creates or updates the customer.
@@ -215,6 +222,11 @@ customer:
     address: {line1: Hauptstrasse 1, line2: null, city: Berlin, state: null, postal_code: "10115", country: DE}
     metadata: {crm-id: "4711"}
     tax_ids: [{id: txi_1NuMB12eZvKYlo2CMecoWkZd, type: eu_vat, value: DE123456789}]
+found:
+  description: The ID of the customer that was found when it was not O(expected_id); null when none was found.
+  returned: when the O(expected_id) check failed
+  type: str
+  sample: cus_NffrFeUfNV2Hib
 """
 
 from ansible_collections.thingsstack.tenancy.plugins.module_utils.controller import run_on_controller
@@ -230,6 +242,7 @@ ARGUMENT_SPEC = dict(
     id=dict(type='str'),
     email=dict(type='str'),
     match_metadata=dict(type='dict'),
+    expected_id=dict(type='str'),
     state=dict(type='str', choices=['present', 'absent'], default='present'),
     name=dict(type='str'),
     description=dict(type='str'),

@@ -41,13 +41,17 @@ options:
     description:
       - The customer the subscription bills, by ID (C(cus_...)) or by exact email address (looked up like
         M(thingsstack.tenancy.stripe_customer) does; several customers with the address make the task fail).
-      - Required unless O(id) is given.
+      - Required unless O(id) is given. With O(id) it is a guard, the subscription must belong to this customer; otherwise
+        the task fails before any write.
     type: str
   tenant_id:
     description:
       - ID of the The Things Stack tenant, written as the C(tenant-id) metadata that the Tenant Billing Server requires.
       - 3 to 36 lowercase letters and digits, optionally separated by single dashes, not on The Things Stack's ID blocklist.
       - Required unless O(id) is given. With O(customer) it identifies the subscription.
+      - With O(id) and O(state=absent) it is a guard, the subscription must carry this C(tenant-id); otherwise nothing is
+        canceled and the task fails, so that a mistyped O(id) cannot cancel another tenant's subscription. With O(id) and
+        O(state=present), a different C(tenant-id) needs O(force_tenant_id_change).
     type: str
   force_tenant_id_change:
     description:
@@ -296,7 +300,7 @@ ARGUMENT_SPEC = dict(
 
 ARGUMENT_RULES = dict(
     required_one_of=[('id', 'customer'), ('id', 'tenant_id')],
-    mutually_exclusive=[('id', 'customer'), ('price', 'items'), ('quantity', 'items'), ('store_admin_password', 'scrub_admin_password')],
+    mutually_exclusive=[('price', 'items'), ('quantity', 'items'), ('store_admin_password', 'scrub_admin_password')],
     required_by=dict(quantity=('price',)),
     required_if=[('store_admin_password', True, ('admin_password',))],
 )

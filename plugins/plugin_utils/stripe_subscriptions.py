@@ -197,6 +197,20 @@ def live_subscriptions(api):
     return api.list_all(api.v1.subscriptions.list)
 
 
+def check_named_subscription(subscription, params, customer_id):
+    """A subscription named by ``id`` must carry the declared tenant and customer: a typo must not reach another tenant."""
+    if subscription is None:
+        return
+    declared, carried = params['tenant_id'], tenant_of(subscription)
+    if params['state'] == 'absent' and declared and declared != carried:
+        raise TenancyError(f"id: subscription {subscription['id']} carries tenant-id {carried!r}, not {declared!r}; check id "
+                           '(nothing was canceled)', tenant_id=carried)
+    if params['customer'] and subscription.get('customer') != customer_id:
+        owner = f'customer {customer_id}' if customer_id else f"a customer with the email {params['customer']!r} (there is none)"
+        raise TenancyError(f"id: subscription {subscription['id']} belongs to customer {subscription.get('customer')}, not {owner}; "
+                           'check id (nothing was written)', customer=subscription.get('customer'))
+
+
 def select_tenant(subscriptions, tenant_id, customer_id):
     """The one live subscription carrying ``tenant_id``, None if none; several fail with their IDs."""
     matches = [sub for sub in subscriptions if is_live(sub) and tenant_of(sub) == tenant_id]
@@ -208,9 +222,13 @@ def select_tenant(subscriptions, tenant_id, customer_id):
     return matches[0] if matches else None
 
 
-def check_tenant_unique(api, tenant_id, own_id=None):
-    """One tenant, one subscription: fail when another live subscription already carries ``tenant_id``."""
-    others = [sub for sub in live_subscriptions(api) if tenant_of(sub) == tenant_id and sub['id'] != own_id]
+def tenant_claims(api, tenant_id, own_id=None):
+    """The live subscriptions of any customer, other than ``own_id``, that carry ``tenant_id``."""
+    return [sub for sub in live_subscriptions(api) if tenant_of(sub) == tenant_id and sub['id'] != own_id]
+
+
+def check_tenant_unique(tenant_id, others):
+    """One tenant, one subscription: fail when another live subscription (``tenant_claims``) already carries ``tenant_id``."""
     if others:
         owners = ', '.join(f"{sub['id']} (customer {sub['customer']})" for sub in others)
         raise TenancyError(f"tenant_id: tenant {tenant_id!r} already has the live subscription {owners}; "

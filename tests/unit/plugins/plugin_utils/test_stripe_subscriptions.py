@@ -10,8 +10,9 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible_collections.thingsstack.tenancy.plugins.modules import stripe_subscription
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import InvalidOption, TenancyError
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_subscriptions import (
-    apply_items, brief_items, check_subscription_options, creation_only_warning, deprecated_name_warning, item_price_id,
-    password_warnings, reconcile_items, select_tenant, subscription_metadata_changes, tenant_metadata, wanted_items)
+    apply_items, brief_items, check_named_subscription, check_subscription_options, check_tenant_unique, creation_only_warning,
+    deprecated_name_warning, item_price_id, password_warnings, reconcile_items, select_tenant, subscription_metadata_changes,
+    tenant_metadata, wanted_items)
 
 
 def params(**args):
@@ -210,7 +211,6 @@ def test_good_input_passes():
 @pytest.mark.parametrize('args, error', [
     ({'customer': 'cus_1'}, 'one of the following is required: id, tenant_id'),
     ({'tenant_id': 'acme'}, 'one of the following is required: id, customer'),
-    ({'id': 'sub_1', 'customer': 'cus_1'}, 'mutually exclusive: id|customer'),
     ({'id': 'sub_1', 'price': 'a', 'items': [{'price': 'b'}]}, 'mutually exclusive: price|items'),
     ({'id': 'sub_1', 'quantity': 2}, 'missing parameter(s) required by \'quantity\': price'),
     ({'id': 'sub_1', 'store_admin_password': True}, 'store_admin_password is True but all of the following are missing: admin_password'),
@@ -223,3 +223,36 @@ def test_argument_rules(args, error):
 def test_admin_password_is_no_log():
     result = ArgumentSpecValidator(stripe_subscription.ARGUMENT_SPEC).validate({'api_key': 'sk_test_x', 'id': 'sub_1', 'admin_password': 'S3cret!x'})
     assert 'S3cret!x' in result._no_log_values
+
+
+SUB = {'id': 'sub_1', 'customer': 'cus_1', 'status': 'active', 'metadata': {'tenant-id': 'acme'}}
+
+
+@pytest.mark.parametrize('args, error', [
+    ({'tenant_id': 'globex', 'state': 'absent'}, r"^id: subscription sub_1 carries tenant-id 'acme', not 'globex'; check id \(nothing was canceled\)"),
+    ({'tenant_id': 'acme', 'customer': 'cus_2', 'state': 'absent'}, r'^id: subscription sub_1 belongs to customer cus_1, not customer cus_2'),
+    ({'tenant_id': 'acme', 'customer': 'cus_2'}, r'^id: subscription sub_1 belongs to customer cus_1, not customer cus_2'),
+])
+def test_a_subscription_named_by_id_must_carry_the_declared_tenant_and_customer(args, error):
+    with pytest.raises(TenancyError, match=error):
+        check_named_subscription(SUB, params(id='sub_1', **args), args.get('customer'))
+
+
+def test_a_subscription_named_by_id_with_the_right_guards_passes():
+    check_named_subscription(SUB, params(id='sub_1', tenant_id='acme', customer='cus_1', state='absent'), 'cus_1')
+    check_named_subscription(SUB, params(id='sub_1', state='absent'), None)
+    check_named_subscription(None, params(id='sub_2', tenant_id='globex', state='absent'), None)
+    # present: a new tenant-id is update's decision (force_tenant_id_change)
+    check_named_subscription(SUB, params(id='sub_1', tenant_id='globex'), None)
+
+
+def test_an_email_without_customer_does_not_own_the_subscription():
+    with pytest.raises(TenancyError, match=r"not a customer with the email 'x@acme.example' \(there is none\)") as exc:
+        check_named_subscription(SUB, params(id='sub_1', customer='x@acme.example', state='absent'), None)
+    assert exc.value.details == {'customer': 'cus_1'}
+
+
+def test_tenant_unique_names_every_other_claim():
+    check_tenant_unique('acme', [])
+    with pytest.raises(TenancyError, match=r"^tenant_id: tenant 'acme' already has the live subscription sub_1 \(customer cus_1\)"):
+        check_tenant_unique('acme', [SUB])
