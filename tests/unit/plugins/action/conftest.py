@@ -1,0 +1,425 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The action plugins as ansible-core builds and runs them, against one in-memory fake of Stripe and one of TTS.
+
+Fixtures:
+- ``run_action(plugin, check_mode=False, diff=False, credentials=True, **args)``: a real ``ActionModule`` built as the
+  TaskExecutor builds it (task, connection, play context, loader, templar), then ``run(task_vars=...)``; with
+  ``credentials`` the connection options default to a test key. Argument-spec errors raise ``AnsibleActionFail``,
+  as in ansible-core.
+- ``failed(result, pattern)``: asserts a failed result and its message.
+- ``plugin_name``: parametrizes a test over every action plugin of the collection.
+- ``stripe`` / ``tts``: the fake each plugin gets from ``get_api``, empty; ``load`` objects into it and read
+  ``calls`` afterwards.
+"""
+
+from __future__ import annotations
+
+import collections
+import copy
+import importlib
+import itertools
+import pkgutil
+import re
+import sys
+from types import SimpleNamespace
+from unittest.mock import MagicMock
+
+import pytest
+
+from ansible.parsing.dataloader import DataLoader
+from ansible.playbook.play_context import PlayContext
+from ansible.playbook.task import Task
+from ansible.template import Templar
+
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils import stripe_api, tts_api
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import ApiError
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tts_api import assign, json_keys, lookup, remove
+
+COLLECTION = 'thingsstack.tenancy'
+PLUGINS = 'ansible_collections.thingsstack.tenancy.plugins'
+STRIPE_KEY = 'sk_test_unit'
+TTS_URL = 'https://tts.example.com'
+TTS_KEY = 'ab' * 32
+# Imported now, so that every module holding a reference to get_api exists when a fixture patches it.
+ACTIONS = {info.name: importlib.import_module(f'{PLUGINS}.action.{info.name}')
+           for info in pkgutil.iter_modules(importlib.import_module(f'{PLUGINS}.action').__path__)}
+
+Call = collections.namedtuple('Call', 'method args params natural_key')
+
+
+def build_action(name, args, check_mode=False, diff=False):
+    """The plugin as ansible-core's TaskExecutor builds it, for a task with these args and flags."""
+    task = MagicMock(spec=Task)
+    task.args = dict(args)
+    task.action = f'{COLLECTION}.{name}'
+    task.async_val = 0
+    task.check_mode = check_mode
+    task.diff = diff
+    play_context = MagicMock(spec=PlayContext)
+    play_context.check_mode = check_mode
+    loader = DataLoader()
+    action = ACTIONS[name].ActionModule(task=task, connection=MagicMock(), play_context=play_context, loader=loader,
+                                        templar=Templar(loader=loader), shared_loader_obj=None)
+    action._load_name = task.action  # set by ansible-core's plugin loader
+    return action
+
+
+def pytest_generate_tests(metafunc):
+    if 'plugin_name' in metafunc.fixturenames:
+        metafunc.parametrize('plugin_name', sorted(ACTIONS))
+
+
+@pytest.fixture
+def run_action():
+    def run(plugin, /, check_mode=False, diff=False, credentials=True, **args):
+        if credentials and plugin.startswith('stripe_'):
+            args.setdefault('api_key', STRIPE_KEY)
+        elif credentials:
+            args.setdefault('url', TTS_URL)
+            args.setdefault('tenant_admin_key', TTS_KEY)
+        return build_action(plugin, args, check_mode, diff).run(task_vars={'inventory_hostname': 'localhost'})
+    return run
+
+
+@pytest.fixture
+def failed():
+    """``failed(result, pattern)``: asserts a failed result whose msg matches ``pattern`` (re.search); returns it."""
+    def check(result, pattern):
+        assert result.get('failed') and re.search(pattern, result['msg']), result
+        return result
+    return check
+
+
+def patch_client(monkeypatch, get_api, fake):
+    """Wherever a plugin module holds ``get_api``, it now returns ``fake``."""
+    def get_fake(*args, **kwargs):
+        fake.clients_made += 1
+        return fake
+    for name, module in list(sys.modules.items()):
+        if name.startswith(PLUGINS) and getattr(module, 'get_api', None) is get_api:
+            monkeypatch.setattr(module, 'get_api', get_fake)
+
+
+class FakeClient:
+    """Records every call; ``failures[method]`` is raised by the next call of that method."""
+
+    def __init__(self):
+        self.calls = []
+        self.failures = {}
+        self.clients_made = 0
+
+    def record(self, method, args=(), params=None, natural_key=None):
+        self.calls.append(Call(method, copy.deepcopy(tuple(args)), copy.deepcopy(params), natural_key))
+        if method in self.failures:
+            raise self.failures.pop(method)
+
+    @property
+    def methods(self):
+        return [call.method for call in self.calls]
+
+
+# -- Stripe -----------------------------------------------------------------------------------------------
+
+ID_PREFIXES = {'customers': 'cus', 'tax_ids': 'txi', 'products': 'prod', 'prices': 'price', 'subscriptions': 'sub'}
+READ_VERBS = ('retrieve', 'list')
+ENDED = ('canceled', 'incomplete_expired')
+PAGING = ('limit', 'starting_after')
+
+
+def service(name, *methods, **children):
+    """A node of the SDK's service tree (``client.v1.customers``); a method is its name, ``customers.update``."""
+    return SimpleNamespace(name=name, **{method: f'{name}.{method}' for method in methods}, **children)
+
+
+def reference(value):
+    """An expandable field (``price.product``) as an ID."""
+    return value.get('id') if isinstance(value, dict) else value
+
+
+def merged(current, changes):
+    """An object after a Stripe update: '' unsets, hashes merge, metadata keys set to '' are removed."""
+    result = dict(current)
+    for key, value in changes.items():
+        if key == 'metadata':
+            result[key] = {k: v for k, v in {**(current.get(key) or {}), **value}.items() if v != ''}
+        elif isinstance(value, dict) and isinstance(current.get(key), dict):
+            result[key] = merged(current[key], value)
+        else:
+            result[key] = None if value == '' else value
+    return result
+
+
+class FakeStripe(FakeClient):
+    """Stripe in memory behind StripeApi's interface: the SDK's service tree, read / write / create, plain dicts.
+
+    Lists keep the order objects were loaded or created in, filter on plain fields, page with limit and
+    starting_after, and leave out deleted customers and (without ``status``) ended subscriptions, as Stripe does.
+    Stripe's own refusals that a plugin must avoid are refused here too (a lookup key in use without
+    transfer_lookup_key, deleting a product that has prices).
+    """
+
+    retrieve = stripe_api.StripeApi.retrieve  # the real "missing or deleted is None" on top of the fake read
+    list_all = stripe_api.StripeApi.list_all  # the real paging on top of the fake read
+
+    def __init__(self):
+        super().__init__()
+        self.objects = {name: {} for name in ('customers', 'tax_ids', 'products', 'prices', 'subscriptions')}
+        self.numbers = collections.defaultdict(lambda: itertools.count(1))
+        self.new_subscription_status = 'active'
+        self.plain_price_list_hides_archived = False  # how Stripe's reference describes a list without `active`
+        self.v1 = SimpleNamespace(
+            customers=service('customers', 'retrieve', 'list', 'update', 'delete', tax_ids=service('tax_ids', 'list', 'delete')),
+            products=service('products', 'retrieve', 'list', 'update', 'delete'),
+            prices=service('prices', 'retrieve', 'list', 'update'),
+            subscriptions=service('subscriptions', 'retrieve', 'list', 'update', 'cancel'),
+            subscription_items=service('subscription_items', 'list'))
+
+    def load(self, **objects):
+        """Add objects by resource (``customers=[...]``), stored as given."""
+        for resource, items in objects.items():
+            for obj in items:
+                self.objects[resource][obj['id']] = copy.deepcopy(obj)
+        return self
+
+    @property
+    def reads(self):
+        return [call for call in self.calls if call.method.endswith(READ_VERBS)]
+
+    @property
+    def writes(self):
+        return [call for call in self.calls if not call.method.endswith(READ_VERBS)]
+
+    # -- StripeApi's interface
+
+    def read(self, method, *args, params=None):
+        self.record(method, args, params)
+        resource, verb = method.split('.')
+        if verb == 'list':
+            return self.page(resource, args, params or {})
+        return copy.deepcopy(self.find(resource, args[-1]))
+
+    def write(self, method, *args, params=None, key=None):
+        self.record(method, args, params)
+        resource, verb = method.split('.')
+        obj = self.find(resource, args[-1])
+        if verb == 'delete':
+            return self.delete(resource, obj)
+        if verb == 'cancel':
+            obj['status'] = 'canceled'
+            return copy.deepcopy(obj)
+        params = dict(params or {})
+        if resource == 'prices' and 'lookup_key' in params:
+            self.take_lookup_key(params['lookup_key'], params.pop('transfer_lookup_key', False))
+        if resource == 'subscriptions':
+            params.pop('proration_behavior', None)
+            if 'items' in params:
+                self.change_items(obj, params.pop('items'))
+        self.objects[resource][obj['id']] = merged(obj, params)
+        return copy.deepcopy(self.objects[resource][obj['id']])
+
+    def create(self, service_node, *parent, params, natural_key, kind):
+        self.record(f'{service_node.name}.create', parent, params, natural_key)
+        return copy.deepcopy(getattr(self, f'create_{service_node.name}')(*parent, **copy.deepcopy(params)))
+
+    # -- Stripe's behaviour
+
+    def find(self, resource, object_id):
+        if object_id not in self.objects[resource]:
+            raise ApiError(f'Stripe API error (HTTP 404, invalid_request_error, resource_missing): No such {resource}', status=404)
+        return self.objects[resource][object_id]
+
+    def new_id(self, resource):
+        return f'{ID_PREFIXES[resource]}_new{next(self.numbers[resource])}'
+
+    def page(self, resource, parent, params):
+        if resource == 'subscription_items':
+            found = self.find('subscriptions', params['subscription'])['items']['data']
+        else:
+            found = [obj for obj in self.objects[resource].values() if self.listed(resource, obj, parent, params)]
+        if params.get('starting_after'):
+            found = found[[obj['id'] for obj in found].index(params['starting_after']) + 1:]
+        limit = params.get('limit', 10)
+        return {'object': 'list', 'data': copy.deepcopy(found[:limit]), 'has_more': len(found) > limit}
+
+    def listed(self, resource, obj, parent, params):
+        if resource == 'tax_ids':
+            return obj['customer'] == parent[0]
+        if obj.get('deleted'):
+            return False
+        if resource == 'subscriptions' and 'status' not in params and obj.get('status') in ENDED:
+            return False
+        if resource == 'prices' and 'active' not in params and self.plain_price_list_hides_archived and not obj.get('active', True):
+            return False
+        for key, value in params.items():
+            if key == 'lookup_keys':
+                if obj.get('lookup_key') not in value:
+                    return False
+            elif key == 'status':
+                if value != 'all' and obj.get('status') != value:
+                    return False
+            elif key == 'active':
+                if obj.get('active', True) != value:
+                    return False
+            elif key not in PAGING and reference(obj.get(key)) != value:
+                return False
+        return True
+
+    def delete(self, resource, obj):
+        if resource == 'products' and any(reference(price.get('product')) == obj['id'] for price in self.objects['prices'].values()):
+            raise ApiError('Stripe API error (HTTP 400, invalid_request_error): This product cannot be deleted because it has '
+                           'one or more user-created prices', status=400)
+        gone = {'id': obj['id'], 'object': obj.get('object', resource[:-1]), 'deleted': True}
+        if resource == 'customers':
+            self.objects[resource][obj['id']] = gone
+        else:
+            del self.objects[resource][obj['id']]
+        return copy.deepcopy(gone)
+
+    def take_lookup_key(self, lookup_key, transfer):
+        for price in self.objects['prices'].values():
+            if price.get('lookup_key') == lookup_key:
+                if not transfer:
+                    raise ApiError(f"Stripe API error (HTTP 400): A price with lookup key '{lookup_key}' already exists; "
+                                   'set transfer_lookup_key', status=400)
+                price['lookup_key'] = None
+
+    def price(self, price_id):
+        return copy.deepcopy(self.find('prices', price_id))
+
+    def change_items(self, subscription, changes):
+        items = subscription['items']['data']
+        for change in changes:
+            if 'id' not in change:
+                items.append({'id': f"si_new{next(self.numbers['items'])}", 'object': 'subscription_item',
+                              'price': self.price(change['price']), 'quantity': change.get('quantity', 1)})
+                continue
+            item = next(item for item in items if item['id'] == change['id'])
+            if change.get('deleted'):
+                items.remove(item)
+                continue
+            if 'price' in change:
+                item['price'] = self.price(change['price'])
+            item['quantity'] = change.get('quantity', item['quantity'])
+
+    def create_customers(self, tax_id_data=(), **fields):
+        customer = dict({'object': 'customer', 'metadata': {}}, **fields, id=self.new_id('customers'))
+        self.objects['customers'][customer['id']] = customer
+        for tax_id in tax_id_data:
+            self.create_tax_ids(customer['id'], **tax_id)
+        return customer
+
+    def create_tax_ids(self, customer_id, **fields):
+        self.find('customers', customer_id)
+        tax_id = dict(fields, id=self.new_id('tax_ids'), object='tax_id', customer=customer_id)
+        self.objects['tax_ids'][tax_id['id']] = tax_id
+        return tax_id
+
+    def create_products(self, **fields):
+        product = dict({'object': 'product', 'active': True, 'description': None, 'metadata': {}}, **fields)
+        product.setdefault('id', self.new_id('products'))
+        self.objects['products'][product['id']] = product
+        return product
+
+    def create_prices(self, transfer_lookup_key=False, **fields):
+        if fields.get('lookup_key'):
+            self.take_lookup_key(fields['lookup_key'], transfer_lookup_key)
+        price = dict({'object': 'price', 'active': True, 'nickname': None, 'metadata': {},
+                      'type': 'recurring' if fields.get('recurring') else 'one_time'}, **fields, id=self.new_id('prices'))
+        self.objects['prices'][price['id']] = price
+        return price
+
+    def create_subscriptions(self, items, **fields):
+        subscription = dict({'object': 'subscription', 'metadata': {}, 'status': self.new_subscription_status}, **fields,
+                            id=self.new_id('subscriptions'), items={'object': 'list', 'data': [], 'has_more': False})
+        self.change_items(subscription, items)
+        self.objects['subscriptions'][subscription['id']] = subscription
+        return subscription
+
+
+# -- The Things Stack ------------------------------------------------------------------------------------
+
+class FakeTts(FakeClient):
+    """The tenant registry in memory behind TtsApi's interface, answering like the API: zero values left out,
+    field masks applied to reads and updates, deleted IDs remembered."""
+
+    def __init__(self):
+        super().__init__()
+        self.tenants = {}
+        self.deleted = set()
+        self.last_headers = {}
+        self.sleeps = []
+
+    def load(self, tenants):
+        """Add tenants: tenant ID -> the stored tenant as TTS's JSON."""
+        self.tenants.update(copy.deepcopy(tenants))
+        return self
+
+    @property
+    def writes(self):
+        return [call for call in self.calls if call.method in ('create_tenant', 'update_tenant', 'delete_tenant')]
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+
+    def get_tenant(self, tenant_id, paths):
+        self.record('get_tenant', (tenant_id,), list(paths))
+        stored = self.tenants.get(tenant_id)
+        if stored is None:
+            return None
+        out = {key: copy.deepcopy(stored[key]) for key in ('ids', 'created_at', 'updated_at') if key in stored}
+        for path in paths:
+            value = lookup(stored, json_keys(path))
+            if value not in (None, '', [], {}):
+                assign(out, json_keys(path), copy.deepcopy(value))
+        return out
+
+    def list_tenants(self, paths):
+        return [self.get_tenant(tenant_id, paths) for tenant_id in sorted(self.tenants)]
+
+    def create_tenant(self, tenant, initial_user=None):
+        self.record('create_tenant', (tenant, initial_user))
+        stored = dict(copy.deepcopy(tenant), created_at='t0', updated_at='t0')
+        self.tenants[tenant['ids']['tenant_id']] = stored
+        return copy.deepcopy(stored)
+
+    def update_tenant(self, tenant_id, tenant, paths):
+        self.record('update_tenant', (tenant_id, tenant), list(paths))
+        stored = self.tenants[tenant_id]
+        response = {}
+        for path in paths:
+            keys = json_keys(path)
+            value = lookup(tenant, keys)
+            if value is None:
+                remove(stored, keys)
+            else:
+                assign(stored, keys, copy.deepcopy(value))
+                assign(response, keys, copy.deepcopy(value))
+        if 'state' in paths and 'state_description' not in paths:
+            stored.pop('state_description', None)
+        stored['updated_at'] = response['updated_at'] = 't1'
+        return response
+
+    def delete_tenant(self, tenant_id):
+        self.record('delete_tenant', (tenant_id,))
+        self.deleted.add(tenant_id)
+        del self.tenants[tenant_id]
+        return True
+
+    def find_deleted_tenant(self, tenant_id):
+        self.record('find_deleted_tenant', (tenant_id,))
+        return tenant_id in self.deleted
+
+
+@pytest.fixture
+def stripe(monkeypatch):
+    fake = FakeStripe()
+    patch_client(monkeypatch, stripe_api.get_api, fake)
+    return fake
+
+
+@pytest.fixture
+def tts(monkeypatch):
+    fake = FakeTts()
+    patch_client(monkeypatch, tts_api.get_api, fake)
+    return fake
