@@ -1,10 +1,11 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""tts_tenant and tts_tenant_info: the tenant model's pure functions, then the plugins through run() against the shared
+TTS fake (conftest.py)."""
 
 from __future__ import annotations
 
-import copy
-from types import SimpleNamespace
+import functools
 
 import pytest
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
@@ -12,8 +13,7 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible_collections.thingsstack.tenancy.plugins.action.tts_tenant import (
     ActionModule, changed_paths, configuration_leaves, desired_values, parse_limits, read_paths, same_value, with_attributes)
 from ansible_collections.thingsstack.tenancy.plugins.modules import tts_tenant
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import ApiError, InvalidOption, TenancyError
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tts_api import assign, json_keys, lookup, remove
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import ApiError, InvalidOption
 
 KEY = 'ab' * 32
 STRIPE = {'customer_id': 'cus_1', 'plan_id': 'price_1', 'subscription_id': 'sub_1', 'subscription_item_id': 'si_1'}
@@ -27,86 +27,14 @@ def params(**args):
     return result.validated_parameters
 
 
-def action(check_mode=False, **task_args):
-    plugin = ActionModule.__new__(ActionModule)
-    plugin.check_mode = check_mode
-    plugin.warnings = []
-    plugin._task = SimpleNamespace(args=task_args)
-    return plugin
+@pytest.fixture
+def run(run_action, tts):
+    return functools.partial(run_action, 'tts_tenant')
 
 
-def run(plugin, fake, **args):
-    """validate + ensure as TtsAction.execute does, with the fake API."""
-    validated = params(**args)
-    plugin._task.args = dict(args, **plugin._task.args)
-    plugin.validate(validated)
-    return plugin.ensure(fake, validated)
-
-
-class FakeTts:
-    """The tenant registry in memory, answering like the API: zero values left out, masks applied."""
-
-    def __init__(self, tenants=None):
-        self.tenants = copy.deepcopy(tenants or {})
-        self.deleted = set()
-        self.calls = []
-        self.last_headers = {}
-        self.sleeps = []
-        self.fail_create = None
-
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
-
-    @property
-    def writes(self):
-        return [c for c in self.calls if c[0] != 'get' and c[0] != 'search']
-
-    def get_tenant(self, tenant_id, paths):
-        self.calls.append(('get', tenant_id, list(paths)))
-        stored = self.tenants.get(tenant_id)
-        if stored is None:
-            return None
-        out = {key: copy.deepcopy(stored[key]) for key in ('ids', 'created_at', 'updated_at') if key in stored}
-        for path in paths:
-            value = lookup(stored, json_keys(path))
-            if value not in (None, '', [], {}):
-                assign(out, json_keys(path), copy.deepcopy(value))
-        return out
-
-    def create_tenant(self, tenant, initial_user=None):
-        self.calls.append(('create', tenant, initial_user))
-        if self.fail_create:
-            raise self.fail_create
-        stored = dict(copy.deepcopy(tenant), created_at='t0', updated_at='t0')
-        self.tenants[tenant['ids']['tenant_id']] = stored
-        return copy.deepcopy(stored)
-
-    def update_tenant(self, tenant_id, tenant, paths):
-        self.calls.append(('update', tenant_id, copy.deepcopy(tenant), list(paths)))
-        stored = self.tenants[tenant_id]
-        response = {}
-        for path in paths:
-            keys = json_keys(path)
-            value = lookup(tenant, keys)
-            if value is None:
-                remove(stored, keys)
-            else:
-                assign(stored, keys, copy.deepcopy(value))
-                assign(response, keys, copy.deepcopy(value))
-        if 'state' in paths and 'state_description' not in paths:
-            stored.pop('state_description', None)
-        stored['updated_at'] = response['updated_at'] = 't1'
-        return response
-
-    def delete_tenant(self, tenant_id):
-        self.calls.append(('delete', tenant_id))
-        self.deleted.add(tenant_id)
-        del self.tenants[tenant_id]
-        return True
-
-    def find_deleted_tenant(self, tenant_id):
-        self.calls.append(('search', tenant_id))
-        return tenant_id in self.deleted
+@pytest.fixture
+def info(run_action, tts):
+    return functools.partial(run_action, 'tts_tenant_info')
 
 
 def tenant(tenant_id='acme', **fields):
@@ -238,20 +166,19 @@ def test_attributes_merge_or_purge():
     ({'initial_user': {'email': 'a@b.example', 'full_name': 'f' * 51}}, 'initial_user.full_name: must be at most 50'),
     ({'wait_timeout': -1}, 'wait_timeout: must be 0 or more seconds'),
 ])
-def test_validation_names_the_option_and_the_rule(args, message):
+def test_validation_names_the_option_and_the_rule(run, tts, args, message):
     args.setdefault('tenant_id', 'acme')
-    fake = FakeTts()
-    with pytest.raises(InvalidOption) as raised:
-        run(action(), fake, **args)
-    assert raised.value.msg.startswith(message), raised.value.msg
-    assert fake.calls == []
+    result = run(**args)
+    assert result['failed'] and result['msg'].startswith(message), result['msg']
+    assert result['msg'].startswith(result['option'] + ': ')  # an InvalidOption
+    assert tts.calls == []
 
 
-def test_a_blocklisted_id_may_be_managed_when_it_is_not_created():
-    fake = FakeTts(tenant('default', name='Default'))
-    result = run(action(), fake, tenant_id='default', name='Default', create=False)
-    assert not result['changed']
-    run(action(), fake, tenant_id='admin', state='absent')
+def test_a_blocklisted_id_may_be_managed_when_it_is_not_created(run, tts):
+    tts.load(tenant('default', name='Default'))
+    result = run(tenant_id='default', name='Default', create=False)
+    assert not result['changed'] and not result.get('failed')
+    assert not run(tenant_id='admin', state='absent').get('failed')
 
 
 # -- present ------------------------------------------------------------------------------------------
@@ -262,12 +189,12 @@ FULL = dict(tenant_id='acme', name='Acme', tenant_state='approved', max_users=10
             initial_user={'email': 'admin@acme.example', 'password': 'S3cret-pass'})
 
 
-def test_create_sends_tenant_and_initial_user_and_masks_the_password():
-    fake = FakeTts()
-    result = run(action(), fake, **FULL)
+def test_create_sends_tenant_and_initial_user_and_masks_the_password(run, tts):
+    result = run(**FULL)
     assert result['changed']
-    (kind, body, user), = fake.writes
-    assert kind == 'create'
+    create, = tts.writes
+    assert create.method == 'create_tenant'
+    body, user = create.args
     assert body == {'ids': {'tenant_id': 'acme'}, 'name': 'Acme', 'state': 'STATE_APPROVED', 'max_users': '10',
                     'attributes': {'crm-id': '4711'},
                     'contact_info': [{'contact_type': 'CONTACT_TYPE_BILLING', 'contact_method': 'CONTACT_METHOD_EMAIL',
@@ -280,77 +207,75 @@ def test_create_sends_tenant_and_initial_user_and_masks_the_password():
     assert 'S3cret-pass' not in repr(result)
 
 
-def test_create_in_check_mode_writes_nothing():
-    fake = FakeTts()
-    result = run(action(check_mode=True), fake, **FULL)
+def test_create_in_check_mode_writes_nothing(run, tts):
+    result = run(check_mode=True, **FULL)
     assert result['changed'] and result['tenant']['name'] == 'Acme' and 'created_at' not in result['tenant']
-    assert fake.writes == []
+    assert tts.writes == []
 
 
-def test_a_second_identical_run_reads_once_and_writes_nothing():
-    fake = FakeTts()
-    run(action(), fake, **FULL)
-    fake.calls.clear()
-    result = run(action(), fake, **FULL)
+def test_a_second_identical_run_reads_once_and_writes_nothing(run, tts):
+    run(**FULL)
+    tts.calls.clear()
+    result = run(**FULL)
     assert not result['changed'] and 'diff' not in result
-    assert len(fake.calls) == 1 and fake.calls[0][0] == 'get'
+    assert tts.methods == ['get_tenant']
 
 
-def test_an_update_sends_only_the_changed_paths_and_diffs_exactly_them():
-    fake = FakeTts(tenant(name='Acme', max_users='10', state='STATE_APPROVED'))
-    result = run(action(), fake, tenant_id='acme', name='Acme 2', max_users=10, tenant_state='approved')
-    (kind, tenant_id, body, paths), = fake.writes
-    assert paths == ['name'] and body == {'ids': {'tenant_id': 'acme'}, 'name': 'Acme 2'}
+def test_an_update_sends_only_the_changed_paths_and_diffs_exactly_them(run, tts):
+    tts.load(tenant(name='Acme', max_users='10', state='STATE_APPROVED'))
+    result = run(tenant_id='acme', name='Acme 2', max_users=10, tenant_state='approved')
+    update, = tts.writes
+    assert update.params == ['name'] and update.args == ('acme', {'ids': {'tenant_id': 'acme'}, 'name': 'Acme 2'})
     assert result['diff'] == {'before': {'name': 'Acme'}, 'after': {'name': 'Acme 2'}}
     assert result['tenant']['name'] == 'Acme 2' and result['tenant']['updated_at'] == 't1'
 
 
-def test_clearing_a_limit_sends_the_path_without_a_value():
-    fake = FakeTts(tenant(max_gateways='5'))
-    result = run(action(max_gateways=None), fake, tenant_id='acme', max_gateways=None)
-    (kind, tenant_id, body, paths), = fake.writes
-    assert paths == ['max_gateways'] and 'max_gateways' not in body
+def test_clearing_a_limit_sends_the_path_without_a_value(run, tts):
+    tts.load(tenant(max_gateways='5'))
+    result = run(tenant_id='acme', max_gateways=None)
+    update, = tts.writes
+    assert update.params == ['max_gateways'] and 'max_gateways' not in update.args[1]
     assert result['diff'] == {'before': {'max_gateways': '5'}, 'after': {'max_gateways': None}}
     assert 'max_gateways' not in result['tenant']
 
 
-def test_a_limit_not_given_is_untouched():
-    fake = FakeTts(tenant(max_gateways='5'))
-    result = run(action(), fake, tenant_id='acme', name='Acme')
-    assert fake.tenants['acme']['max_gateways'] == '5'
+def test_a_limit_not_given_is_untouched(run, tts):
+    tts.load(tenant(max_gateways='5'))
+    result = run(tenant_id='acme', name='Acme')
+    assert tts.tenants['acme']['max_gateways'] == '5'
     assert result['changed']
 
 
-def test_a_state_change_shows_the_description_tts_clears():
-    fake = FakeTts(tenant(state='STATE_APPROVED', state_description='fine'))
-    result = run(action(), fake, tenant_id='acme', tenant_state='suspended')
+def test_a_state_change_shows_the_description_tts_clears(run, tts):
+    tts.load(tenant(state='STATE_APPROVED', state_description='fine'))
+    result = run(tenant_id='acme', tenant_state='suspended')
     assert result['diff'] == {'before': {'state': 'STATE_APPROVED', 'state_description': 'fine'},
                               'after': {'state': 'STATE_SUSPENDED', 'state_description': None}}
     assert 'state_description' not in result['tenant']
 
 
-def test_configuration_updates_send_nested_leaf_paths():
-    fake = FakeTts(tenant(configuration={'default_cluster': {'ns': {'dev_addr_prefixes': ['26000000/8']}, 'ui': {'x': 'keep'}}}))
-    result = run(action(), fake, tenant_id='acme', configuration={'default_cluster': {'ns': {'dev_addr_prefixes': ['27000000/8']}}})
-    (kind, tenant_id, body, paths), = fake.writes
-    assert paths == ['configuration.default_cluster.ns.dev_addr_prefixes']
-    assert body['configuration'] == {'default_cluster': {'ns': {'dev_addr_prefixes': ['27000000/8']}}}
-    assert fake.tenants['acme']['configuration']['default_cluster']['ui'] == {'x': 'keep'}
+def test_configuration_updates_send_nested_leaf_paths(run, tts):
+    tts.load(tenant(configuration={'default_cluster': {'ns': {'dev_addr_prefixes': ['26000000/8']}, 'ui': {'x': 'keep'}}}))
+    result = run(tenant_id='acme', configuration={'default_cluster': {'ns': {'dev_addr_prefixes': ['27000000/8']}}})
+    update, = tts.writes
+    assert update.params == ['configuration.default_cluster.ns.dev_addr_prefixes']
+    assert update.args[1]['configuration'] == {'default_cluster': {'ns': {'dev_addr_prefixes': ['27000000/8']}}}
+    assert tts.tenants['acme']['configuration']['default_cluster']['ui'] == {'x': 'keep'}
     assert result['diff']['after'] == {'configuration': {'default_cluster': {'ns': {'dev_addr_prefixes': ['27000000/8']}}}}
 
 
-def test_attributes_are_sent_as_the_merged_map():
-    fake = FakeTts(tenant(attributes={'aa-1': 'x', 'bb-2': 'y'}))
-    run(action(), fake, tenant_id='acme', attributes={'cc-3': 'z'})
-    assert fake.writes[0][2]['attributes'] == {'aa-1': 'x', 'bb-2': 'y', 'cc-3': 'z'}
-    run(action(), fake, tenant_id='acme', attributes={'cc-3': 'z'}, purge_attributes=True)
-    assert fake.tenants['acme']['attributes'] == {'cc-3': 'z'}
+def test_attributes_are_sent_as_the_merged_map(run, tts):
+    tts.load(tenant(attributes={'aa-1': 'x', 'bb-2': 'y'}))
+    run(tenant_id='acme', attributes={'cc-3': 'z'})
+    assert tts.writes[0].args[1]['attributes'] == {'aa-1': 'x', 'bb-2': 'y', 'cc-3': 'z'}
+    run(tenant_id='acme', attributes={'cc-3': 'z'}, purge_attributes=True)
+    assert tts.tenants['acme']['attributes'] == {'cc-3': 'z'}
 
 
-def test_update_in_check_mode_predicts_and_writes_nothing():
-    fake = FakeTts(tenant(name='Acme'))
-    result = run(action(check_mode=True), fake, tenant_id='acme', name='Acme 2', contact_info=[{'type': 'abuse', 'value': 'a@acme.example'}])
-    assert fake.writes == []
+def test_update_in_check_mode_predicts_and_writes_nothing(run, tts):
+    tts.load(tenant(name='Acme'))
+    result = run(check_mode=True, tenant_id='acme', name='Acme 2', contact_info=[{'type': 'abuse', 'value': 'a@acme.example'}])
+    assert tts.writes == []
     assert result['tenant']['name'] == 'Acme 2'
     assert result['tenant']['contact_info'] == [{'contact_type': 'CONTACT_TYPE_ABUSE', 'contact_method': 'CONTACT_METHOD_EMAIL',
                                                  'value': 'a@acme.example'}]
@@ -358,77 +283,74 @@ def test_update_in_check_mode_predicts_and_writes_nothing():
 
 # -- Tenant Billing Server ------------------------------------------------------------------------------
 
-def test_tbs_owned_fields_are_left_to_tbs_with_a_warning():
-    fake = FakeTts(tenant(name='From Stripe', max_users='10', billing={'stripe': STRIPE}, attributes={'crm-id': '1'}))
-    plugin = action()
-    result = run(plugin, fake, tenant_id='acme', name='Declared', max_users=10, attributes={'crm-id': '2'})
-    (kind, tenant_id, body, paths), = fake.writes
-    assert paths == ['attributes']
+def test_tbs_owned_fields_are_left_to_tbs_with_a_warning(run, tts):
+    tts.load(tenant(name='From Stripe', max_users='10', billing={'stripe': STRIPE}, attributes={'crm-id': '1'}))
+    result = run(tenant_id='acme', name='Declared', max_users=10, attributes={'crm-id': '2'})
+    update, = tts.writes
+    assert update.params == ['attributes']
     assert result['diff'] == {'before': {'attributes': {'crm-id': '1'}}, 'after': {'attributes': {'crm-id': '2'}}}
-    warning, = plugin.warnings
+    warning, = result['warnings']
     assert 'managed by the Tenant Billing Server' in warning and 'owns name;' in warning
     assert "'From Stripe', declared 'Declared'" in warning and 'manage_billing_fields=true' in warning
 
 
-def test_no_warning_when_tbs_fields_match():
-    fake = FakeTts(tenant(name='From Stripe', billing={'stripe': STRIPE}))
-    plugin = action()
-    result = run(plugin, fake, tenant_id='acme', name='From Stripe', billing={'stripe': STRIPE})
-    assert not result['changed'] and plugin.warnings == []
+def test_no_warning_when_tbs_fields_match(run, tts):
+    tts.load(tenant(name='From Stripe', billing={'stripe': STRIPE}))
+    result = run(tenant_id='acme', name='From Stripe', billing={'stripe': STRIPE})
+    assert not result['changed'] and 'warnings' not in result
 
 
-def test_manage_billing_fields_overrides_tbs():
-    fake = FakeTts(tenant(name='From Stripe', billing={'stripe': STRIPE}))
-    plugin = action()
-    result = run(plugin, fake, tenant_id='acme', name='Declared', manage_billing_fields=True)
-    assert result['changed'] and fake.tenants['acme']['name'] == 'Declared' and plugin.warnings == []
+def test_manage_billing_fields_overrides_tbs(run, tts):
+    tts.load(tenant(name='From Stripe', billing={'stripe': STRIPE}))
+    result = run(tenant_id='acme', name='Declared', manage_billing_fields=True)
+    assert result['changed'] and tts.tenants['acme']['name'] == 'Declared' and 'warnings' not in result
 
 
-def test_create_false_without_wait_fails_clearly():
-    fake = FakeTts()
-    with pytest.raises(TenancyError, match="tenant_id: tenant 'acme' does not exist and create is false"):
-        run(action(), fake, tenant_id='acme', create=False)
-    assert fake.writes == []
+def test_create_false_without_wait_fails_clearly(run, tts, failed):
+    failed(run(tenant_id='acme', create=False), "tenant_id: tenant 'acme' does not exist and create is false")
+    assert tts.writes == []
 
 
 class Clock:
-    def __init__(self, fake):
+    """Monotonic time that only sleeping moves."""
+
+    def __init__(self):
         self.now = 0.0
-        fake.sleep = self.sleep
+        self.sleeps = []
 
     def __call__(self):
         return self.now
 
     def sleep(self, seconds):
+        self.sleeps.append(seconds)
         self.now += seconds
 
 
-def test_create_false_waits_for_tbs_to_create_the_tenant():
-    fake = FakeTts()
-    clock = Clock(fake)
-    plugin = action()
-    plugin.clock = clock
-    original = fake.get_tenant
+@pytest.fixture
+def clock(tts, monkeypatch):
+    clock = Clock()
+    monkeypatch.setattr(ActionModule, 'clock', clock)
+    tts.sleep = clock.sleep
+    return clock
+
+
+def test_create_false_waits_for_tbs_to_create_the_tenant(run, tts, clock):
+    original = tts.get_tenant
 
     def appear_later(tenant_id, paths):
-        if len(fake.calls) == 3:
-            fake.tenants.update(tenant(name='From Stripe', billing={'stripe': STRIPE}, state='STATE_APPROVED'))
+        if len(tts.calls) == 3:
+            tts.load(tenant(name='From Stripe', billing={'stripe': STRIPE}, state='STATE_APPROVED'))
         return original(tenant_id, paths)
-    fake.get_tenant = appear_later
-    result = run(plugin, fake, tenant_id='acme', create=False, wait_timeout=30, tenant_state='approved', billing={'stripe': STRIPE})
+    tts.get_tenant = appear_later
+    result = run(tenant_id='acme', create=False, wait_timeout=30, tenant_state='approved', billing={'stripe': STRIPE})
     assert not result['changed'] and result['tenant']['state'] == 'STATE_APPROVED'
-    assert [c[0] for c in fake.calls] == ['get'] * 4
+    assert tts.methods == ['get_tenant'] * 4
     assert 0 < clock.now < 30
 
 
-def test_create_false_times_out_clearly():
-    fake = FakeTts()
-    clock = Clock(fake)
-    plugin = action()
-    plugin.clock = clock
-    with pytest.raises(TenancyError, match=r"tenant 'acme' did not appear within wait_timeout=12 s and create is false"):
-        run(plugin, fake, tenant_id='acme', create=False, wait_timeout=12)
-    assert clock.now == 12 and max(fake.sleeps or [0]) <= 5 and fake.writes == []
+def test_create_false_times_out_clearly(run, tts, clock, failed):
+    failed(run(tenant_id='acme', create=False, wait_timeout=12), r"tenant 'acme' did not appear within wait_timeout=12 s and create is false")
+    assert clock.now == 12 and 0 < max(clock.sleeps) <= 5 and tts.writes == []
 
 
 # -- 409 on create ------------------------------------------------------------------------------------
@@ -438,128 +360,105 @@ def taken(retried):
                     status=409, tts_error={'code': 6, 'name': 'id_taken', 'correlation_id': 'c1'}, retried=retried)
 
 
-def test_a_deleted_tenant_id_is_explained():
-    fake = FakeTts()
-    fake.deleted.add('acme')
-    fake.fail_create = taken(False)
-    with pytest.raises(TenancyError) as raised:
-        run(action(), fake, tenant_id='acme', name='Acme')
+def test_a_deleted_tenant_id_is_explained(run, tts):
+    tts.deleted.add('acme')
+    tts.failures['create_tenant'] = taken(False)
+    result = run(tenant_id='acme', name='Acme')
+    assert result['failed'] and result['status'] == 409 and result['tts_error']['name'] == 'id_taken'
     assert "the ID 'acme' is taken, but no tenant with it exists: it belongs to a deleted tenant " \
-           "(a search of recently deleted tenants found it)" in raised.value.msg
-    assert 'no API to restore or purge' in raised.value.msg
+           "(a search of recently deleted tenants found it)" in result['msg']
+    assert 'no API to restore or purge' in result['msg']
 
 
-def test_our_own_retried_create_is_recognised():
-    fake = FakeTts()
-    fake.fail_create = taken(True)
-    original = fake.create_tenant
+def test_our_own_retried_create_is_recognised(run, tts):
+    tts.failures['create_tenant'] = taken(True)
+    original = tts.create_tenant
 
     def went_through(body, user=None):
-        fake.tenants[body['ids']['tenant_id']] = dict(copy.deepcopy(body), created_at='t0', updated_at='t0')
+        tts.load({body['ids']['tenant_id']: dict(body, created_at='t0', updated_at='t0')})
         return original(body, user)
-    fake.create_tenant = went_through
-    result = run(action(), fake, tenant_id='acme', name='Acme', max_users=3)
+    tts.create_tenant = went_through
+    result = run(tenant_id='acme', name='Acme', max_users=3)
     assert result['changed'] and result['tenant']['name'] == 'Acme'
 
 
-def test_a_concurrent_different_create_fails():
-    fake = FakeTts()
-    fake.fail_create = taken(False)
-    original = fake.create_tenant
+def test_a_concurrent_different_create_fails(run, tts, failed):
+    tts.failures['create_tenant'] = taken(False)
+    original = tts.create_tenant
 
     def raced(body, user=None):
-        fake.tenants.update(tenant(name='Other'))
+        tts.load(tenant(name='Other'))
         return original(body, user)
-    fake.create_tenant = raced
-    with pytest.raises(TenancyError, match=r"was created by someone else while this task ran \(it differs in name\)"):
-        run(action(), fake, tenant_id='acme', name='Acme')
+    tts.create_tenant = raced
+    failed(run(tenant_id='acme', name='Acme'), r"was created by someone else while this task ran \(it differs in name\)")
 
 
 # -- absent -------------------------------------------------------------------------------------------
 
-def test_absent_deletes_once_with_a_soft_delete_warning():
-    fake = FakeTts(tenant(name='Acme'))
-    plugin = action()
-    result = run(plugin, fake, tenant_id='acme', state='absent')
+def test_absent_deletes_once_with_a_soft_delete_warning(run, tts):
+    tts.load(tenant(name='Acme'))
+    result = run(tenant_id='acme', state='absent')
     assert result['changed'] and result['tenant'] == {} and result['diff']['after'] == {}
-    assert 'one-way soft delete' in plugin.warnings[0] and 'tenant_state=suspended' in plugin.warnings[0]
-    again = run(action(), fake, tenant_id='acme', state='absent')
+    assert 'one-way soft delete' in result['warnings'][0] and 'tenant_state=suspended' in result['warnings'][0]
+    assert tts.methods == ['get_tenant', 'delete_tenant']
+    again = run(tenant_id='acme', state='absent')
     assert not again['changed'] and again['tenant'] == {}
 
 
-def test_absent_in_check_mode_deletes_nothing():
-    fake = FakeTts(tenant(name='Acme'))
-    assert run(action(check_mode=True), fake, tenant_id='acme', state='absent')['changed']
-    assert fake.writes == [] and 'acme' in fake.tenants
+def test_absent_in_check_mode_deletes_nothing(run, tts):
+    tts.load(tenant(name='Acme'))
+    assert run(check_mode=True, tenant_id='acme', state='absent')['changed']
+    assert tts.writes == [] and 'acme' in tts.tenants
 
 
-def test_unsupported_managed_paths_fail_before_any_write():
-    fake = FakeTts(tenant())
-    fake.last_headers = {'X-Warning': 'unsupported field mask paths: configuration.nope.x'}
-    with pytest.raises(InvalidOption, match=r'^configuration: The Things Stack does not support the field mask path\(s\) configuration.nope.x'):
-        run(action(), fake, tenant_id='acme', configuration={'nope': {'x': 1}})
-    assert fake.writes == []
+def test_unsupported_managed_paths_fail_before_any_write(run, tts, failed):
+    tts.load(tenant())
+    tts.last_headers = {'X-Warning': 'unsupported field mask paths: configuration.nope.x'}
+    result = failed(run(tenant_id='acme', configuration={'nope': {'x': 1}}),
+                    r'^configuration: The Things Stack does not support the field mask path\(s\) configuration.nope.x')
+    assert result['option'] == 'configuration' and tts.writes == []
 
 
-def test_a_refused_create_never_shows_the_password():
-    fake = FakeTts()
-    fake.fail_create = ApiError('TTS API error (HTTP 400, code 3 invalid_argument, error:pkg/x:password): bad S3cret-pass', status=400,
-                                tts_error={'code': 3})
-    with pytest.raises(ApiError) as raised:
-        run(action(), fake, tenant_id='acme', initial_user={'email': 'a@acme.example', 'password': 'S3cret-pass'})
-    assert 'S3cret-pass' not in raised.value.msg and '********' in raised.value.msg
+def test_a_refused_create_never_shows_the_password(run, tts):
+    tts.failures['create_tenant'] = ApiError('TTS API error (HTTP 400, code 3 invalid_argument, error:pkg/x:password): bad S3cret-pass',
+                                             status=400, tts_error={'code': 3})
+    result = run(tenant_id='acme', initial_user={'email': 'a@acme.example', 'password': 'S3cret-pass'})
+    assert result['failed'] and result['status'] == 400
+    assert 'S3cret-pass' not in result['msg'] and '********' in result['msg']
 
 
-def test_the_billing_link_is_tbs_owned_too():
-    fake = FakeTts(tenant(billing={'stripe': STRIPE}))
-    plugin = action()
-    result = run(plugin, fake, tenant_id='acme', billing={})
-    assert not result['changed'] and 'owns billing.provider.stripe' in plugin.warnings[0]
-    result = run(action(), fake, tenant_id='acme', billing={}, manage_billing_fields=True)
-    assert result['changed'] and fake.writes[-1][3] == ['billing.provider.stripe'] and 'billing' not in fake.tenants['acme']
+def test_the_billing_link_is_tbs_owned_too(run, tts):
+    tts.load(tenant(billing={'stripe': STRIPE}))
+    result = run(tenant_id='acme', billing={})
+    assert not result['changed'] and 'owns billing.provider.stripe' in result['warnings'][0]
+    result = run(tenant_id='acme', billing={}, manage_billing_fields=True)
+    assert result['changed'] and tts.writes[-1].params == ['billing.provider.stripe'] and 'billing' not in tts.tenants['acme']
 
 
 # -- tts_tenant_info ----------------------------------------------------------------------------------
 
-def info(fake, check_mode=False, **args):
-    from ansible_collections.thingsstack.tenancy.plugins.action.tts_tenant_info import ActionModule as InfoModule
-    from ansible_collections.thingsstack.tenancy.plugins.modules import tts_tenant_info
-    args.setdefault('url', 'http://127.0.0.1:1')
-    args.setdefault('tenant_admin_key', KEY)
-    validated = ArgumentSpecValidator(tts_tenant_info.ARGUMENT_SPEC).validate(args)
-    assert not validated.error_messages, validated.error_messages
-    plugin = InfoModule.__new__(InfoModule)
-    plugin.check_mode = check_mode
-    plugin.warnings = []
-    plugin.validate(validated.validated_parameters)
-    fake.list_tenants = lambda paths: [fake.get_tenant(t, paths) for t in sorted(fake.tenants)]
-    return plugin, plugin.ensure(fake, validated.validated_parameters)
-
-
-def test_info_reads_one_or_all_with_the_default_fields():
-    fake = FakeTts(dict(tenant('acme', name='Acme', max_users='3'), **tenant('beta', name='Beta')))
-    dummy, one = info(fake, tenant_id='acme')
-    assert one == {'changed': False, 'tenants': [fake.get_tenant('acme', ['name', 'max_users'])], 'tenant_id': 'acme',
-                   'fields': fake.calls[0][2]}
-    assert 'configuration' in fake.calls[0][2] and 'billing' in fake.calls[0][2]
-    dummy, missing = info(fake, tenant_id='gone')
+def test_info_reads_one_or_all_with_the_default_fields(info, tts):
+    tts.load(dict(tenant('acme', name='Acme', max_users='3'), **tenant('beta', name='Beta')))
+    one = info(tenant_id='acme')
+    paths = tts.calls[0].params
+    assert one == {'changed': False, 'tenants': [tts.get_tenant('acme', ['name', 'max_users'])], 'tenant_id': 'acme', 'fields': paths}
+    assert 'configuration' in paths and 'billing' in paths
+    missing = info(tenant_id='gone')
     assert missing['tenants'] == []
-    dummy, every = info(fake, fields=['name'], check_mode=True)
+    every = info(fields=['name'], check_mode=True)
     assert [t['ids']['tenant_id'] for t in every['tenants']] == ['acme', 'beta'] and 'max_users' not in every['tenants'][0]
-    assert fake.writes == []
+    assert tts.writes == []
 
 
-def test_info_accepts_blocklisted_ids_and_checks_fields():
-    fake = FakeTts(tenant('default', name='Default'))
-    assert info(fake, tenant_id='default')[1]['tenants'][0]['name'] == 'Default'
-    with pytest.raises(InvalidOption, match=r"^fields: 'Name Of Tenant' is not a field mask path"):
-        info(fake, fields=['Name Of Tenant'])
-    with pytest.raises(InvalidOption, match=r"^tenant_id: 'Default' must be lowercase"):
-        info(fake, tenant_id='Default')
+def test_info_accepts_blocklisted_ids_and_checks_fields(info, tts, failed):
+    tts.load(tenant('default', name='Default'))
+    assert info(tenant_id='default')['tenants'][0]['name'] == 'Default'
+    failed(info(fields=['Name Of Tenant']), r"^fields: 'Name Of Tenant' is not a field mask path")
+    failed(info(tenant_id='Default'), r"^tenant_id: 'Default' must be lowercase")
 
 
-def test_info_warns_about_unsupported_fields():
-    fake = FakeTts(tenant())
-    fake.last_headers = {'X-Warning': 'unsupported field mask paths: capabilities'}
-    plugin, result = info(fake, tenant_id='acme', fields=['capabilities'])
-    assert plugin.warnings == ['The Things Stack does not support the field mask path(s) capabilities; they were not returned']
+def test_info_warns_about_unsupported_fields(info, tts):
+    tts.load(tenant())
+    tts.last_headers = {'X-Warning': 'unsupported field mask paths: capabilities'}
+    result = info(tenant_id='acme', fields=['capabilities'])
+    assert result['warnings'] == ['The Things Stack does not support the field mask path(s) capabilities; they were not returned']
