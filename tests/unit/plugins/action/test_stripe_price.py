@@ -37,8 +37,8 @@ def test_create_writes_the_limits_as_max_metadata_with_the_lookup_key(price, str
     create, = stripe.writes
     assert create.method == 'prices.create' and create.natural_key == ['price', 'tts-small-monthly']
     assert create.params == {'product': 'tts-enterprise', 'currency': 'eur', 'unit_amount': 9900, 'lookup_key': 'tts-small-monthly',
-                       'recurring': {'interval': 'month', 'interval_count': 1}, 'nickname': 'Small',
-                       'metadata': {'max-gateways': '10', 'max-users': '5'}}
+                             'recurring': {'interval': 'month', 'interval_count': 1}, 'nickname': 'Small',
+                             'metadata': {'max-gateways': '10', 'max-users': '5'}}
     assert result['diff']['before'] == {} and result['diff']['after']['lookup_key'] == 'tts-small-monthly'
     assert result['steps'] == [{'action': 'create', 'price': 'price_new1'}]
 
@@ -67,7 +67,7 @@ def test_an_immutable_change_creates_a_new_price_moves_the_lookup_key_and_archiv
     create, archive = stripe.writes
     assert create.method == 'prices.create' and create.natural_key == ['price', 'tts-small-monthly', 'replaces', 'price_old']
     assert create.params == {'product': 'tts-enterprise', 'currency': 'eur', 'unit_amount': 10900, 'recurring': {'interval': 'month', 'interval_count': 1},
-                         'nickname': 'Small', 'metadata': OLD['metadata'], 'lookup_key': 'tts-small-monthly', 'transfer_lookup_key': True}
+                             'nickname': 'Small', 'metadata': OLD['metadata'], 'lookup_key': 'tts-small-monthly', 'transfer_lookup_key': True}
     assert archive == ('prices.update', ('price_old',), {'active': False}, None)
     assert stripe.objects['prices']['price_new1']['lookup_key'] == 'tts-small-monthly'
     assert stripe.objects['prices']['price_old']['lookup_key'] is None and not stripe.objects['prices']['price_old']['active']
