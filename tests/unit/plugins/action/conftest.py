@@ -91,14 +91,20 @@ def failed():
     return check
 
 
-def patch_client(monkeypatch, get_api, fake):
-    """Wherever a plugin module holds ``get_api``, it now returns ``fake``."""
+def patch_client(monkeypatch, api_module, client_class, fake):
+    """Wherever a plugin module holds ``api_module.get_api``, it now returns ``fake``; a real client is refused
+    (a plugin that bypassed get_api would otherwise go to the network)."""
     def get_fake(*args, **kwargs):
         fake.clients_made += 1
         return fake
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"a plugin built a real {client_class} instead of asking get_api")
+    get_api = api_module.get_api
     for name, module in list(sys.modules.items()):
         if name.startswith(PLUGINS) and getattr(module, 'get_api', None) is get_api:
             monkeypatch.setattr(module, 'get_api', get_fake)
+    monkeypatch.setattr(api_module, client_class, refuse)
 
 
 class FakeClient:
@@ -414,12 +420,12 @@ class FakeTts(FakeClient):
 @pytest.fixture
 def stripe(monkeypatch):
     fake = FakeStripe()
-    patch_client(monkeypatch, stripe_api.get_api, fake)
+    patch_client(monkeypatch, stripe_api, 'StripeApi', fake)
     return fake
 
 
 @pytest.fixture
 def tts(monkeypatch):
     fake = FakeTts()
-    patch_client(monkeypatch, tts_api.get_api, fake)
+    patch_client(monkeypatch, tts_api, 'TtsApi', fake)
     return fake
