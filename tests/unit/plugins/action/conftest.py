@@ -9,8 +9,9 @@ Fixtures:
   as in ansible-core.
 - ``failed(result, pattern)``: asserts a failed result and its message.
 - ``plugin_name``: parametrizes a test over every action plugin of the collection.
-- ``stripe`` / ``tts``: the fake each plugin gets from ``get_api``, empty; ``load`` objects into it and read
-  ``calls`` afterwards.
+- ``stripe`` / ``tts``: the fake each plugin gets from ``get_api``, empty; ``load`` objects into it, set
+  ``failures[method]`` to make a call fail, and read ``calls`` (``Call(method, args, params, natural_key)``; Stripe
+  methods are named after the SDK's services, ``customers.update``, ``tax_ids.create``) or ``writes`` afterwards.
 """
 
 from __future__ import annotations

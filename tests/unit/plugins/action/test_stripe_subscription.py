@@ -48,6 +48,14 @@ def test_create_writes_tenant_metadata_once_with_a_deterministic_key(run, stripe
     assert [call.method for call in stripe.reads] == ['subscriptions.list', 'prices.list', 'subscriptions.list']
 
 
+def test_a_subscription_created_incomplete_warns_that_no_tenant_follows_yet(run, stripe):
+    stripe.new_subscription_status = 'incomplete'
+    result = run(price='small')
+    assert result['changed'] and result['subscription']['status'] == 'incomplete'
+    assert result['warnings'] == ['subscription sub_new1 is incomplete (its first invoice is unpaid); the Tenant Billing Server '
+                                  'creates the tenant only once it is active or trialing']
+
+
 def test_a_converged_run_only_lists_the_customers_subscriptions(run, stripe):
     stripe.load(subscriptions=[subscription(**{'tenant-name': 'Acme'})])
     result = run(price='small', tenant_name='Acme', collection_method='send_invoice', days_until_due=30)
