@@ -7,12 +7,10 @@ from __future__ import annotations
 
 from ansible_collections.thingsstack.tenancy.plugins.modules import stripe_customer
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.action import StripeAction
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import InvalidOption, TenancyError
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import TenancyError
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.reconcile import (
     apply_changes, changed_fields, metadata_changes, project, stringify, update_diff)
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_customers import find_customer
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.validation import (
-    check_country, check_email, check_length, check_metadata)
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_customers import check_customer_options, find_customer
 
 FIELDS = ('email', 'name', 'description', 'phone', 'address', 'shipping', 'preferred_locales', 'invoice_settings', 'tax_exempt')
 SUMMARY = ('id', 'email', 'name', 'description', 'metadata')
@@ -22,22 +20,7 @@ class ActionModule(StripeAction):
     MODULE = stripe_customer
 
     def validate(self, params):
-        check_email('email', params['email'])
-        if params['expected_id'] and not params['expected_id'].startswith('cus_'):
-            raise InvalidOption('expected_id', f"must be a customer ID (cus_...), got {params['expected_id']!r}")
-        check_metadata('metadata', params['metadata'])
-        check_metadata('match_metadata', params['match_metadata'])
-        check_country('address.country', (params['address'] or {}).get('country'))
-        check_country('shipping.address.country', ((params['shipping'] or {}).get('address') or {}).get('country'))
-        custom_fields = (params['invoice_settings'] or {}).get('custom_fields') or []
-        if len(custom_fields) > 4:
-            raise InvalidOption('invoice_settings.custom_fields', f"at most 4 fields are allowed, got {len(custom_fields)}")
-        for field in custom_fields:
-            check_length('invoice_settings.custom_fields.name', field['name'], 40, 1)
-            check_length('invoice_settings.custom_fields.value', field['value'], 140, 1)
-        pairs = [(tax_id['type'], tax_id['value']) for tax_id in params['tax_ids'] or []]
-        if len(set(pairs)) != len(pairs):
-            raise InvalidOption('tax_ids', 'each type and value pair may be listed only once')
+        check_customer_options(params)
 
     def ensure(self, api, params):
         current = find_customer(api, params['id'], params['email'], params['match_metadata'])

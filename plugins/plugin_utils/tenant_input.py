@@ -1,0 +1,172 @@
+# -*- coding: utf-8 -*-
+# Copyright: thingsstack.tenancy contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The tenant role's input, checked whole before its first request: each module's own rules, and the play's tenants together.
+
+``input_errors`` builds the options the role gives stripe_customer, stripe_subscription and tts_tenant from the role's
+variables, fills them in with each module's argument spec and applies each module's own checks; errors name the role
+variable, not the module option. ``declaration`` and ``conflicts`` find tenants of one play that contradict each other.
+"""
+
+from __future__ import annotations
+
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+
+from ansible_collections.thingsstack.tenancy.plugins.module_utils.stripe_spec import stripe_argument_spec
+from ansible_collections.thingsstack.tenancy.plugins.module_utils.tts_spec import tts_argument_spec
+from ansible_collections.thingsstack.tenancy.plugins.modules import stripe_customer, stripe_subscription, tts_tenant
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import InvalidOption
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_customers import check_customer_options
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_subscriptions import check_subscription_options
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tts_tenants import check_tenant_options
+
+CONNECTION_OPTIONS = frozenset(stripe_argument_spec()) | frozenset(tts_argument_spec())
+CUSTOMER_FIELDS = ('name', 'description', 'phone', 'address', 'tax_ids', 'metadata', 'match_metadata')
+# The customer fields whose different values in two declarations make the customer flip on every run.
+# tax_ids are only ever added by the role, so two lists add up instead of fighting.
+COMPARED_CUSTOMER_FIELDS = ('name', 'description', 'phone', 'address')
+PLAN_OPTIONS = ('price', 'quantity', 'collection_method', 'days_until_due', 'trial_period_days', 'default_payment_method',
+                'proration_behavior', 'metadata')
+ADMIN_OPTIONS = {'admin_user': 'user', 'admin_email': 'email', 'admin_full_name': 'full_name'}
+
+# Module option (or its first part) -> the role variable it comes from; others get the module's default prefix.
+CUSTOMER_NAMES = {'id': 'tenant_customer_id'}
+SUBSCRIPTION_NAMES = {'tenant_id': 'tenant_id', 'tenant_name': 'tenant_name', 'tenant_description': 'tenant_description',
+                      'customer': 'tenant_customer.email', **{option: f'tenant_admin.{key}' for option, key in ADMIN_OPTIONS.items()}}
+TENANT_NAMES = {'tenant_id': 'tenant_id', 'attributes': 'tenant_attributes', 'configuration': 'tenant_configuration',
+                'wait_timeout': 'tenant_wait_timeout', 'initial_user.user_id': 'tenant_admin.user',
+                'initial_user.email': 'tenant_admin.email', 'initial_user.full_name': 'tenant_admin.full_name',
+                'initial_user.password': 'tenant_admin.password'}
+
+
+def given(options):
+    return {key: value for key, value in options.items() if value is not None}
+
+
+def module_params(module, options):
+    """The options filled in with the module's argument spec (its defaults, types and choices), as the module gets them."""
+    spec = {key: value for key, value in module.ARGUMENT_SPEC.items() if key not in CONNECTION_OPTIONS}
+    result = ArgumentSpecValidator(spec).validate(given(options))
+    if result.error_messages:
+        raise InvalidOption(module.__name__.rsplit('.', 1)[-1], '; '.join(result.error_messages))
+    return result.validated_parameters
+
+
+def role_variable(option, names, prefix):
+    """The role variable a module option comes from: ``address.country`` of stripe_customer is ``tenant_customer.address.country``."""
+    if option in names:
+        return names[option]
+    root = option.split('.')[0].split('[')[0]
+    return names[root] + option[len(root):] if root in names else prefix + option
+
+
+def checked(check, names, prefix):
+    """Run ``check``; its InvalidOption as one message naming the role variable, or None."""
+    try:
+        check()
+    except InvalidOption as exc:
+        option = exc.details.get('option') or ''
+        rule = exc.msg[len(option) + 2:] if exc.msg.startswith(f'{option}: ') else exc.msg
+        return f"{role_variable(option, names, prefix)}: {rule}"
+    return None
+
+
+def customer_options(tenant):
+    customer = tenant.get('tenant_customer') or {}
+    return dict({field: customer.get(field) for field in CUSTOMER_FIELDS}, id=tenant.get('tenant_customer_id') or None,
+                email=customer.get('email') or None)
+
+
+def subscription_options(tenant, subscribed):
+    plan, admin = tenant.get('tenant_plan') or {}, tenant.get('tenant_admin') or {}
+    customer = tenant.get('tenant_customer_id') or (tenant.get('tenant_customer') or {}).get('email')
+    return dict({option: plan.get(option) for option in PLAN_OPTIONS},
+                **{option: admin.get(key) for option, key in ADMIN_OPTIONS.items()},
+                customer=customer or None, tenant_id=tenant.get('tenant_id'), state='present' if subscribed else 'absent',
+                tenant_name=tenant.get('tenant_name'), tenant_description=tenant.get('tenant_description'))
+
+
+def tenant_options(tenant, direct, deleting):
+    admin = tenant.get('tenant_admin') or {}
+    options = dict(tenant_id=tenant.get('tenant_id'), state='absent' if deleting else 'present',
+                   create=direct and tenant.get('tenant_state') != 'absent', attributes=tenant.get('tenant_attributes'),
+                   configuration=tenant.get('tenant_configuration'), wait_timeout=tenant.get('tenant_wait_timeout'))
+    email = admin.get('email') or (tenant.get('tenant_customer') or {}).get('email')
+    if direct and email:
+        options['initial_user'] = given({'user_id': admin.get('user'), 'email': email, 'full_name': admin.get('full_name'),
+                                         'password': admin.get('password')})
+    return options
+
+
+def input_errors(tenant):
+    """Every error of the role's variables that the modules would refuse, or that the role needs; [] when it is good."""
+    state, direct = tenant.get('tenant_state') or 'present', tenant.get('tenant_provisioning') == 'direct'
+    subscribed = state == 'present' or (state == 'suspended' and direct)
+    deleting = state == 'absent' and bool(tenant.get('tenant_delete'))
+    customer = customer_options(tenant)
+    errors = []
+    if not customer['id'] and not customer['email']:
+        errors.append('tenant_customer.email or tenant_customer_id: one of them is required')
+    if subscribed and not (tenant.get('tenant_plan') or {}).get('price'):
+        errors.append("tenant_plan.price: the price ID or lookup key of the pricing plan is required unless tenant_state is "
+                      "absent or, in billing mode, suspended")
+    if state != 'absent':
+        errors.append(checked(lambda: check_customer_options(module_params(stripe_customer, customer)), CUSTOMER_NAMES,
+                              'tenant_customer.'))
+    subscription_names = dict(SUBSCRIPTION_NAMES, customer='tenant_customer_id' if customer['id'] else 'tenant_customer.email')
+    errors.append(checked(lambda: check_subscription_options(module_params(stripe_subscription, subscription_options(tenant, subscribed))),
+                          subscription_names, 'tenant_plan.'))
+    errors.append(checked(lambda: check_tenant_options(module_params(tts_tenant, tenant_options(tenant, direct, deleting))),
+                          TENANT_NAMES, 'tenant_'))
+    first = {}
+    for error in errors:  # the modules share rules: one message per variable
+        if error:
+            first.setdefault(error.split(': ', 1)[0], error)
+    return list(first.values())
+
+
+def declaration(tenant, host):
+    """What a conflict check needs of one host's tenant (no secret: it is kept as a fact)."""
+    customer = tenant.get('tenant_customer') or {}
+    key = tenant.get('tenant_customer_id') or customer.get('email') or ''
+    if customer.get('match_metadata'):
+        key += ' ' + repr(sorted(customer['match_metadata'].items()))
+    return {'host': host, 'tenant_id': tenant.get('tenant_id'), 'customer': key, 'writes_customer': tenant.get('tenant_state') != 'absent',
+            'fields': {field: customer.get(field) for field in COMPARED_CUSTOMER_FIELDS + ('metadata',) if customer.get(field) is not None}}
+
+
+def differences(first, second):
+    """The customer fields two declarations both set to different values; metadata key by key."""
+    fields = [field for field in COMPARED_CUSTOMER_FIELDS
+              if field in first and field in second and first[field] != second[field]]
+    metadata_a, metadata_b = first.get('metadata') or {}, second.get('metadata') or {}
+    fields += [f'metadata.{key}' for key in sorted(set(metadata_a) & set(metadata_b)) if str(metadata_a[key]) != str(metadata_b[key])]
+    return fields
+
+
+def conflicts(declarations):
+    """host -> messages, for hosts whose tenant ID another host also declares, or whose customer another host declares differently."""
+    found = {}
+
+    def add(first, second, message):
+        for item in (first, second):
+            found.setdefault(item['host'], []).append(message)
+
+    by_tenant, by_customer = {}, {}
+    for item in declarations:
+        if not isinstance(item, dict):
+            continue
+        for seen in by_tenant.setdefault(item['tenant_id'], []):
+            add(item, seen, f"tenant_id: hosts {seen['host']} and {item['host']} both declare tenant {item['tenant_id']!r}; "
+                            'declare each tenant on one host only')
+        by_tenant[item['tenant_id']].append(item)
+        if not item['customer'] or not item['writes_customer']:
+            continue
+        for seen in by_customer.setdefault(item['customer'], []):
+            fields = differences(seen['fields'], item['fields'])
+            if fields:
+                add(item, seen, f"tenant_customer: hosts {seen['host']} and {item['host']} declare the same Stripe customer "
+                                f"({item['customer']}) with different {', '.join(fields)}, so it would change on every run; "
+                                'declare it the same way on both')
+        by_customer[item['customer']].append(item)
+    return found

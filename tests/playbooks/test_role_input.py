@@ -1,0 +1,113 @@
+"""The tenant role checks the whole tenant before its first request (issue 8, points 4 and 5).
+
+Every bad input is refused naming the role variable, and the tenants of a play that contradict each other are refused
+together; neither service receives a single request for them.
+"""
+
+import json
+import re
+
+import pytest
+
+from conftest import local_inventory, recap
+
+PASSWORD = 'Sup3r-secret-' + 'x' * 1000
+GOOD = {
+    'tenant_provisioning': 'direct',
+    'tenant_plan': {'price': 'tts-small-monthly', 'collection_method': 'send_invoice', 'days_until_due': 30},
+}
+# host suffix -> (variables that make it bad, the variable the message must name)
+BAD = {
+    'timeout': ({'tenant_wait_timeout': -1}, 'tenant_wait_timeout'),
+    'cusid': ({'tenant_customer_id': '12345'}, 'tenant_customer_id'),
+    'email': ({'tenant_customer': {'email': 'not-an-email'}}, 'tenant_customer.email'),
+    'nocustomer': ({'tenant_customer': {}}, 'tenant_customer.email or tenant_customer_id'),
+    'country': ({'tenant_customer': {'email': 'b@acme.example', 'address': {'country': 'XX'}}}, 'tenant_customer.address.country'),
+    'custmeta': ({'tenant_customer': {'email': 'b@acme.example', 'metadata': {'k' * 41: 'v'}}}, 'tenant_customer.metadata'),
+    'adminemail': ({'tenant_admin': {'email': 'nobody'}}, 'tenant_admin.email'),
+    'adminuser': ({'tenant_admin': {'user': 'Bad_User'}}, 'tenant_admin.user'),
+    'password': ({'tenant_admin': {'password': PASSWORD}}, 'tenant_admin.password'),
+    'noprice': ({'tenant_plan': {}}, 'tenant_plan.price'),
+    'quantity': ({'tenant_plan': {'price': 'tts-small-monthly', 'quantity': 0}}, 'tenant_plan.quantity'),
+    'due': ({'tenant_plan': {'price': 'tts-small-monthly', 'days_until_due': 30}}, 'tenant_plan.days_until_due'),
+    'trial': ({'tenant_plan': {'price': 'tts-small-monthly', 'trial_period_days': -1}}, 'tenant_plan.trial_period_days'),
+    'planmeta': ({'tenant_plan': {'price': 'tts-small-monthly', 'metadata': {'tenant-id': 'other'}}}, 'tenant_plan.metadata'),
+    'name': ({'tenant_name': 'n' * 51}, 'tenant_name'),
+    'description': ({'tenant_description': 'd' * 501}, 'tenant_description'),
+    'attributes': ({'tenant_attributes': {'Bad Key': 'x'}}, 'tenant_attributes'),
+    'config': ({'tenant_configuration': {'default_cluster.ns': {}}}, 'tenant_configuration'),
+    'blocked': ({'tenant_id': 'admin'}, 'tenant_id'),
+    'badid': ({'tenant_id': 'Bad--Tenant'}, 'tenant_id'),
+    'state': ({'tenant_state': 'gone'}, 'tenant_state'),
+    'timeouttype': ({'tenant_wait_timeout': 'soon'}, 'tenant_wait_timeout'),
+}
+FATAL = re.compile(r'^fatal: \[([^\]]+)\]: FAILED! => (\{.*\})$', re.MULTILINE)
+
+
+def failures(output):
+    """{host: message} of the failed tasks in a play's output."""
+    found = {}
+    for host, body in FATAL.findall(output):
+        result = json.loads(body)
+        found[host] = result.get('msg', '') + ' ' + ' '.join(result.get('argument_errors') or [])
+    return found
+
+
+def assert_no_request(services):
+    counts = services.counters()
+    if counts is not None:
+        assert [counts['stripe']['total'], counts['tts']['total']] == [0, 0], counts
+
+
+def test_bad_input_is_refused_naming_the_variable_before_any_request(services):
+    prefix = services.tenant_id('bad')
+    hosts = {f'{prefix}-{suffix}': values for suffix, (values, dummy) in BAD.items()}
+    hosts['BadTenant' + prefix.replace('-', '')] = {}
+    inventory = local_inventory(hosts, tenant_customer={'email': '{{ inventory_hostname | lower }}@example.com'}, **GOOD)
+    services.clear_counters()
+    result = services.playbook('provision', inventory)
+    assert result.rc != 0
+    failed = failures(result.output)
+    assert len(BAD) + 1 >= 20
+    assert set(failed) == set(hosts), result.output
+    for suffix, (dummy, variable) in BAD.items():
+        message = failed[f'{prefix}-{suffix}']
+        assert message.count(variable) >= 1, (suffix, message)
+    assert "'BadTenant" in failed['BadTenant' + prefix.replace('-', '')]
+    assert all(counts['changed'] == 0 for counts in recap(result.output).values())
+    assert PASSWORD not in result.output
+    assert_no_request(services)
+
+
+def test_contradicting_tenants_are_refused_together(services):
+    shared, twin = services.tenant_id('shared'), services.tenant_id('twin')
+    email = services.email(shared)
+    hosts = {
+        shared: {'tenant_customer': {'email': email, 'name': 'Shared Corp', 'metadata': {'region': 'eu'}}},
+        f'{shared}-b': {'tenant_customer': {'email': email, 'name': 'Shared Corp', 'metadata': {'region': 'us'}}},
+        twin: {'tenant_customer': {'email': services.email(twin)}},
+        f'{twin}-b': {'tenant_id': twin, 'tenant_customer': {'email': services.email(twin)}},
+    }
+    inventory = local_inventory(hosts, **GOOD)
+    services.clear_counters()
+    result = services.playbook('provision', inventory)
+    assert result.rc != 0
+    failed = failures(result.output)
+    assert set(failed) == set(hosts), result.output
+    for host in (shared, f'{shared}-b'):
+        assert f'hosts {shared} and {shared}-b declare the same Stripe customer ({email}) with different metadata.region' \
+            in failed[host], failed[host]
+    for host in (twin, f'{twin}-b'):
+        assert f"hosts {twin} and {twin}-b both declare tenant '{twin}'" in failed[host], failed[host]
+    assert_no_request(services)
+
+
+@pytest.mark.parametrize('state', ['present', 'absent'])
+def test_a_customer_declared_alike_or_not_written_is_no_conflict(services, state):
+    first, second = services.tenant_id('alike'), services.tenant_id('alike')
+    email = services.email(first)
+    hosts = {first: {'tenant_customer': {'email': email, 'name': 'Alike Corp'}},
+             second: {'tenant_customer': {'email': email, 'name': 'Alike Corp' if state == 'present' else 'Other Name'},
+                      'tenant_state': state}}
+    result = services.playbook('provision', local_inventory(hosts, **GOOD), '--check')
+    assert result.rc == 0, result.output

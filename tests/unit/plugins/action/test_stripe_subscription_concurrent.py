@@ -1,0 +1,47 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""stripe_subscription when another run creates the same tenant's subscription while this one runs (issue 8, point 6)."""
+
+from __future__ import annotations
+
+import pytest
+
+SMALL = {'id': 'price_small', 'lookup_key': 'small'}
+
+
+def subscription(sub_id, customer='cus_1'):
+    return {'id': sub_id, 'object': 'subscription', 'customer': customer, 'status': 'active', 'collection_method': 'send_invoice',
+            'days_until_due': 30, 'description': None, 'cancel_at_period_end': False, 'metadata': {'tenant-id': 'acme'},
+            'items': {'data': [{'id': 'si_1', 'price': dict(SMALL), 'quantity': 1}]}}
+
+
+@pytest.fixture
+def concurrent(stripe):
+    """The other run's subscription appears between this run's read of the customer's subscriptions and its uniqueness check."""
+    stripe.load(prices=[SMALL])
+    read = stripe.read
+
+    def read_then_race(method, *args, params=None):
+        if method == 'subscriptions.list' and 'customer' not in (params or {}) and not stripe.objects['subscriptions']:
+            stripe.load(subscriptions=[stripe.made_concurrently])
+        return read(method, *args, params=params)
+    stripe.read = read_then_race
+    return stripe
+
+
+@pytest.mark.parametrize('their_description, changed', [(None, False), ('theirs', True)])
+def test_the_same_customers_new_subscription_is_converged_not_refused(run_action, concurrent, their_description, changed):
+    concurrent.made_concurrently = dict(subscription('sub_theirs'), description=their_description)
+    result = run_action('stripe_subscription', customer='cus_1', tenant_id='acme', price='small', collection_method='send_invoice',
+                        days_until_due=30, description=None if their_description is None else 'ours')
+    assert not result.get('failed'), result
+    assert result['subscription']['id'] == 'sub_theirs'
+    assert result['changed'] is changed
+    assert [call.method for call in concurrent.writes] == (['subscriptions.update'] if changed else [])
+
+
+def test_another_customers_subscription_of_the_tenant_is_still_refused(run_action, concurrent, failed):
+    concurrent.made_concurrently = subscription('sub_theirs', customer='cus_2')
+    result = run_action('stripe_subscription', customer='cus_1', tenant_id='acme', price='small')
+    failed(result, r"^tenant_id: tenant 'acme' already has the live subscription sub_theirs \(customer cus_2\)")
+    assert concurrent.writes == []
