@@ -149,3 +149,27 @@ def test_two_runs_started_together_converge_without_duplicates(services):
         assert tts_tenant(services, tenant)['billing']['stripe']['subscription_id'] == subscriptions[0]['id']
     converged = services.playbook('provision', fleet)
     assert converged.rc == 0 and all(host['changed'] == 0 for host in recap(converged.output).values()), converged.output
+
+
+def test_billing_mode_adopts_a_tenant_the_billing_server_would_refuse(services):
+    tenant = services.tenant_id('tbsadopt')
+    make_tenant_by_hand(services, tenant)
+    billing = local_inventory({tenant: customer(services, tenant)}, tenant_provisioning='billing', tenant_wait_timeout=30,
+                              tenant_plan={'price': 'tts-small-monthly', 'collection_method': 'send_invoice', 'days_until_due': 30})
+    services.clear_counters()
+    refused = services.playbook('provision', billing)
+    assert refused.rc != 0 and 'tenant_not_managed' in refused.output, refused.output
+    assert services.writes() in (0, None), counts(services)
+
+    billing['all']['children']['tenants']['vars']['tenant_adopt'] = True
+    adopted = services.playbook('provision', billing)
+    assert adopted.rc == 0, adopted.output
+    subscription = stripe_get(services, '/v1/subscriptions', customer=stripe_get(
+        services, '/v1/customers', email=services.email(tenant))[0]['id'])[0]
+    tenant_now = tts_tenant(services, tenant)
+    assert tenant_now['billing']['stripe']['subscription_id'] == subscription['id']
+    assert tenant_now['state'] == 'STATE_APPROVED'
+
+    del billing['all']['children']['tenants']['vars']['tenant_adopt']
+    kept = services.playbook('provision', billing)
+    assert kept.rc == 0 and recap(kept.output)[tenant]['changed'] == 0, kept.output
