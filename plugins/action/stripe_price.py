@@ -14,6 +14,7 @@ from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_prices 
     LOOKUP_KEY_MAX, brief_recurring, check_currency, check_limit_metadata, check_tenant_limits, check_unit_amount,
     check_unit_amount_decimal, find_price_by_lookup_key, immutable_changes, limits_metadata, price_metadata_changes,
     product_id, replacement_fields, retrieve_price)
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_products import check_product_id, retrieve_product
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.validation import check_length, check_metadata
 
 MUTABLE_FIELDS = ('nickname', 'active')
@@ -26,6 +27,7 @@ class ActionModule(StripeAction):
 
     def validate(self, params):
         check_length('lookup_key', params['lookup_key'], LOOKUP_KEY_MAX, 1)
+        check_product_id('product', params['product'])
         check_currency('currency', params['currency'])
         check_unit_amount('unit_amount', params['unit_amount'])
         check_unit_amount_decimal('unit_amount_decimal', params['unit_amount_decimal'])
@@ -64,6 +66,7 @@ class ActionModule(StripeAction):
         if missing:
             raise TenancyError(f"{missing[0]}: required to create the price {params['lookup_key']!r}, which does not exist "
                                f"(missing: {', '.join(missing)})")
+        self.check_product_exists(api, params['product'])
         payload = {key: params[key] for key in ('product', 'currency', 'unit_amount', 'unit_amount_decimal', 'active')
                    if params[key] is not None}
         if params['recurring']:
@@ -140,6 +143,14 @@ class ActionModule(StripeAction):
             after = api.write(api.v1.prices.update, current['id'], params={'active': False})
         return {'changed': True, 'price': after, 'steps': [{'action': 'archive', 'price': current['id']}],
                 'diff': update_diff(current, after, ['active'])}
+
+    def check_product_exists(self, api, product):
+        """A price of a product that does not exist would only be refused by Stripe's create; say so before any write."""
+        if retrieve_product(api, product) is not None:
+            return
+        if not self.check_mode:
+            raise TenancyError(f"product: no Stripe product has the ID {product!r}; create it first (thingsstack.tenancy.stripe_product)")
+        self.warnings.append(f"product {product!r} does not exist yet; check mode assumes it will")
 
     def create_price(self, api, payload, natural_key):
         if self.check_mode:

@@ -10,7 +10,7 @@ from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.action import 
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import InvalidOption, TenancyError
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.reconcile import (
     apply_changes, changed_fields, metadata_changes, project, stringify, update_diff)
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_products import find_product, product_prices
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_products import check_product_id, find_product, product_prices
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.validation import check_metadata
 
 FIELDS = ('name', 'description', 'active')
@@ -21,6 +21,7 @@ class ActionModule(StripeAction):
     MODULE = stripe_product
 
     def validate(self, params):
+        check_product_id('id', params['id'])
         if params['name'] is not None and not params['name'].strip():
             raise InvalidOption('name', 'must not be empty')
         check_metadata('metadata', params['metadata'])

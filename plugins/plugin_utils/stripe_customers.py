@@ -5,6 +5,14 @@
 
 from __future__ import annotations
 
+import functools
+import typing
+
+try:
+    from stripe.params import CustomerTaxIdCreateParams
+except ImportError:  # reported by the action plugin with install advice
+    CustomerTaxIdCreateParams = None
+
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import InvalidOption, TenancyError
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.reconcile import stringify
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.validation import check_country, check_email, check_length, check_metadata
@@ -27,9 +35,29 @@ def check_customer_options(params):
     for field in custom_fields:
         check_length('invoice_settings.custom_fields.name', field['name'], 40, 1)
         check_length('invoice_settings.custom_fields.value', field['value'], 140, 1)
+    known = tax_id_types()
+    for index, tax_id in enumerate(params['tax_ids'] or []):
+        if known and tax_id['type'] not in known:
+            raise InvalidOption(f'tax_ids[{index}].type', f"{tax_id['type']!r} is not a Stripe tax ID type (such as eu_vat, "
+                                                           "us_ein or gb_vat; the stripe SDK lists them all)")
     pairs = [(tax_id['type'], tax_id['value']) for tax_id in params['tax_ids'] or []]
     if len(set(pairs)) != len(pairs):
         raise InvalidOption('tax_ids', 'each type and value pair may be listed only once')
+
+
+@functools.lru_cache(maxsize=1)
+def tax_id_types():
+    """The tax ID types the installed stripe SDK's generated parameter types allow; empty without the SDK."""
+    if CustomerTaxIdCreateParams is None:
+        return frozenset()
+    return frozenset(literal_values(typing.get_type_hints(CustomerTaxIdCreateParams)['type']))
+
+
+def literal_values(annotation):
+    """The values of every ``Literal`` in an annotation (through ``Union``, ``NotRequired`` and the like)."""
+    if typing.get_origin(annotation) is typing.Literal:
+        return set(typing.get_args(annotation))
+    return set().union(*(literal_values(arg) for arg in typing.get_args(annotation)))
 
 
 def retrieve_customer(api, customer_id):

@@ -5,7 +5,17 @@
 
 from __future__ import annotations
 
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import TenancyError
+import re
+
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import InvalidOption, TenancyError
+
+PRODUCT_ID_RE = re.compile(r'^[A-Za-z0-9_-]{1,250}$')
+
+
+def check_product_id(option, value):
+    """Stripe's rule for a chosen product ID."""
+    if value is not None and not PRODUCT_ID_RE.match(value):
+        raise InvalidOption(option, f"{value!r} must be 1 to 250 letters, digits, '_' and '-' (Stripe's rule for product IDs)")
 
 
 def retrieve_product(api, product_id):

@@ -14,6 +14,7 @@ from ansible.errors import AnsibleActionFail
 
 @pytest.fixture
 def price(run_action, stripe):
+    stripe.load(products=[{'id': 'tts-enterprise', 'object': 'product', 'name': 'The Things Stack Enterprise', 'active': True}])
     return functools.partial(run_action, 'stripe_price')
 
 
