@@ -26,8 +26,31 @@ options:
     description:
       - Base URL of the Stripe API.
       - If not set, the value of the E(STRIPE_API_BASE) environment variable is used, else Stripe's own API.
+      - Must be C(https://), except for a loopback address (C(localhost), C(127.0.0.0/8), C(::1)) or with
+        O(allow_http=true), so that the key is never sent in cleartext. Checked before the first request.
     type: str
     default: https://api.stripe.com
+  validate_certs:
+    description:
+      - Verify the TLS certificate of O(api_base). Turn off only for test endpoints.
+      - If not set, the value of the E(STRIPE_VALIDATE_CERTS) environment variable is used.
+    type: bool
+    default: true
+  ca_path:
+    description:
+      - A CA bundle (PEM file) or directory of certificates to verify O(api_base) with, for example the CA of a
+        TLS-intercepting corporate proxy. Not used with O(validate_certs=false).
+      - If not set, the value of the E(STRIPE_CA_PATH) environment variable is used, else the CA bundle of
+        C(requests) (E(REQUESTS_CA_BUNDLE) when set, else C(certifi)); the C(stripe) SDK's own bundle is not used.
+      - HTTPS proxies are taken from E(HTTPS_PROXY) and E(NO_PROXY).
+    type: path
+  allow_http:
+    description:
+      - Allow an C(http://) O(api_base) that is not a loopback address. The secret key then travels in cleartext,
+        only for a test endpoint on a trusted network.
+      - If not set, the value of the E(STRIPE_ALLOW_HTTP) environment variable is used.
+    type: bool
+    default: false
   api_version:
     description:
       - Stripe API version sent as C(Stripe-Version).
@@ -51,6 +74,8 @@ requirements:
   - stripe >= 16.0.0 (the official Stripe Python SDK) on the Ansible controller
 notes:
   - The module runs on the Ansible controller as an action plugin; no Python is needed on the managed host.
+  - The environment variables named above are read from the environment of C(ansible-playbook) on the controller
+    (where AWX credential types and CI put them), not from a task's C(environment) keyword.
 """
 
     METADATA = r"""

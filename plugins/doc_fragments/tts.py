@@ -23,6 +23,8 @@ options:
         A trailing C(/api/v3) is ignored.
       - If not set, the value of the E(TTS_URL) environment variable is used, which is how an
         AWX / Automation Controller custom credential type injects it.
+      - Must be C(https://), except for a loopback address (C(localhost), C(127.0.0.0/8), C(::1)) or with
+        O(allow_http=true), so that the tenant admin key is never sent in cleartext. Checked before the first request.
     type: str
     required: true
   tenant_admin_key:
@@ -36,13 +38,23 @@ options:
   validate_certs:
     description:
       - Verify the TLS certificate of O(url). Turn off only for test deployments.
+      - If not set, the value of the E(TTS_VALIDATE_CERTS) environment variable is used.
     type: bool
     default: true
   ca_path:
     description:
-      - A CA bundle (PEM file) or directory of certificates to verify O(url) with, instead of the system's.
+      - A CA bundle (PEM file) or directory of certificates to verify O(url) with, for example a private CA.
         Not used with O(validate_certs=false).
+      - If not set, the value of the E(TTS_CA_PATH) environment variable is used, else the CA bundle of
+        C(requests) (E(REQUESTS_CA_BUNDLE) when set, else C(certifi)).
     type: path
+  allow_http:
+    description:
+      - Allow an C(http://) O(url) that is not a loopback address. The tenant admin key then travels in cleartext,
+        only for a test deployment on a trusted network.
+      - If not set, the value of the E(TTS_ALLOW_HTTP) environment variable is used.
+    type: bool
+    default: false
   timeout:
     description:
       - Seconds to wait for one HTTP response from The Things Stack.
@@ -51,7 +63,7 @@ options:
   max_retries:
     description:
       - How many times one request is retried after a connection error, a timeout, HTTP 429 (rate limit)
-        or HTTP 502, 503 or 504.
+        or HTTP 500, 502, 503 or 504.
       - Retries wait with capped exponential backoff and jitter and honour C(Retry-After).
       - Retrying a write is safe, see the module's notes. V(0) sends every request once.
     type: int
@@ -60,6 +72,8 @@ requirements:
   - requests (the Python package) on the Ansible controller
 notes:
   - The module runs on the Ansible controller as an action plugin; no Python is needed on the managed host.
+  - The environment variables named above are read from the environment of C(ansible-playbook) on the controller
+    (where AWX credential types and CI put them), not from a task's C(environment) keyword.
   - API errors are reported with the HTTP status, the numeric gRPC code, the error name and its correlation id,
     for example C(TTS API error (HTTP 403, code 7 permission_denied, error:pkg/identityserver:tenant_admin_key)).
 """

@@ -17,6 +17,9 @@ def stripe_argument_spec():
         api_key=dict(type='str', required=True, no_log=True, fallback=(env_fallback, ['STRIPE_API_KEY'])),
         api_base=dict(type='str', fallback=(env_fallback, ['STRIPE_API_BASE']), default=STRIPE_API_BASE),
         api_version=dict(type='str', fallback=(env_fallback, ['STRIPE_API_VERSION'])),
+        validate_certs=dict(type='bool', default=True, fallback=(env_fallback, ['STRIPE_VALIDATE_CERTS'])),
+        ca_path=dict(type='path', fallback=(env_fallback, ['STRIPE_CA_PATH'])),
+        allow_http=dict(type='bool', default=False, fallback=(env_fallback, ['STRIPE_ALLOW_HTTP'])),
         timeout=dict(type='float', default=30.0),
         max_retries=dict(type='int', default=5),
     )

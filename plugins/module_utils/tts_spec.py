@@ -14,8 +14,9 @@ def tts_argument_spec():
     return dict(
         url=dict(type='str', required=True, fallback=(env_fallback, ['TTS_URL'])),
         tenant_admin_key=dict(type='str', required=True, no_log=True, fallback=(env_fallback, ['TTS_TENANT_ADMIN_KEY'])),
-        validate_certs=dict(type='bool', default=True),
-        ca_path=dict(type='path'),
+        validate_certs=dict(type='bool', default=True, fallback=(env_fallback, ['TTS_VALIDATE_CERTS'])),
+        ca_path=dict(type='path', fallback=(env_fallback, ['TTS_CA_PATH'])),
+        allow_http=dict(type='bool', default=False, fallback=(env_fallback, ['TTS_ALLOW_HTTP'])),
         timeout=dict(type='float', default=30.0),
         max_retries=dict(type='int', default=5),
     )

@@ -5,10 +5,28 @@
 
 from __future__ import annotations
 
+import traceback
+
+from ansible.module_utils.common.parameters import remove_values
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import InvalidOption, TenancyError
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_api import get_api
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import TenancyError
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_api import check_connection, get_api
+
+
+def no_log_values(validation):
+    """The values of the task's ``no_log`` options (also as a client sends them: without surrounding blanks)."""
+    values = set(validation._no_log_values)  # pylint: disable=protected-access  # what AnsibleModule uses too
+    return values | {value.strip() for value in values if isinstance(value, str) and value.strip()}
+
+
+def mask_secrets(result, secrets):
+    """The whole result with every ``no_log`` value masked, as AnsibleModule does for a module's result.
+
+    A server may echo a request (a password in an error message, a key in an echoed header): whatever carries it,
+    msg, warnings, diff or a returned object, it never reaches the output, the log or a callback.
+    """
+    return remove_values(result, secrets) if secrets else result
 
 
 class ControllerAction(ActionBase):
@@ -27,7 +45,7 @@ class ControllerAction(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         del tmp
-        dummy, params = self.validate_argument_spec(self.MODULE.ARGUMENT_SPEC, **self.MODULE.ARGUMENT_RULES)
+        validation, params = self.validate_argument_spec(self.MODULE.ARGUMENT_SPEC, **self.MODULE.ARGUMENT_RULES)
         self.check_mode = bool(self._task.check_mode)
         self.diff_mode = bool(self._task.diff)
         self.warnings = []
@@ -35,10 +53,12 @@ class ControllerAction(ActionBase):
             result.update(self.execute(params))
         except TenancyError as exc:
             result.update(exc.details, failed=True, msg=exc.msg)
+        except Exception as exc:  # pylint: disable=broad-exception-caught  # its message and traceback may hold a secret
+            result.update(failed=True, msg=f"{type(exc).__name__}: {exc}", exception=traceback.format_exc())
         result.setdefault('changed', False)
         if self.warnings:
             result['warnings'] = self.warnings
-        return result
+        return mask_secrets(result, no_log_values(validation))
 
     def execute(self, params):
         raise NotImplementedError
@@ -48,8 +68,7 @@ class StripeAction(ControllerAction):
     """A Stripe module: ``validate`` checks the input offline, then ``ensure`` gets the shared client."""
 
     def execute(self, params):
-        if not params['api_key'].startswith(('sk_', 'rk_')):
-            raise InvalidOption('api_key', 'must be a Stripe secret key (sk_test_..., sk_live_...) or restricted key (rk_...)')
+        check_connection(params)
         self.validate(params)
         return self.ensure(get_api(params), params)
 

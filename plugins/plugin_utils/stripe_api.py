@@ -11,22 +11,29 @@ from __future__ import annotations
 import hashlib
 import importlib
 import json
+import logging
 import platform
-import random
 import time
 import uuid
+import warnings
 
 try:
+    import requests
     import stripe
-except ImportError:  # reported by the action plugin with install advice
-    stripe = None
+except ImportError:  # reported by the action plugin with install advice (the SDK's HTTP client here is requests)
+    requests = stripe = None
 
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import ApiError, TenancyError
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import ApiError, InvalidOption, TenancyError
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.transport import backoff_delay, check_endpoint, tls_verify
 
-RETRY_BASE_SECONDS = 0.5
-RETRY_CAP_SECONDS = 8.0
-RETRY_AFTER_CAP_SECONDS = 60.0
 LIST_PAGE_SIZE = 100
+API_BASE_RULE = 'the https:// base address of the Stripe API, such as https://api.stripe.com'
+
+# The SDK logs every request URL (customer emails in list queries) and the server's raw error messages at INFO to
+# the 'stripe' logger. With ANSIBLE_LOG_PATH set, Ansible sends the root logger's INFO records to its log file.
+_sdk_logger = logging.getLogger('stripe')
+_sdk_logger.propagate = False
+_sdk_logger.addHandler(logging.NullHandler())
 
 _clients = {}
 
@@ -58,18 +65,51 @@ if stripe is not None:
 
 def require_sdk():
     if stripe is None:
-        raise TenancyError("The Python package 'stripe' is required on the Ansible controller: pip install 'stripe>=16'")
+        raise TenancyError("The Python packages 'stripe' and 'requests' are required on the Ansible controller: "
+                           "pip install 'stripe>=16' requests")
+
+
+def check_connection(params):
+    """The connection options' rules, checked before any request: a Stripe key, no cleartext key, a CA that exists."""
+    if not params['api_key'].startswith(('sk_', 'rk_')):
+        raise InvalidOption('api_key', 'must be a Stripe secret key (sk_test_..., sk_live_...) or restricted key (rk_...)')
+    check_endpoint('api_base', params['api_base'], params.get('allow_http'), 'allow_http', API_BASE_RULE)
+    tls_verify(params.get('validate_certs', True), params.get('ca_path'), 'ca_path')
 
 
 def get_api(params):
     """One client per connection settings per process (a worker runs many requests of one task)."""
     require_sdk()
+    verify = tls_verify(params.get('validate_certs', True), params.get('ca_path'), 'ca_path')
     settings = (params['api_key'], params['api_base'].rstrip('/'), params.get('api_version'),
-                float(params['timeout']), int(params['max_retries']))
+                float(params['timeout']), int(params['max_retries']), verify)
     api = _clients.get(settings)
     if api is None:
         api = _clients[settings] = StripeApi(*settings)
     return api
+
+
+if requests is not None:
+    class VerifyingSession(requests.Session):
+        """A session that verifies TLS with its own ``verify`` setting.
+
+        ``stripe.RequestsClient`` passes ``verify=<the SDK's bundled CA file>`` with every request, which would
+        override a session's ``verify``: a private CA (``ca_path``) or ``REQUESTS_CA_BUNDLE`` would never be used.
+        """
+
+        def request(self, method, url, *args, **kwargs):  # pylint: disable=arguments-differ
+            kwargs['verify'] = self.verify
+            with warnings.catch_warnings():
+                if self.verify is False:  # asked for with validate_certs=false; urllib3 would warn on every request
+                    warnings.simplefilter('ignore')
+                return super().request(method, url, *args, **kwargs)
+
+
+def http_client(timeout, verify):
+    """The SDK's requests-based HTTP client on a session that verifies with ``verify`` (see ``tls_verify``)."""
+    session = VerifyingSession()
+    session.verify = verify
+    return stripe.RequestsClient(timeout=timeout, session=session, verify_ssl_certs=verify is not False)
 
 
 def idempotency_key(operation, natural_key, payload):
@@ -95,8 +135,7 @@ class StripeApi:
     The SDK's own retries are off: they do not cover a plain 429, so one policy here covers everything.
     """
 
-    def __init__(self, api_key, api_base, api_version, timeout, max_retries):
-        self._api_key = api_key
+    def __init__(self, api_key, api_base, api_version, timeout, max_retries, verify=True):
         self._api_base = api_base
         self.max_retries = max_retries
         self.sleep = time.sleep
@@ -106,7 +145,7 @@ class StripeApi:
             stripe_version=api_version or None,
             base_addresses={'api': api_base},
             max_network_retries=0,
-            http_client=stripe.RequestsClient(timeout=timeout),
+            http_client=http_client(timeout, verify),
         )
         self.v1 = self.client.v1
 
@@ -175,24 +214,23 @@ class StripeApi:
         if should_retry == 'false':
             return None
         status = exc.http_status
-        retryable = (should_retry == 'true' or isinstance(exc, stripe.APIConnectionError)
-                     or status in (409, 429) or (status or 0) >= 500)
+        if isinstance(exc, stripe.APIConnectionError):
+            retryable = exc.should_retry  # timeouts and connection errors; not a failed TLS verification
+        else:
+            retryable = should_retry == 'true' or status in (409, 429) or (status or 0) >= 500
         if not retryable:
             return None
-        delay = min(RETRY_CAP_SECONDS, RETRY_BASE_SECONDS * 2 ** attempt) * random.uniform(0.5, 1.0)
-        retry_after = _header(exc.headers, 'retry-after')
-        if retry_after:
-            try:
-                delay = max(delay, min(float(retry_after), RETRY_AFTER_CAP_SECONDS))
-            except ValueError:
-                pass
-        return delay
+        return backoff_delay(attempt, _header(exc.headers, 'retry-after'))
 
     def _api_error(self, exc):
         if isinstance(exc, stripe.APIConnectionError):
             cause = (exc.user_message or '').rpartition('Network error: ')[2].rstrip(')') or type(exc).__name__
-            return ApiError(f"Stripe API at {self._api_base} could not be reached ({self.max_retries} retries): "
-                            f"{cause.replace(self._api_key, '********')}", status=None)
+            if cause.startswith('SSLError'):
+                return ApiError(f"Stripe API at {self._api_base}: TLS certificate verification failed; set ca_path to "
+                                f"the CA bundle that signed its certificate (or validate_certs=false for a test setup): {cause}",
+                                status=None)
+            return ApiError(f"Stripe API at {self._api_base} could not be reached ({self.max_retries} retries): {cause}",
+                            status=None)
         error = exc.error
         status = exc.http_status
         parts = [f"HTTP {status}" if status else 'no response']
@@ -200,7 +238,7 @@ class StripeApi:
             parts += [p for p in (error.type, error.code) if p]
         if error is not None and error.param:
             parts.append(f"param {error.param}")
-        message = (exc.user_message or type(exc).__name__).replace(self._api_key, '********')
+        message = exc.user_message or type(exc).__name__
         msg = f"Stripe API error ({', '.join(parts)}): {message}"
         if exc.request_id:
             msg += f" [request {exc.request_id}]"

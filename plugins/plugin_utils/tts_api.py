@@ -9,7 +9,6 @@ Field mask paths and JSON keys follow the API: ``billing.provider.stripe`` in a 
 
 from __future__ import annotations
 
-import random
 import re
 import time
 import urllib.parse
@@ -21,14 +20,15 @@ except ImportError:  # reported by the action plugin with install advice
     requests = None
 
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import ApiError, InvalidOption, TenancyError
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.transport import backoff_delay, check_endpoint, tls_verify
 
 API_PREFIX = '/api/v3'
-RETRY_BASE_SECONDS = 0.5
-RETRY_CAP_SECONDS = 8.0
-RETRY_AFTER_CAP_SECONDS = 60.0
-RETRY_STATUSES = (429, 502, 503, 504)
+# Every request of this client is safe to repeat after a 500 whose work may have been done: a Get or a list reads,
+# an update (PUT with a field mask) sets the same values again, a repeated delete answers NotFound (delete_tenant
+# takes that as done), and a repeated create answers AlreadyExists (tts_tenant recovers its own tenant from that).
+RETRY_STATUSES = (429, 500, 502, 503, 504)
 LIST_PAGE_SIZE = 1000
-MASK = '********'
+URL_RULE = 'the https:// base address of the deployment, such as https://thethings.example.com'
 
 # gRPC status codes, as the numeric ``code`` of a TTS error body.
 CODE_NAMES = {
@@ -73,12 +73,8 @@ def base_url(url):
 
 def check_connection(params):
     """The connection options' rules, checked before any request. Never puts the key in a message."""
-    url = base_url(params['url'])
-    parts = urllib.parse.urlsplit(url)
-    if parts.scheme not in ('http', 'https') or not parts.netloc:
-        raise InvalidOption('url', f"must be the http(s) base address of the deployment, such as https://thethings.example.com, got {url!r}")
-    if parts.query or parts.fragment:
-        raise InvalidOption('url', 'must not have a query string or fragment')
+    check_endpoint('url', base_url(params['url']), params.get('allow_http'), 'allow_http', URL_RULE)
+    tls_verify(params['validate_certs'], params.get('ca_path'), 'ca_path')
     key = params['tenant_admin_key'] or ''
     if not key.strip():
         raise InvalidOption('tenant_admin_key', 'must not be empty')
@@ -95,8 +91,9 @@ def check_connection(params):
 def get_api(params):
     """One client (and one requests session) per connection settings per process."""
     require_requests()
-    settings = (base_url(params['url']), params['tenant_admin_key'].strip(), bool(params['validate_certs']),
-                params.get('ca_path') or None, float(params['timeout']), int(params['max_retries']))
+    settings = (base_url(params['url']), params['tenant_admin_key'].strip(),
+                tls_verify(params['validate_certs'], params.get('ca_path'), 'ca_path'),
+                float(params['timeout']), int(params['max_retries']))
     api = _clients.get(settings)
     if api is None:
         api = _clients[settings] = TtsApi(*settings)
@@ -145,12 +142,11 @@ def unsupported_paths(headers):
 class TtsApi:
     """Calls the tenant registry with this collection's retry policy and turns TTS errors into ApiError."""
 
-    def __init__(self, url, key, validate_certs, ca_path, timeout, max_retries):
+    def __init__(self, url, key, verify, timeout, max_retries):
         self.url = url
-        self._key = key
         self.timeout = timeout
         self.max_retries = max_retries
-        self.verify = (ca_path or True) if validate_certs else False
+        self.verify = verify
         self.sleep = time.sleep
         self.counts = {'reads': 0, 'writes': 0}
         self.last_headers = {}
@@ -252,14 +248,7 @@ class TtsApi:
                 return None
         elif response.status_code not in RETRY_STATUSES:
             return None
-        delay = min(RETRY_CAP_SECONDS, RETRY_BASE_SECONDS * 2 ** attempt) * random.uniform(0.5, 1.0)
-        retry_after = response.headers.get('Retry-After') if response is not None else None
-        if retry_after:
-            try:
-                delay = max(delay, min(float(retry_after), RETRY_AFTER_CAP_SECONDS))
-            except ValueError:
-                pass
-        return delay
+        return backoff_delay(attempt, response.headers.get('Retry-After') if response is not None else None)
 
     @staticmethod
     def _json(response):
@@ -269,9 +258,6 @@ class TtsApi:
             return response.json()
         except ValueError:
             return None
-
-    def scrub(self, text):
-        return str(text).replace(self._key, MASK) if self._key else str(text)
 
     def _connection_error(self, exc):
         if isinstance(exc, requests.exceptions.SSLError):
@@ -284,8 +270,7 @@ class TtsApi:
             match = re.search(r'(\[Errno -?\d+\][^\'")]*|Connection refused|Name or service not known|No route to host)', reason)
             if match:
                 cause += f': {match.group(1).strip()}'
-        return ApiError(self.scrub(f"TTS API at {self.url} could not be reached ({self.last_attempts - 1} retries): {cause}"),
-                        status=None)
+        return ApiError(f"TTS API at {self.url} could not be reached ({self.last_attempts - 1} retries): {cause}", status=None)
 
     def _api_error(self, response):
         status = response.status_code
@@ -295,8 +280,7 @@ class TtsApi:
             hint = ''
             if status == 404:
                 hint = f"; is url ({self.url}) the base address of The Things Stack (the API is at {{url}}{API_PREFIX})?"
-            return ApiError(self.scrub(f"TTS API error (HTTP {status}): {text or response.reason or 'no details'}{hint}"),
-                            status=status)
+            return ApiError(f"TTS API error (HTTP {status}): {text or response.reason or 'no details'}{hint}", status=status)
         code = body.get('code')
         details = next((d for d in body.get('details') or [] if isinstance(d, dict) and d.get('name')), {})
         message = str(body.get('message') or '')
@@ -320,7 +304,7 @@ class TtsApi:
             msg += f" [correlation id {details['correlation_id']}]"
         tts_error = {'code': code, 'name': details.get('name'), 'namespace': details.get('namespace'),
                      'correlation_id': details.get('correlation_id')}
-        return ApiError(self.scrub(msg), status=status, tts_error=tts_error, retried=self.last_attempts > 1)
+        return ApiError(msg, status=status, tts_error=tts_error, retried=self.last_attempts > 1)
 
 
 def quote(value):

