@@ -31,9 +31,11 @@ GET      /_emulator/health               ``{"ok": true}``
 
 A FAULT applies to the next ``count`` API requests that match its optional ``method`` and ``path``
 (prefix): ``{"type": "status", "status": 429, "code": "rate_limit", "retry_after": 1,
-"should_retry": null}``, ``{"type": "delay", "seconds": 0.5}`` or ``{"type": "drop_response"}``
+"should_retry": null, "echo_request": false}``, ``{"type": "delay", "seconds": 0.5}`` or ``{"type": "drop_response"}``
 (the request is performed and its idempotency record kept, then the connection is closed without
-a response). Status faults answer before the idempotency layer, so nothing is saved for them.
+a response). Status faults answer before the idempotency layer, so nothing is saved for them. With
+``echo_request`` a status fault's error message repeats the request (method, URL, ``Authorization`` header and
+body), as a misbehaving gateway or a debugging proxy might: a client must keep such a message out of its output.
 
 Request log entries: ``seq, method, path, query`` (flat dict of the raw query string), ``params`` (flat
 dict of the raw form body), ``status`` (for a dropped response: the status that was not sent),
@@ -727,7 +729,8 @@ class Call:  # pylint: disable=too-few-public-methods,too-many-instance-attribut
         self.request_id = "req_" + random_chars(14)
         self.idempotency_key = headers.get("Idempotency-Key")
         self.api_version = headers.get("Stripe-Version") or DEFAULT_API_VERSION
-        self.api_key = bearer(headers.get("Authorization"))
+        self.authorization = headers.get("Authorization")
+        self.api_key = bearer(self.authorization)
 
 
 class Request:  # pylint: disable=too-few-public-methods
@@ -757,7 +760,8 @@ def normalize_fault(raw):
         raise ValueError("each fault must be a JSON object")
     kind = raw.get("type")
     allowed = {"type", "count", "method", "path"} | {
-        "status": {"status", "code", "retry_after", "should_retry"}, "delay": {"seconds"}, "drop_response": set()}.get(kind, set())
+        "status": {"status", "code", "retry_after", "should_retry", "echo_request"}, "delay": {"seconds"},
+        "drop_response": set()}.get(kind, set())
     if kind not in ("status", "delay", "drop_response"):
         raise ValueError("fault type must be status, delay or drop_response")
     unknown = set(raw) - allowed
@@ -778,7 +782,10 @@ def normalize_fault(raw):
         retry_after = raw.get("retry_after")
         if retry_after is not None and (not isinstance(retry_after, (int, float)) or retry_after < 0):
             raise ValueError("retry_after must be a non-negative number")
-        fault.update(status=status, code=raw.get("code"), retry_after=retry_after, should_retry=raw.get("should_retry"))
+        if raw.get("echo_request") not in (None, True, False):
+            raise ValueError("echo_request must be true or false")
+        fault.update(status=status, code=raw.get("code"), retry_after=retry_after, should_retry=raw.get("should_retry"),
+                     echo_request=bool(raw.get("echo_request")))
     elif kind == "delay":
         seconds = raw.get("seconds")
         if not isinstance(seconds, (int, float)) or not 0 <= seconds <= 60:
@@ -787,7 +794,7 @@ def normalize_fault(raw):
     return fault
 
 
-def fault_response(fault):
+def fault_response(fault, call):
     """Body and extra headers for a ``status`` fault."""
     status, code = fault["status"], fault["code"]
     if code == "rate_limit":
@@ -798,6 +805,8 @@ def fault_response(fault):
         error = ApiError(status, "An unknown error occurred (fault injected by the Stripe emulator).", kind="api_error")
     else:
         error = ApiError(status, "Error injected by the Stripe emulator.")
+    if fault["echo_request"]:
+        error.message += f" Request: {call.method} {call.path}?{call.query} Authorization: {call.authorization} Body: {call.text}"
     headers = []
     if fault["retry_after"] is not None:
         headers.append(("Retry-After", str(fault["retry_after"])))
@@ -861,7 +870,7 @@ class Emulator:  # pylint: disable=too-many-instance-attributes,too-many-public-
         else:
             fault = self._take_fault(call.method, call.path)
             if fault and fault["type"] == "status":
-                payload, extra_headers = fault_response(fault)
+                payload, extra_headers = fault_response(fault, call)
                 status = fault["status"]
             else:
                 if fault and fault["type"] == "delay":

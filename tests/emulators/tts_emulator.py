@@ -14,7 +14,9 @@ Control API (no auth; not logged or counted; JSON):
     GET    /_emulator/counters              {total, reads, writes, webhooks, by_status}
     GET    /_emulator/faults                the faults still pending
     POST   /_emulator/faults                {"faults": [{type: status|delay|drop_response, count, method?, path? (prefix),
-                                             status?, retry_after?, seconds?}]}; appended, consumed in order
+                                             status?, retry_after?, echo_request?, seconds?}]}; appended, consumed
+                                             in order; echo_request repeats the request (Authorization header and
+                                             body included) in the injected error's message
     DELETE /_emulator/faults                drop all pending faults
     GET    /_emulator/tbs                   the TBS configuration
     POST   /_emulator/tbs                   merge {enabled, stripe_api_base, stripe_api_key, endpoint_secret, plan_ids}

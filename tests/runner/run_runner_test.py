@@ -22,7 +22,15 @@ Three runs show where ansible-runner 2.4 writes the environment and what keeps i
   recommended  suppress_env_files=True plus an artifacts_handler that redacts the credential variables in
                artifacts/<ident>/command when the run ends (before ansible_runner.run returns): no secret anywhere.
                stdout and job_events hold none in any case (the modules are no_log and return no secrets).
-The runs also check that provisioning worked and that the last run, over converged tenants, changed nothing.
+  secrets      the recommended settings with ANSIBLE_LOG_PATH (in the private data directory), -vvvv, --check --diff:
+               tests/runner/project/secrets.yml makes the emulators answer a customer update, a subscription create
+               with the admin password and a tenant create with the admin password with a 5xx whose message repeats
+               the request (Authorization header and body), then runs the provision and audit playbooks in check
+               mode, the audit reports written into the private data directory. No file may hold a secret (the
+               Stripe key, the TTS key, the admin password, the Tenant Billing Server's webhook signing secret),
+               the masked echoes must be in the log, and the log must hold no record of the stripe SDK's own logger
+               (it logs request URLs with customer emails, and raw server errors).
+The runs also check that provisioning worked and that the recommended run, over converged tenants, changed nothing.
 Exit status 0 when every expectation holds.
 """
 
@@ -59,11 +67,15 @@ def redact_command(artifact_dir):
     os.replace(tmp, path)
 
 
+RECOMMENDED = {'suppress_env_files': True, 'artifacts_handler': redact_command}
+LOG_FILE = 'ansible.log'
+MASKED_ECHOES = ('Authorization: Bearer ********', 'Authorization: TenantAdminKey ********')  # as remove_values masks
 CASES = [
     # name, ansible_runner.run arguments, files that must hold a secret (relative to the private data directory)
     ('leaky', {}, {'env/envvars', 'artifacts/leaky/command'}),
     ('suppress', {'suppress_env_files': True}, {'artifacts/suppress/command'}),
-    ('recommended', {'suppress_env_files': True, 'artifacts_handler': redact_command}, set()),
+    ('recommended', RECOMMENDED, set()),
+    ('secrets', dict(RECOMMENDED, playbook='secrets.yml', verbosity=4, cmdline='--check --diff'), set()),
 ]
 
 
@@ -88,6 +100,28 @@ def emulator_users(tts_url, tenant_id):
     """The users of a tenant, from the TTS emulator's control API (no passwords in it)."""
     with urllib.request.urlopen('%s/_emulator/tenants/%s/users' % (tts_url.rstrip('/'), tenant_id), timeout=10) as resp:  # nosec
         return json.loads(resp.read())['users']
+
+
+def emulator_webhook_secret(tts_url):
+    """The webhook signing secret the TTS emulator's Tenant Billing Server was configured with (tbs_setup.py), or None."""
+    with urllib.request.urlopen('%s/_emulator/tbs' % tts_url.rstrip('/'), timeout=10) as resp:  # nosec
+        return json.loads(resp.read()).get('endpoint_secret') or None
+
+
+def check_log(path, emulator):
+    """What the ANSIBLE_LOG_PATH file of the secrets case must show; a list of failures."""
+    if not os.path.exists(path):
+        return ['no log file was written at %s' % path]
+    with open(path, encoding='utf-8', errors='replace') as handle:
+        lines = handle.readlines()
+    failures = []
+    sdk_lines = [line for line in lines if ' n=stripe ' in line]
+    if sdk_lines:
+        failures.append('%d records of the stripe SDK logger in the log, e.g. %s' % (len(sdk_lines), sdk_lines[0][:200]))
+    for echo in MASKED_ECHOES if emulator else ():
+        if not any(echo in line for line in lines):
+            failures.append('%r is not in the log: did the faults fire?' % echo)
+    return failures
 
 
 def stats(runner):
@@ -116,6 +150,10 @@ def main(argv=None):
         'RUNNER_DIRECT_ADMIN_PASSWORD': 'Runner-' + secrets.token_urlsafe(18),
     }
     values = {name: credentials[name] for name in SECRET_VARIABLES}
+    emulator = os.environ.get('RUNNER_TEST_EMULATOR', '1') == '1'
+    webhook_secret = emulator_webhook_secret(credentials['TTS_URL']) if emulator else None
+    if webhook_secret:
+        values['TBS webhook secret'] = webhook_secret
     # ansible-runner copies this process's environment into the job: the secrets must arrive through envvars only.
     for name in CREDENTIAL_VARIABLES:
         os.environ.pop(name, None)
@@ -128,9 +166,12 @@ def main(argv=None):
     for index, (name, options, expected) in enumerate(cases):
         pdd = os.path.join(work, name)
         shutil.copytree(os.path.join(HERE, 'project'), os.path.join(pdd, 'project'))
+        envvars = dict(credentials, ANSIBLE_LOG_PATH=os.path.join(pdd, LOG_FILE), RUNNER_TEST_EMULATOR='1' if emulator else '0')
+        run_options = dict({'playbook': 'provision.yml'}, **options)
         runner = ansible_runner.run(
-            private_data_dir=pdd, ident=name, playbook='provision.yml', inventory=os.path.join(HERE, 'inventory'),
-            envvars=dict(credentials), process_isolation=False, quiet=True, **options)
+            private_data_dir=pdd, ident=name, inventory=os.path.join(HERE, 'inventory'), envvars=envvars,
+            extravars={'audit_report_dir': os.path.join(pdd, 'audit-report')}, process_isolation=False, quiet=True,
+            **run_options)
         names, recap = stats(runner)
         leaks = find_secrets(pdd, values)
         events = os.listdir(os.path.join(pdd, 'artifacts', name, 'job_events'))
@@ -140,14 +181,19 @@ def main(argv=None):
         if runner.status != 'successful' or runner.rc != 0:
             failures.append('%s: the run failed (status %s, rc %s); see %s' % (
                 name, runner.status, runner.rc, os.path.join(pdd, 'artifacts', name, 'stdout')))
-        if index == 0 and not names['changed']:
+        provisioning = index == 0 and name != 'secrets'
+        if provisioning and not names['changed']:
             failures.append('%s: the first run changed nothing' % name)
-        if index == 0 and os.environ.get('RUNNER_TEST_EMULATOR', '1') == '1':
+        if provisioning and emulator:
             users = emulator_users(credentials['TTS_URL'], 'runner-direct')
             if [user.get('password_generated') for user in users] != [False]:
                 failures.append('%s: the admin password from RUNNER_DIRECT_ADMIN_PASSWORD did not reach the tenant: %s' % (name, users))
-        if index == len(cases) - 1 and index > 0 and recap.get('changed'):
+        if name == 'recommended' and index > 0 and recap.get('changed'):
             failures.append('%s: a run over converged tenants changed %s' % (name, names['changed']))
+        if name == 'secrets':
+            failures += ['%s: %s' % (name, failure) for failure in check_log(os.path.join(pdd, LOG_FILE), emulator)]
+            if not os.path.exists(os.path.join(pdd, 'audit-report', 'tenants.json')):
+                failures.append('%s: the audit wrote no report' % name)
         if not events:
             failures.append('%s: no job events were written' % name)
         if set(leaks) != expected:

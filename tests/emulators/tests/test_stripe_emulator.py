@@ -283,6 +283,15 @@ def test_idempotent_replay_and_conflict(emulator, api, client, control):
     assert [entry["replayed"] for entry in control.requests()][:3] == [False, True, True]
 
 
+def test_echo_request_fault_repeats_the_key_and_body_like_a_careless_gateway(api, emulator, control):
+    control.faults({"type": "status", "status": 502, "echo_request": True, "method": "POST"})
+    response = api.post(emulator + "/v1/customers", data={"email": "a@x.example", "metadata[admin-password]": "Secret-Pa55"})
+    assert response.status_code == 502
+    message = response.json()["error"]["message"]
+    assert f"Authorization: Bearer {API_KEY}" in message and "Secret-Pa55" in message
+    assert api.post(emulator + "/v1/customers", data={"email": "a@x.example"}).status_code == 200
+
+
 def test_rate_limit_faults_then_success(emulator, client, control):
     control.faults({"type": "status", "status": 429, "code": "rate_limit", "count": 2, "path": "/v1/customers", "retry_after": 0,
                     "should_retry": True})

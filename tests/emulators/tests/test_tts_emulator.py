@@ -397,6 +397,17 @@ def test_fault_matches_method_and_path_prefix(emulator):
     assert create(emulator, "acme").status_code == 200
 
 
+def test_echo_request_fault_repeats_the_key_and_body_like_a_careless_gateway(emulator):
+    control(emulator, "POST", "/faults", json={"faults": [{"type": "status", "status": 500, "echo_request": True, "method": "POST"}]})
+    response = create(emulator, "acme", initial_user={"ids": {"user_id": "acme"}, "password": "Secret-Pa55"})
+    assert_error(response, 500, 13, "injected")
+    message = response.json()["message"]
+    assert f"Authorization: TenantAdminKey {ADMIN_KEY}" in message and "Secret-Pa55" in message
+    assert create(emulator, "acme").status_code == 200
+    with pytest.raises(requests.HTTPError):
+        control(emulator, "POST", "/faults", json={"faults": [{"type": "status", "status": 500, "echo_request": "yes"}]})
+
+
 def test_drop_response_performs_the_request(emulator):
     control(emulator, "POST", "/faults", json={"faults": [{"type": "drop_response", "count": 1, "path": "/api/v3/tenants"}]})
     with pytest.raises(requests.ConnectionError):

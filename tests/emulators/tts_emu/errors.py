@@ -99,8 +99,11 @@ def unsupported_authorization():
     return TTSError(PERMISSION_DENIED, "pkg/identityserver", "unsupported_authorization", "unsupported authorization method")
 
 
-def injected(status):
-    """The error body for an injected status fault."""
+def injected(status, echo=None):
+    """The error body for an injected status fault; ``echo`` (the request) is appended to its message when given."""
+    if echo is not None:
+        return TTSError(CODE_FOR_HTTP_STATUS.get(status, 2), "pkg/emulator", "injected",
+                        "injected fault with HTTP status {status}; request: {request}", status=status, request=echo)
     if status == 429:
         return TTSError(RESOURCE_EXHAUSTED, "pkg/ratelimit", "rate_limit_exceeded",
                         "rate limit of `{rate}` accesses per minute exceeded for resource `{key}`", rate=60, key="emulator")

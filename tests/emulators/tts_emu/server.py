@@ -222,6 +222,12 @@ def control_users(emulator, request, tenant_id):  # pylint: disable=unused-argum
         raise ControlError(404, exc.message) from exc
 
 
+def echoed(request):
+    """The request as a misbehaving gateway or debugging proxy repeats it in an error: a client must not show it."""
+    target = request.path + (f"?{request.raw_query}" if request.raw_query else "")
+    return f"{request.method} {target} Authorization: {request.headers.get('Authorization')} Body: {request.body}"
+
+
 def validate_fault(fault):
     """{"type": "status"|"delay"|"drop_response", "count": N, "method"?, "path"? (prefix), ...}."""
     if not isinstance(fault, dict) or fault.get("type") not in FAULT_TYPES:
@@ -237,6 +243,9 @@ def validate_fault(fault):
         checked["status"] = fault["status"]
         if fault.get("retry_after") is not None:
             checked["retry_after"] = str(fault["retry_after"])
+        if fault.get("echo_request") not in (None, True, False):
+            raise ControlError(400, "echo_request must be true or false")
+        checked["echo_request"] = bool(fault.get("echo_request"))
     if fault["type"] == "delay":
         if not isinstance(fault.get("seconds"), (int, float)) or fault["seconds"] < 0:
             raise ControlError(400, "delay fault needs non-negative `seconds`")
@@ -361,7 +370,8 @@ class Emulator:
             time.sleep(fault["seconds"])
         if fault and fault["type"] == "status":
             headers = {"Retry-After": fault["retry_after"]} if "retry_after" in fault else {}
-            response = error_response(errors.injected(fault["status"]), headers)
+            echo = echoed(request) if fault["echo_request"] else None
+            response = error_response(errors.injected(fault["status"], echo), headers)
         else:
             response = self._dispatch(request)
         self._record(request, response.status, fault["type"] if fault else None)
