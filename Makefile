@@ -10,7 +10,7 @@ RUN = $(or $(HARNESS_PY),$(error no working python3 >= 3.8 found, see tests/harn
 ONLY ?=
 TARGETS ?=
 
-.PHONY: help test venv venv312 tree sanity units integration lint docs changelog emulator-tests molecule runner playbook-tests demo demo-customers bench bench-tenants clean
+.PHONY: help test venv venv312 tree sanity units integration lint docs changelog ee emulator-tests molecule runner playbook-tests demo demo-customers bench bench-tenants clean
 
 help: ## list the targets
 	@echo "thingsstack.tenancy make targets:"
@@ -52,6 +52,9 @@ docs: ## antsibull-docs lint-collection-docs
 
 changelog: ## antsibull-changelog lint
 	@$(RUN) test --only changelog-lint
+
+ee: ## the AWX execution environment: collection tarball + ansible-builder create (build/ee/context), introspection
+	@$(RUN) test --only execution-environment
 
 emulator-tests: ## pytest tests/emulators/tests
 	@$(RUN) test --only emulator-tests

@@ -43,6 +43,7 @@ VENVS = {
     # name: (python minor version, requirements file)
     'py311': ('3.11', os.path.join(REPO, 'tests', 'requirements', 'py311.txt')),
     'py312': ('3.12', os.path.join(REPO, 'tests', 'requirements', 'py312.txt')),
+    'ee': ('3.11', os.path.join(REPO, 'tests', 'requirements', 'ee.txt')),  # ansible-builder only
 }
 # Kept in the copy across refreshes: ansible-test's cache/venvs and the copy's own git repo.
 COPY_KEEP = ('tests/output', '.git')
@@ -572,6 +573,13 @@ class Runner:
         return self.sh([os.path.join(vdir, 'bin', 'python'), '-m', 'pytest', 'tests/emulators/tests', '-q',
                         '-p', 'no:cacheprovider'], log, cwd=COPY, env=self.env(vdir))
 
+    def s_execution_environment(self, log):
+        """tests/harness/ee_check.py: ansible-builder create and introspect on docs/awx/ee/execution-environment.yml."""
+        builder = ensure_venv('ee', run_cmd=lambda cmd: self.sh(cmd, log, env=self.env(home=False)),
+                              note=lambda text: log.write(text + '\n'))
+        return self.sh([os.path.join(self.vpy['py311'], 'bin', 'python'), os.path.join(HARNESS, 'ee_check.py'),
+                        '--builder', builder, '--ansible', self.vpy['py311']], log, env=self.env(self.vpy['py311']))
+
     def s_changelog(self, log):
         vdir = self.vpy['py311']
         return self.sh([os.path.join(vdir, 'bin', 'antsibull-changelog'), 'lint'], log, cwd=COPY, env=self.env(vdir))
@@ -614,6 +622,7 @@ class Runner:
             ('ansible-lint', self.s_lint, ('venv-py311', 'tree')),
             ('antsibull-docs', self.s_docs, ('venv-py311', 'tree')),
             ('changelog-lint', self.s_changelog, ('venv-py311', 'tree')),
+            ('execution-environment', self.s_execution_environment, ('venv-py311',)),
             ('molecule', self.s_role_tests('molecule'), ('venv-py311',)),
             ('ansible-runner', self.s_role_tests('runner'), ('venv-py311',)),
             ('playbook-tests', self.s_playbook_tests, ('venv-py311',)),
