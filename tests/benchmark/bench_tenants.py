@@ -3,9 +3,10 @@
 Run with the harness venv's python (tests/benchmark/bench_tenants.sh does that):
   BENCH_TENANTS=100 BENCH_FORKS=5 BENCH_REPEAT=3 python tests/benchmark/bench_tenants.py
 
-It starts the Stripe and TTS emulators (no Tenant Billing Server: direct mode), ensures the catalog with
-playbooks/catalog.yml, generates an inventory of BENCH_TENANTS direct-mode tenants (bench-t001, ...), each with its own
-customer and a subscription to tts-small-monthly, and runs playbooks/provision.yml twice:
+It starts the Stripe and TTS emulators (no Tenant Billing Server: direct mode), ensures the example catalog
+(playbooks/catalog.yml with playbooks/vars/catalog.example.yml), generates an inventory of BENCH_TENANTS direct-mode
+tenants (bench-t001, ...), each with its own customer and a subscription to tts-small-monthly, and runs
+playbooks/provision.yml twice:
   1. first run (creates customers, subscriptions and tenants), timed, with each emulator's request counters;
   2. converged run (the same again: changed=0), timed, with the counters.
 Then it times a play with the same number of ansible.builtin.debug tasks per host as the converged run listed per host
@@ -34,6 +35,7 @@ COLLECTIONS = os.path.join(BUILD, 'demo-collections')
 EMULATORS = os.path.join(REPO, 'tests', 'harness', 'emulators.py')
 PROVISION = os.path.join(REPO, 'playbooks', 'provision.yml')
 CATALOG = os.path.join(REPO, 'playbooks', 'catalog.yml')
+EXAMPLE_CATALOG = os.path.join(REPO, 'playbooks', 'vars', 'catalog.example.yml')
 SERVICES = (('stripe', 'STRIPE_API_BASE'), ('tts', 'TTS_URL'))
 GOALS = {'converged_reads': 3, 'converged_writes': 0, 'first_requests': 8, 'wall_ratio': 1.5}
 
@@ -80,12 +82,13 @@ def total(hosts, key):
     return sum(counts.get(key, 0) for counts in hosts.values())
 
 
-def play(name, playbook, inventory_path, env, forks):
+def play(name, playbook, inventory_path, env, forks, extra=()):
     log_path = os.path.join(BENCH, name + '.log')
-    cmd = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i', inventory_path, '-f', str(forks), playbook]
+    cmd = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i', inventory_path, '-f', str(forks)]
+    cmd += list(extra) + [playbook]
     print('  %-16s ansible-playbook -i %s -f %d %s > %s' % (
-        name, os.path.relpath(inventory_path, REPO), forks, os.path.relpath(playbook, REPO), os.path.relpath(log_path, REPO)),
-        flush=True)
+        name, os.path.relpath(inventory_path, REPO), forks, ' '.join(cmd[5:]).replace(REPO + os.sep, ''),
+        os.path.relpath(log_path, REPO)), flush=True)
     start = time.monotonic()
     with open(log_path, 'wb') as out:
         rc = subprocess.run(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, check=False, cwd=BENCH).returncode
@@ -173,7 +176,7 @@ def main():
         env.update(state)
         bases = {service: state[variable] for service, variable in SERVICES}
         print('bench-tenants: 0. the catalog (not measured)', flush=True)
-        play('catalog', CATALOG, localhost, env, forks)
+        play('catalog', CATALOG, localhost, env, forks, ['-e', '@' + EXAMPLE_CATALOG])
         clear(bases)
         print('bench-tenants: 1. first run: provision.yml creates every customer, subscription and tenant', flush=True)
         cpu0 = emulator_cpu()

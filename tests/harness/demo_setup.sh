@@ -2,7 +2,7 @@
 # (the venv, and a collections path that points at this checkout) and the helpers both use.
 # shellcheck shell=bash
 ROOT="$PWD"
-DEMO="$ROOT/build/demo"
+DEMO="${DEMO_DIR:-$ROOT/build/demo}"  # logs and reports (DEMO_DIR: the playbook tests use their own)
 COLLECTIONS="$ROOT/build/demo-collections"
 
 if [ -t 1 ]; then B=$'\033[1m' N=$'\033[0m'; else B='' N=''; fi

@@ -3,13 +3,17 @@
 # tenant and one on a trial).
 #   1. starts the Stripe and TTS emulators, the TTS emulator's Tenant Billing Server (TBS) on, with a Stripe webhook
 #      endpoint registered for it (unless real services are given, see below);
-#   2. runs the catalog playbook, then the provision playbook;
+#   2. runs the catalog playbook with the example catalog (playbooks/vars/catalog.example.yml), then the provision
+#      playbook;
 #   3. runs the provision playbook again and fails unless it reports changed=0;
 #   4. runs the audit playbook and says where its report is;
 #   5. stops the emulators.
 # Real services instead of the emulators: export STRIPE_API_KEY=sk_test_... [STRIPE_API_BASE] and TTS_URL,
 # TTS_TENANT_ADMIN_KEY (a TTS whose TBS already has a webhook endpoint in that Stripe account and manages
-# tts-small-monthly). Nothing else changes: the playbooks read the connection from the environment only.
+# tts-small-monthly). The playbooks read the connection from the environment only. The Things Stack never frees a
+# tenant ID, not even after a delete, so against real services the example tenants get IDs unique to the run
+# (acme-d1a2b3c4, ...; customer emails billing+d1a2b3c4@acme.example) in a copy of the inventory made by
+# tests/harness/demo_inventory.py in build/demo/live-inventory/; DEMO_RUN_ID=d1a2b3c4 runs on the same tenants again.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 INVENTORY="playbooks/inventory/example"
@@ -35,6 +39,14 @@ the Tenant Billing Server of one must reach the other"
 if [ "$live_stripe" = true ]; then
     phase "3/7 Real services: Stripe test mode (${STRIPE_API_BASE:-https://api.stripe.com}) and TTS at $TTS_URL; no emulators"
     export STRIPE_API_KEY TTS_URL TTS_TENANT_ADMIN_KEY
+    RUN_ID="${DEMO_RUN_ID:-d$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')}"
+    echo "The Things Stack never frees a tenant ID, not even after a delete: against real services the demo creates"
+    echo "no acme, initech or globex but tenants with IDs unique to this run (suffix -$RUN_ID), each with a customer"
+    echo "of its own (email +$RUN_ID). DEMO_RUN_ID=$RUN_ID make demo runs on the same tenants again."
+    INVENTORY="$DEMO/live-inventory"
+    "$VENV/bin/python" tests/harness/demo_inventory.py playbooks/inventory/example "$INVENTORY" "$RUN_ID" \
+        || die "DEMO_RUN_ID must be 1 to 12 lowercase letters and digits, got '$RUN_ID'"
+    echo "inventory: ${INVENTORY#"$ROOT"/}"
 else
     phase "3/7 Emulators: Stripe and The Things Stack on 127.0.0.1, stopped again when the demo ends"
     trap '"$VENV/bin/python" tests/harness/emulators.py stop --state-dir "$EMU_STATE"' EXIT
@@ -56,12 +68,12 @@ play() {
     ansible-playbook "$@" 2>&1 | tee "$DEMO/$log.log"
     rc=${PIPESTATUS[0]}
     set -e
-    echo "$log: exit $rc, $(( ($(date +%s%N) - start) / 1000000 )) ms (log: build/demo/$log.log)"
+    echo "$log: exit $rc, $(( ($(date +%s%N) - start) / 1000000 )) ms (log: ${DEMO#"$ROOT"/}/$log.log)"
     [ "$rc" -eq 0 ] || die "$log failed"
 }
 
 phase "4/7 The Stripe catalog (products and prices with the tenant limits), and the Tenant Billing Server"
-play catalog -i playbooks/inventory/demo.yml playbooks/catalog.yml
+play catalog -i playbooks/inventory/demo.yml playbooks/catalog.yml -e @playbooks/vars/catalog.example.yml
 if [ "$live_stripe" = false ]; then
     "$VENV/bin/python" tests/harness/tbs_setup.py --plan tts-small-monthly
 else
@@ -74,7 +86,7 @@ play provision-1 -i "$INVENTORY" playbooks/provision.yml
 phase "6/7 Provision again: the same declaration; a converged run reports changed=0 and writes nothing"
 play provision-2 -i "$INVENTORY" playbooks/provision.yml
 summary="$(recap "$DEMO/provision-2.log" | grep -E ' : ok=[0-9]+' || true)"
-[ -n "$summary" ] || die "no PLAY RECAP in build/demo/provision-2.log"
+[ -n "$summary" ] || die "no PLAY RECAP in ${DEMO#"$ROOT"/}/provision-2.log"
 if echo "$summary" | grep -Eq 'changed=[1-9]|failed=[1-9]|unreachable=[1-9]'; then
     die "the second provision run changed something: not idempotent"
 fi
@@ -86,3 +98,8 @@ echo
 cat "$REPORT/tenants.md"
 echo
 echo "demo: OK - second provision run reported changed=0 on every tenant; audit report: ${REPORT#"$ROOT"/}/tenants.json and tenants.md"
+if [ "$live_stripe" = true ]; then
+    echo "demo: real services - this run's tenants end in -$RUN_ID (inventory ${INVENTORY#"$ROOT"/}); their IDs stay taken"
+    echo "even after a delete. To deprovision them: ansible-playbook -i ${INVENTORY#"$ROOT"/} thingsstack.tenancy.deprovision"
+    echo "  -l acme-$RUN_ID,initech-$RUN_ID,globex-$RUN_ID -e confirm=yes"
+fi

@@ -6,7 +6,8 @@
 # Environment: ROLE_TESTS_VENV (a venv with ansible-core, molecule, molecule-plugins, ansible-runner, stripe, requests;
 # default: build/venv-py311 from `tests/harness/run.py venv py311`). Everything else is made under build/role-tests/.
 #
-# Steps: start the Stripe and TTS emulators (tests/harness/emulators.py), ensure the catalog (playbooks/catalog.yml),
+# Steps: start the Stripe and TTS emulators (tests/harness/emulators.py), ensure the example catalog (playbooks/catalog.yml with
+# playbooks/vars/catalog.example.yml),
 # switch on the Tenant Billing Server for tts-small-monthly (tests/harness/tbs_setup.py), export STRIPE_API_KEY,
 # STRIPE_API_BASE, TTS_URL and TTS_TENANT_ADMIN_KEY, then
 #   molecule: `molecule test -s default` and `molecule test -s deprovision` from the collection root, each with a fresh
@@ -52,8 +53,9 @@ echo "role_tests: starting the Stripe and TTS emulators"
 . "$EMU_STATE/env.sh"
 export STRIPE_API_KEY STRIPE_API_BASE TTS_URL TTS_TENANT_ADMIN_KEY
 
-echo "role_tests: ensuring the catalog (playbooks/catalog.yml) and switching on the Tenant Billing Server"
-ANSIBLE_COLLECTIONS_PATH="$OUT/collections" ansible-playbook -i playbooks/inventory/demo.yml playbooks/catalog.yml > "$OUT/catalog.log" 2>&1 \
+echo "role_tests: ensuring the example catalog (playbooks/vars/catalog.example.yml) and switching on the Tenant Billing Server"
+ANSIBLE_COLLECTIONS_PATH="$OUT/collections" ansible-playbook -i playbooks/inventory/demo.yml playbooks/catalog.yml \
+    -e @playbooks/vars/catalog.example.yml > "$OUT/catalog.log" 2>&1 \
     || { cat "$OUT/catalog.log"; exit 1; }
 "$PY" tests/harness/tbs_setup.py --plan tts-small-monthly
 
