@@ -8,8 +8,7 @@ from __future__ import annotations
 from ansible_collections.thingsstack.tenancy.plugins.modules import stripe_subscription
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.action import StripeAction
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import TenancyError
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.reconcile import (
-    MASK, apply_changes, changed_fields, project, update_diff)
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.reconcile import apply_changes, changed_fields, project, update_diff
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_subscriptions import (
     apply_items, brief_items, check_named_subscription, check_subscription_options, check_tenant_unique, creation_only_warning,
     customer_subscriptions, deprecated_name_warning, desired_metadata, is_live, password_warnings, public, reconcile_items,
@@ -31,12 +30,7 @@ class ActionModule(StripeAction):
     def ensure(self, api, params):
         if params['state'] == 'present':
             self.warnings.extend(password_warnings(params))
-        try:
-            return self.reconcile(api, params)
-        except TenancyError as exc:  # Stripe may echo a parameter value; the password must never show
-            if params['admin_password'] and params['admin_password'] in exc.msg:
-                exc.msg = exc.msg.replace(params['admin_password'], MASK)
-            raise
+        return self.reconcile(api, params)
 
     def reconcile(self, api, params):
         customer_id = resolve_customer(api, params['customer']) if params['customer'] else None
