@@ -21,18 +21,18 @@ def stringify(value):
     return '' if value is None else str(value)
 
 
-def same(current, desired):
+def satisfies(current, desired):
     """True when ``current`` already satisfies ``desired`` (dicts compare on the keys ``desired`` names)."""
     if desired in ('', None):
         return current in ('', None, {}, [])
     if isinstance(desired, dict):
         if not isinstance(current, dict):
             return False
-        return all(same(current.get(key), value) for key, value in desired.items())
+        return all(satisfies(current.get(key), value) for key, value in desired.items())
     if isinstance(desired, list):
         if not isinstance(current, list) or len(current) != len(desired):
             return False
-        return all(same(cur, want) for cur, want in zip(current, desired))
+        return all(satisfies(cur, want) for cur, want in zip(current, desired))
     if isinstance(desired, float) or isinstance(current, float):
         return current is not None and float(current) == float(desired)
     return current == desired
@@ -40,7 +40,7 @@ def same(current, desired):
 
 def changed_fields(current, desired):
     """The entries of ``desired`` that ``current`` does not satisfy."""
-    return {key: value for key, value in desired.items() if not same(current.get(key), value)}
+    return {key: value for key, value in desired.items() if not satisfies(current.get(key), value)}
 
 
 def metadata_changes(current, desired, purge):

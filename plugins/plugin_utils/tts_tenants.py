@@ -12,7 +12,8 @@ from ansible_collections.thingsstack.tenancy.plugins.modules.tts_tenant import L
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import InvalidOption
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_rules import (
     CONTACT_VALUE_MAX, PASSWORD_MAX, TENANT_DESCRIPTION_MAX, TENANT_NAME_MAX, TENANT_STATE_DESCRIPTION_MAX, USER_NAME_MAX,
-    check_attribute_keys, check_existing_tenant_id, check_max_length, check_tenant_id, check_tts_email, check_user_id)
+    check_attribute_keys, check_existing_tenant_id, check_tenant_id, check_tts_email, check_user_id)
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.validation import check_length
 
 UINT64_MAX = 2 ** 64 - 1
 
@@ -23,13 +24,13 @@ def check_tenant_options(params, null_options=()):
         check_tenant_id('tenant_id', params['tenant_id'])
     else:
         check_existing_tenant_id('tenant_id', params['tenant_id'])
-    check_max_length('name', params['name'], TENANT_NAME_MAX)
-    check_max_length('description', params['description'], TENANT_DESCRIPTION_MAX)
-    check_max_length('state_description', params['state_description'], TENANT_STATE_DESCRIPTION_MAX)
+    check_length('name', params['name'], TENANT_NAME_MAX)
+    check_length('description', params['description'], TENANT_DESCRIPTION_MAX)
+    check_length('state_description', params['state_description'], TENANT_STATE_DESCRIPTION_MAX)
     check_attributes(params['attributes'])
     for index, contact in enumerate(params['contact_info'] or []):
         option = f'contact_info[{index}].value'
-        check_max_length(option, contact['value'], CONTACT_VALUE_MAX)
+        check_length(option, contact['value'], CONTACT_VALUE_MAX)
         if contact['method'] == 'email':
             check_tts_email(option, contact['value'])
     limits = parse_limits(params, null_options)
@@ -43,8 +44,8 @@ def check_tenant_options(params, null_options=()):
     if user is not None:
         check_user_id('initial_user.user_id', user['user_id'] or params['tenant_id'])
         check_tts_email('initial_user.email', user['email'])
-        check_max_length('initial_user.full_name', user['full_name'], USER_NAME_MAX)
-        check_max_length('initial_user.password', user['password'], PASSWORD_MAX)
+        check_length('initial_user.full_name', user['full_name'], USER_NAME_MAX)
+        check_length('initial_user.password', user['password'], PASSWORD_MAX)
     if params['wait_timeout'] < 0:
         raise InvalidOption('wait_timeout', f"must be 0 or more seconds, got {params['wait_timeout']}")
     return limits

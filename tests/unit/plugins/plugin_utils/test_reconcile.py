@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.reconcile import (
-    apply_changes, apply_metadata, changed_fields, masked, metadata_changes, same, update_diff)
+    apply_changes, apply_metadata, changed_fields, masked, metadata_changes, satisfies, update_diff)
 
 
 def test_metadata_not_given_changes_nothing_even_with_purge():
@@ -33,18 +33,18 @@ def test_apply_metadata_merges_and_removes():
 
 
 def test_empty_string_and_none_are_the_same_unset_value():
-    assert same(None, '')
-    assert not same('x', '')
+    assert satisfies(None, '')
+    assert not satisfies('x', '')
 
 
 def test_dicts_compare_on_declared_keys_only():
-    assert same({'line1': 'a', 'city': 'b'}, {'line1': 'a'})
-    assert not same({'line1': 'a', 'line2': 'x'}, {'line1': 'a', 'line2': ''})
+    assert satisfies({'line1': 'a', 'city': 'b'}, {'line1': 'a'})
+    assert not satisfies({'line1': 'a', 'line2': 'x'}, {'line1': 'a', 'line2': ''})
 
 
 def test_lists_compare_in_order():
-    assert same(['de', 'en'], ['de', 'en'])
-    assert not same(['en', 'de'], ['de', 'en'])
+    assert satisfies(['de', 'en'], ['de', 'en'])
+    assert not satisfies(['en', 'de'], ['de', 'en'])
 
 
 def test_changed_fields_reports_only_differences():
