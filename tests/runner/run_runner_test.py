@@ -154,6 +154,8 @@ def main(argv=None):
     webhook_secret = emulator_webhook_secret(credentials['TTS_URL']) if emulator else None
     if webhook_secret:
         values['TBS webhook secret'] = webhook_secret
+    print('runner test: every file of each private data directory is searched for %d secrets: %s' % (
+        len(values), ', '.join(sorted(values))))
     # ansible-runner copies this process's environment into the job: the secrets must arrive through envvars only.
     for name in CREDENTIAL_VARIABLES:
         os.environ.pop(name, None)
