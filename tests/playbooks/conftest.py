@@ -43,6 +43,7 @@ import json
 import os
 import secrets
 import shutil
+import signal
 import string
 import subprocess
 import sys
@@ -228,9 +229,15 @@ class Services:
         return result
 
 
+def _interrupt(signum, _frame):
+    raise KeyboardInterrupt('signal %d' % signum)
+
+
 @pytest.fixture(scope='session')
 def services():
     """The Stripe and TTS emulators (or real services) with the example catalog: see the module docstring."""
+    # The harness ends a step that runs too long with SIGTERM: unwind like Ctrl-C, so the emulators are stopped too.
+    signal.signal(signal.SIGTERM, _interrupt)
     svc = Services(live_services())
     try:
         svc.start()
