@@ -38,8 +38,9 @@ def check_customer_options(params):
     known = tax_id_types()
     for index, tax_id in enumerate(params['tax_ids'] or []):
         if known and tax_id['type'] not in known:
-            raise InvalidOption(f'tax_ids[{index}].type', f"{tax_id['type']!r} is not a Stripe tax ID type (such as eu_vat, "
-                                                           "us_ein or gb_vat; the stripe SDK lists them all)")
+            raise InvalidOption(f'tax_ids[{index}].type',
+                                f"{tax_id['type']!r} is not a Stripe tax ID type (such as eu_vat, us_ein or gb_vat; the stripe SDK "
+                                "lists them all)")
     pairs = [(tax_id['type'], tax_id['value']) for tax_id in params['tax_ids'] or []]
     if len(set(pairs)) != len(pairs):
         raise InvalidOption('tax_ids', 'each type and value pair may be listed only once')
