@@ -66,7 +66,7 @@ class ActionModule(StripeAction):
         if not wanted:
             raise TenancyError('price: a new subscription needs price or items')
         items = [{'price': price_id, 'quantity': quantity} for price_id, quantity in resolve_items(api, wanted, [])]
-        claims = tenant_claims(api, params['tenant_id'])
+        claims = tenant_claims(api, params['tenant_id'], lookup=params['claim_lookup'])
         if customer_id and len(claims) == 1 and claims[0]['customer'] == customer_id:
             # A concurrent run made it after we read the customer's subscriptions: it is the one we want; converge it.
             return self.update(api, params, claims[0])
@@ -93,7 +93,7 @@ class ActionModule(StripeAction):
                 raise TenancyError(f"tenant_id: subscription {current['id']} belongs to tenant {old_tenant!r}; the Tenant Billing "
                                    f"Server would create a second tenant {new_tenant!r} and leave {old_tenant!r} behind. "
                                    'Set force_tenant_id_change=true if that is what you want')
-            check_tenant_unique(new_tenant, tenant_claims(api, new_tenant, current['id']))
+            check_tenant_unique(new_tenant, tenant_claims(api, new_tenant, current['id'], params['claim_lookup']))
             if old_tenant:
                 self.warnings.append(f"tenant_id changed from {old_tenant!r} to {new_tenant!r}: the Tenant Billing Server creates "
                                      f"tenant {new_tenant!r} and no longer updates {old_tenant!r}, which must be removed separately")

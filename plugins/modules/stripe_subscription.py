@@ -17,8 +17,9 @@ description:
     subscriptions of O(customer) by its C(tenant-id) metadata. Lookups use Stripe's strongly consistent
     list API, never search. Two live subscriptions of the customer with the tenant ID make the task fail
     with their IDs; it never guesses.
-  - One tenant, one subscription. Before it creates a subscription, or writes a new C(tenant-id) to one,
-    the module makes sure that no other live subscription of any customer carries that tenant ID.
+  - "One tenant, one subscription. Before it creates a subscription, or writes a new C(tenant-id) to one, the module
+    makes sure that no other live subscription carries that tenant ID: among the customer's own subscriptions with the
+    strongly consistent list it reads anyway, and among other customers' as O(claim_lookup) says."
   - Prices are reconciled in place. An item whose price is no longer wanted is switched to the new price,
     so it keeps its ID, which The Things Stack stores as the tenant's C(billing.stripe.subscription_item_id).
   - Creates carry a deterministic idempotency key made from the customer, the tenant ID and a hash of the
@@ -53,6 +54,21 @@ options:
         canceled and the task fails, so that a mistyped O(id) cannot cancel another tenant's subscription. With O(id) and
         O(state=present), a different C(tenant-id) needs O(force_tenant_id_change).
     type: str
+  claim_lookup:
+    description:
+      - How the module finds another customer's live subscription that already carries O(tenant_id), before it creates a
+        subscription or writes a new C(tenant-id).
+      - V(list) reads every live subscription of the Stripe account, strongly consistent, one request per 100 live
+        subscriptions. Its cost grows with the account, so it suits small accounts and one-off tasks.
+      - V(search) makes one Search API request, whatever the size of the account. Stripe's search is eventually
+        consistent (usually less than a minute behind, longer during incidents) and not available for accounts in India,
+        so a subscription another customer made for the same tenant ID moments before can be missed. The role
+        thingsstack.tenancy.tenant uses it together with the tenant's C(billing.stripe) link in The Things Stack, which it
+        reads first and which names the owner of an existing tenant with strong consistency.
+      - A second live subscription of the same customer is always found, by the customer's own strongly consistent list.
+    type: str
+    choices: [list, search]
+    default: list
   force_tenant_id_change:
     description:
       - Allow changing the C(tenant-id) of an existing subscription found by O(id).
@@ -271,6 +287,7 @@ ARGUMENT_SPEC = dict(
     id=dict(type='str'),
     customer=dict(type='str'),
     tenant_id=dict(type='str'),
+    claim_lookup=dict(type='str', choices=['list', 'search'], default='list'),
     force_tenant_id_change=dict(type='bool', default=False),
     state=dict(type='str', choices=['present', 'absent'], default='present'),
     price=dict(type='str'),

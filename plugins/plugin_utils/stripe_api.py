@@ -190,6 +190,17 @@ class StripeApi:
                 return items
             params['starting_after'] = page['data'][-1]['id']
 
+    def search_all(self, method, query):
+        """Every object a Search API query finds, following ``next_page``. Eventually consistent: never read-after-write."""
+        params = {'query': query, 'limit': LIST_PAGE_SIZE}
+        items = []
+        while True:
+            page = self.read(method, params=params)
+            items.extend(page['data'])
+            if not page.get('has_more') or not page.get('next_page'):
+                return items
+            params['page'] = page['next_page']
+
     def _call(self, method, args, params, key):
         options = {'idempotency_key': key} if key else {}
         self.counts['writes' if key else 'reads'] += 1

@@ -42,7 +42,8 @@ dict of the raw form body), ``status`` (for a dropped response: the status that 
 ``idempotency_key``, ``fault`` (null or the fault type), ``replayed``, ``request_id``.
 
 Deliberate simplifications: objects are shared by all API keys (``livemode`` follows the key); no
-invoices (``latest_invoice`` is null), search, price_data, tiers or coupons; webhook URLs may be plain
+invoices (``latest_invoice`` is null), search other than subscriptions by metadata and status (and without
+Stripe's indexing delay), price_data, tiers or coupons; webhook URLs may be plain
 http on 127.0.0.1 (real Stripe wants public https); subscriptions never age (no
 incomplete_expired / past_due transitions except ending a trial without a way to pay). Validation
 failures (unknown, missing or malformed parameters) are not saved for idempotent replay, as in Stripe.
@@ -641,6 +642,9 @@ class WebhookDispatcher:  # pylint: disable=too-many-instance-attributes
 # The emulator: state, request pipeline, control API and one handler per endpoint
 # ---------------------------------------------------------------------------------------------
 
+SEARCH_CLAUSE = re.compile(r"^(?:metadata\[['\"](?P<key>[^'\"]+)['\"]\]|(?P<field>status)):['\"](?P<value>[^'\"]*)['\"]$")
+
+
 class Route:  # pylint: disable=too-few-public-methods
     """One API endpoint: method, path pattern, handler method name and SDK params class."""
 
@@ -681,7 +685,7 @@ ROUTES = [Route(*spec) for spec in (
     ("POST", "/v1/prices", "prices_create", "PriceCreateParams"),
     ("GET", "/v1/prices/{price}", "prices_retrieve", "PriceRetrieveParams"),
     ("POST", "/v1/prices/{price}", "prices_update", "PriceUpdateParams"),
-    ("GET", "/v1/subscriptions/search", "search_unsupported", "SubscriptionSearchParams"),
+    ("GET", "/v1/subscriptions/search", "subscriptions_search", "SubscriptionSearchParams"),
     ("GET", "/v1/subscriptions", "subscriptions_list", "SubscriptionListParams"),
     ("POST", "/v1/subscriptions", "subscriptions_create", "SubscriptionCreateParams"),
     ("GET", "/v1/subscriptions/{subscription}", "subscriptions_retrieve", "SubscriptionRetrieveParams"),
@@ -1124,7 +1128,7 @@ class Emulator:  # pylint: disable=too-many-instance-attributes,too-many-public-
         return copy.deepcopy(self.account)
 
     def search_unsupported(self, _request):
-        """GET /v1/customers/search, GET /v1/products/search, GET /v1/prices/search, GET /v1/subscriptions/search"""
+        """GET /v1/customers/search, GET /v1/products/search, GET /v1/prices/search"""
         raise ApiError(400, "The Stripe emulator does not implement search (it is eventually consistent in Stripe); "
                             "use the list endpoints.")
 
@@ -2013,6 +2017,35 @@ class Emulator:  # pylint: disable=too-many-instance-attributes,too-many-public-
             subs = [sub for sub in subs if any(self.items[item_id]["price"] == price_id for item_id in sub["_items"])]
         subs = created_filter(subs, params.get("created"))
         return self._paginate(subs, params, "/v1/subscriptions", self._render_subscription)
+
+    def subscriptions_search(self, request):
+        """GET /v1/subscriptions/search: the query fields ``metadata['KEY']`` and ``status``, clauses joined by AND.
+
+        Stripe's search is eventually consistent (usually under a minute behind); this index has no delay, so a test
+        cannot rely on it being behind, and the collection never uses search for read-after-write.
+        """
+        params = request.params
+        clauses = [clause.strip() for clause in re.split(r"\s+AND\s+", params["query"].strip())]
+        subs = list(self.subscriptions.values())
+        for clause in clauses:
+            match = SEARCH_CLAUSE.match(clause)
+            if match is None:
+                raise ParamError(f"Invalid search query: {clause!r} (the emulator knows metadata['key']:'value' and "
+                                 "status:'value', joined by AND)", param="query")
+            key, value = match.group("key"), match.group("value")
+            if key is not None:
+                subs = [sub for sub in subs if sub["metadata"].get(key) == value]
+            else:
+                subs = [sub for sub in subs if sub["status"] == value]
+        limit = params.get("limit", 10)
+        if not 1 <= limit <= 100:
+            raise ParamError("Invalid limit: must be at least 1 and at most 100.", code="parameter_invalid_integer", param="limit")
+        ordered = sorted(subs, key=lambda obj: obj["_seq"], reverse=True)
+        start = int(params.get("page") or 0)
+        page = ordered[start:start + limit]
+        more = len(ordered) > start + limit
+        return {"object": "search_result", "data": [self._render_subscription(sub) for sub in page], "has_more": more,
+                "next_page": str(start + limit) if more else None, "url": "/v1/subscriptions/search"}
 
     def subscription_items_list(self, request):
         """GET /v1/subscription_items"""

@@ -529,3 +529,27 @@ def test_webhook_delivery_signature_and_retry(client, control):
     finally:
         receiver.shutdown()
         receiver.server_close()
+
+
+# -- subscription search -------------------------------------------------------------------------------
+
+def test_subscription_search_by_metadata_and_status_pages_with_next_page(client):
+    price = paid_price(client)
+    customer = client.v1.customers.create(params={"email": "search@acme.example"})
+    made = [client.v1.subscriptions.create(params={
+        "customer": customer.id, "items": [{"price": price.id}], "collection_method": "send_invoice", "days_until_due": 30,
+        "metadata": {"tenant-id": tenant}}) for tenant in ("acme", "acme", "globex")]
+    client.v1.subscriptions.cancel(made[0].id)
+    found = client.v1.subscriptions.search(params={"query": "metadata['tenant-id']:'acme'", "limit": 1})
+    assert found.object == "search_result" and [sub.id for sub in found.data] == [made[1].id] and found.has_more
+    rest = client.v1.subscriptions.search(params={"query": "metadata['tenant-id']:'acme'", "limit": 1, "page": found.next_page})
+    assert [sub.id for sub in rest.data] == [made[0].id] and not rest.has_more and rest.next_page is None
+    live = client.v1.subscriptions.search(params={"query": "metadata['tenant-id']:'acme' AND status:'active'"})
+    assert [sub.id for sub in live.data] == [made[1].id]
+
+
+def test_subscription_search_refuses_what_it_does_not_know(client):
+    error = sdk_error(lambda: client.v1.subscriptions.search(params={"query": "customer:'cus_1' OR status:'active'"}))
+    assert error.http_status == 400 and "Invalid search query" in error.user_message
+    error = sdk_error(lambda: client.v1.customers.search(params={"query": "email:'a@b.example'"}))
+    assert error.http_status == 400 and "does not implement search" in error.user_message

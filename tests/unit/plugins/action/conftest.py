@@ -129,7 +129,7 @@ class FakeClient:
 # -- Stripe -----------------------------------------------------------------------------------------------
 
 ID_PREFIXES = {'customers': 'cus', 'tax_ids': 'txi', 'products': 'prod', 'prices': 'price', 'subscriptions': 'sub'}
-READ_VERBS = ('retrieve', 'list')
+READ_VERBS = ('retrieve', 'list', 'search')
 ENDED = ('canceled', 'incomplete_expired')
 PAGING = ('limit', 'starting_after')
 
@@ -168,6 +168,7 @@ class FakeStripe(FakeClient):
 
     retrieve = stripe_api.StripeApi.retrieve  # the real "missing or deleted is None" on top of the fake read
     list_all = stripe_api.StripeApi.list_all  # the real paging on top of the fake read
+    search_all = stripe_api.StripeApi.search_all  # the real search paging on top of the fake read
 
     def __init__(self):
         super().__init__()
@@ -179,7 +180,7 @@ class FakeStripe(FakeClient):
             customers=service('customers', 'retrieve', 'list', 'update', 'delete', tax_ids=service('tax_ids', 'list', 'delete')),
             products=service('products', 'retrieve', 'list', 'update', 'delete'),
             prices=service('prices', 'retrieve', 'list', 'update'),
-            subscriptions=service('subscriptions', 'retrieve', 'list', 'update', 'cancel'),
+            subscriptions=service('subscriptions', 'retrieve', 'list', 'search', 'update', 'cancel'),
             subscription_items=service('subscription_items', 'list'))
 
     def load(self, **objects):
@@ -204,6 +205,8 @@ class FakeStripe(FakeClient):
         resource, verb = method.split('.')
         if verb == 'list':
             return self.page(resource, args, params or {})
+        if verb == 'search':
+            return self.search(resource, params)
         return copy.deepcopy(self.find(resource, args[-1]))
 
     def write(self, method, *args, params=None, key=None):
@@ -230,6 +233,12 @@ class FakeStripe(FakeClient):
         return copy.deepcopy(getattr(self, f'create_{service_node.name}')(*parent, **copy.deepcopy(params)))
 
     # -- Stripe's behaviour
+
+    def search(self, resource, params):
+        """The Search API for the one query the plugins make, ``metadata['KEY']:'VALUE'``, in any status (one page)."""
+        key, value = re.fullmatch(r"metadata\['([^']+)'\]:'([^']*)'", params['query']).groups()
+        found = [obj for obj in self.objects[resource].values() if (obj.get('metadata') or {}).get(key) == value]
+        return {'object': 'search_result', 'data': copy.deepcopy(found), 'has_more': False, 'next_page': None}
 
     def find(self, resource, object_id):
         if object_id not in self.objects[resource]:

@@ -45,3 +45,18 @@ def test_another_customers_subscription_of_the_tenant_is_still_refused(run_actio
     result = run_action('stripe_subscription', customer='cus_1', tenant_id='acme', price='small')
     failed(result, r"^tenant_id: tenant 'acme' already has the live subscription sub_theirs \(customer cus_2\)")
     assert concurrent.writes == []
+
+
+def test_claim_lookup_search_finds_other_customers_claims_with_one_request(run_action, stripe, failed):
+    stripe.load(prices=[SMALL], subscriptions=[subscription('sub_other', customer='cus_2'),
+                                               dict(subscription('sub_old', customer='cus_3'), status='canceled')])
+    result = run_action('stripe_subscription', customer='cus_1', tenant_id='acme', price='small', claim_lookup='search')
+    failed(result, r"^tenant_id: tenant 'acme' already has the live subscription sub_other \(customer cus_2\)")
+    assert [call.method for call in stripe.reads] == ['subscriptions.list', 'prices.list', 'subscriptions.search']
+    assert stripe.reads[-1].params['query'] == "metadata['tenant-id']:'acme'"
+
+
+def test_claim_lookup_search_creates_when_only_ended_subscriptions_carry_the_tenant(run_action, stripe):
+    stripe.load(prices=[SMALL], subscriptions=[dict(subscription('sub_old', customer='cus_3'), status='canceled')])
+    result = run_action('stripe_subscription', customer='cus_1', tenant_id='acme', price='small', claim_lookup='search')
+    assert result['changed'] and [call.method for call in stripe.writes] == ['subscriptions.create']
