@@ -295,12 +295,11 @@ def test_base_url_strips_the_api_prefix():
     assert base_url('https://tts.example.com/api/v3/') == 'https://tts.example.com'
 
 
-@pytest.mark.parametrize('url', ['http://127.0.0.1:1885', 'http://127.8.9.10', 'http://localhost:1885', 'http://[::1]:1885'])
-def test_http_is_accepted_for_loopback_addresses(url):
-    check_connection(connection(url=url))
-
-
-def test_http_elsewhere_needs_the_opt_in():
+def test_http_only_for_loopback_addresses_or_with_the_opt_in():
+    for url in ('http://127.0.0.1:1885', 'http://127.8.9.10', 'http://localhost:1885', 'http://[::1]:1885'):
+        check_connection(connection(url=url))
+    with pytest.raises(InvalidOption, match='would send the credentials in cleartext'):
+        check_connection(connection(url='http://tts.test.internal'))
     check_connection(connection(url='http://tts.test.internal', allow_http=True))
 
 
