@@ -77,7 +77,7 @@ demo-customers: ## run playbooks/demo_customers.yml twice against the Stripe emu
 bench: ## time stripe_customer vs debug on 100 local hosts (BENCH_HOSTS, BENCH_FORKS)
 	@bash tests/benchmark/bench.sh
 
-bench-tenants: ## provision 100 direct-mode tenants, first and converged run, vs debug (BENCH_TENANTS, BENCH_FORKS, BENCH_REPEAT)
+bench-tenants: ## provision 100 direct-mode tenants, first and converged run, vs debug (BENCH_TENANTS, BENCH_FORKS, BENCH_REPEAT, BENCH_OTHER_SUBSCRIPTIONS)
 	@bash tests/benchmark/bench_tenants.sh
 
 clean: ## remove build/ and generated files (venvs, copies, logs, ansible-test output)
