@@ -29,6 +29,12 @@ def mask_secrets(result, secrets):
     return remove_values(result, secrets) if secrets else result
 
 
+def module_name(module):
+    """``thingsstack.tenancy.NAME`` of the module file ``ansible_collections.thingsstack.tenancy.plugins.modules.NAME``."""
+    parts = getattr(module, '__name__', '').split('.')
+    return '.'.join(parts[1:3] + parts[-1:]) if parts[0] == 'ansible_collections' else None
+
+
 class ControllerAction(ActionBase):
     """Runs a module's logic on the controller; subclasses set ``MODULE`` and implement ``execute``.
 
@@ -45,6 +51,9 @@ class ControllerAction(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         del tmp
+        # ansible-core names the plugin in argument errors ("Unsupported parameters for (NAME) module"): the module's
+        # name as the task wrote it, not the import path the plugin loader gives.
+        self._load_name = module_name(self.MODULE) or self._load_name
         validation, params = self.validate_argument_spec(self.MODULE.ARGUMENT_SPEC, **self.MODULE.ARGUMENT_RULES)
         self.check_mode = bool(self._task.check_mode)
         self.diff_mode = bool(self._task.diff)

@@ -24,7 +24,7 @@ except ImportError:  # reported by the action plugin with install advice (the SD
     requests = stripe = None
 
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import ApiError, InvalidOption, TenancyError
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.transport import backoff_delay, check_endpoint, tls_verify
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.transport import backoff_delay, check_endpoint, check_retry_options, tls_verify
 
 LIST_PAGE_SIZE = 100
 API_BASE_RULE = 'the https:// base address of the Stripe API, such as https://api.stripe.com'
@@ -75,6 +75,7 @@ def check_connection(params):
         raise InvalidOption('api_key', 'must be a Stripe secret key (sk_test_..., sk_live_...) or restricted key (rk_...)')
     check_endpoint('api_base', params['api_base'], params.get('allow_http'), 'allow_http', API_BASE_RULE)
     tls_verify(params.get('validate_certs', True), params.get('ca_path'), 'ca_path')
+    check_retry_options(params)
 
 
 def get_api(params):

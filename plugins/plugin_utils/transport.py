@@ -31,6 +31,14 @@ def backoff_delay(attempt, retry_after=None):
     return delay
 
 
+def check_retry_options(params):
+    """``timeout`` and ``max_retries``, which both clients take, checked before the first request."""
+    if params['timeout'] is not None and params['timeout'] <= 0:
+        raise InvalidOption('timeout', f"must be a positive number of seconds, got {params['timeout']}")
+    if params['max_retries'] is not None and params['max_retries'] < 0:
+        raise InvalidOption('max_retries', f"must be 0 or more, got {params['max_retries']}")
+
+
 def is_loopback(host):
     """True for ``localhost``, 127.0.0.0/8 and ::1: traffic that never leaves the machine."""
     if (host or '').lower().rstrip('.') == 'localhost':

@@ -20,7 +20,7 @@ except ImportError:  # reported by the action plugin with install advice
     requests = None
 
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import ApiError, InvalidOption, TenancyError
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.transport import backoff_delay, check_endpoint, tls_verify
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.transport import backoff_delay, check_endpoint, check_retry_options, tls_verify
 
 API_PREFIX = '/api/v3'
 # Every request of this client is safe to repeat after a 500 whose work may have been done: a Get or a list reads,
@@ -82,10 +82,7 @@ def check_connection(params):
         raise InvalidOption('tenant_admin_key', 'must be hex-encoded (a tenant admin key is 16, 24 or 32 bytes, written as 32, 48 or 64 hex digits)')
     if len(key.strip()) not in (32, 48, 64):
         raise InvalidOption('tenant_admin_key', f"must be 32, 48 or 64 hex digits (16, 24 or 32 bytes), got {len(key.strip())}")
-    if params['timeout'] is not None and params['timeout'] <= 0:
-        raise InvalidOption('timeout', f"must be a positive number of seconds, got {params['timeout']}")
-    if params['max_retries'] is not None and params['max_retries'] < 0:
-        raise InvalidOption('max_retries', f"must be 0 or more, got {params['max_retries']}")
+    check_retry_options(params)
 
 
 def get_api(params):

@@ -62,7 +62,7 @@ def build_action(name, args, check_mode=False, diff=False):
     loader = DataLoader()
     action = ACTIONS[name].ActionModule(task=task, connection=MagicMock(), play_context=play_context, loader=loader,
                                         templar=Templar(loader=loader), shared_loader_obj=None)
-    action._load_name = task.action  # set by ansible-core's plugin loader
+    action._load_name = f'{PLUGINS}.action.{name}'  # what ansible-core's plugin loader sets for a collection's plugin
     return action
 
 

@@ -37,3 +37,15 @@ def test_check_mode_assumes_the_product_of_the_same_catalog_run_will_exist(run_a
     result = run_action('stripe_price', check_mode=True, product='ghost', **PRICE)
     assert result['changed'] and result['warnings'] == ["product 'ghost' does not exist yet; check mode assumes it will"]
     assert stripe.writes == []
+
+
+@pytest.mark.parametrize('plugin', ['stripe_customer', 'tts_tenant'])
+@pytest.mark.parametrize('option, value, message', [
+    ('timeout', 0, r'^timeout: must be a positive number of seconds, got 0'),
+    ('timeout', -1, r'^timeout: must be a positive number of seconds, got -1'),
+    ('max_retries', -3, r'^max_retries: must be 0 or more, got -3'),
+])
+def test_connection_numbers_are_refused_before_any_request(run_action, stripe, tts, failed, plugin, option, value, message):
+    args = {'email': 'b@acme.example'} if plugin == 'stripe_customer' else {'tenant_id': 'acme'}
+    failed(run_action(plugin, **args, **{option: value}), message)
+    assert stripe.calls == [] and tts.calls == [] and stripe.clients_made == tts.clients_made == 0
