@@ -54,9 +54,10 @@ options:
   api_version:
     description:
       - Stripe API version sent as C(Stripe-Version).
-      - If not set, the value of the E(STRIPE_API_VERSION) environment variable is used,
-        else the version pinned by the installed C(stripe) SDK.
+      - If not set, the value of the E(STRIPE_API_VERSION) environment variable is used, else the version this
+        collection is tested with (the default), whatever the installed C(stripe) SDK pins.
     type: str
+    default: 2026-10-28.endive
   timeout:
     description:
       - Seconds to wait for one HTTP response from Stripe.

@@ -8,6 +8,9 @@ import pytest
 stripe = pytest.importorskip('stripe')
 
 # pylint: disable=wrong-import-position
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator  # noqa: E402
+
+from ansible_collections.thingsstack.tenancy.plugins.module_utils.stripe_spec import STRIPE_API_VERSION, stripe_argument_spec  # noqa: E402
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import ApiError, InvalidOption  # noqa: E402
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_api import (  # noqa: E402
     StripeApi, check_connection, get_api, idempotency_key)
@@ -149,3 +152,10 @@ def test_the_http_client_verifies_with_the_chosen_ca(tmp_path):
         api.read(api.v1.customers.list)
     assert seen == [str(ca_file)]
     assert get_api(connection(validate_certs=False, ca_path=str(ca_file))).client._requestor._client._session.verify is False
+
+
+def test_the_api_version_is_pinned_to_the_one_the_collection_is_tested_with():
+    assert STRIPE_API_VERSION == stripe.api_version  # the SDK of tests/requirements: bump both together
+    params = ArgumentSpecValidator(stripe_argument_spec()).validate({'api_key': KEY}).validated_parameters
+    assert params['api_version'] == STRIPE_API_VERSION
+    assert get_api(dict(params, api_base='http://127.0.0.1:9')).client._requestor._options.stripe_version == STRIPE_API_VERSION
