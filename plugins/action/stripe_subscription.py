@@ -11,7 +11,7 @@ from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import 
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.reconcile import apply_changes, changed_fields, project, update_diff
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_subscriptions import (
     apply_items, brief_items, check_named_subscription, check_subscription_options, check_tenant_unique, creation_only_warning,
-    customer_subscriptions, deprecated_name_warning, desired_metadata, is_live, password_warnings, public, reconcile_items,
+    customer_subscriptions, deprecated_name_warning, desired_metadata, is_live, mask_secrets, password_warnings, reconcile_items,
     resolve_customer, resolve_items, retrieve_subscription, select_tenant, subscription_items, subscription_metadata_changes,
     tenant_claims, tenant_of, wanted_items)
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_rules import SECRET_METADATA_KEYS
@@ -84,7 +84,7 @@ class ActionModule(StripeAction):
             subscription = api.create(api.v1.subscriptions, params=payload, natural_key=natural_key, kind='subscription')
             self.warn_status(subscription)
         after = dict(payload, items=items)
-        return {'changed': True, 'subscription': public(subscription), 'diff': {'before': {}, 'after': public(after)}}
+        return {'changed': True, 'subscription': mask_secrets(subscription), 'diff': {'before': {}, 'after': mask_secrets(after)}}
 
     def update(self, api, params, current):
         old_tenant, new_tenant = tenant_of(current), params['tenant_id']
@@ -114,7 +114,7 @@ class ActionModule(StripeAction):
         item_changes = reconcile_items(current_items, resolve_items(api, wanted, current_items)) if wanted else []
         keys = list(changes) + (['items'] if item_changes else [])
         if not keys:
-            return {'changed': False, 'subscription': public(current)}
+            return {'changed': False, 'subscription': mask_secrets(current)}
 
         after = apply_changes(current, changes)
         after_items = apply_items(current_items, item_changes)
@@ -128,24 +128,24 @@ class ActionModule(StripeAction):
             self.warn_status(after)
         before_view = dict(current, items=brief_items(current_items))
         after_view = dict(after, items=brief_items(after_items))
-        return {'changed': True, 'subscription': public(after), 'diff': update_diff(before_view, after_view, keys, SECRET_METADATA_KEYS)}
+        return {'changed': True, 'subscription': mask_secrets(after), 'diff': update_diff(before_view, after_view, keys, SECRET_METADATA_KEYS)}
 
     def cancel(self, api, params, current):
         if current is None or not is_live(current):
-            return {'changed': False, 'subscription': public(current or {})}
+            return {'changed': False, 'subscription': mask_secrets(current or {})}
         if params['cancel_at_period_end']:
             if current.get('cancel_at_period_end'):
-                return {'changed': False, 'subscription': public(current)}
+                return {'changed': False, 'subscription': mask_secrets(current)}
             changes = {'cancel_at_period_end': True}
             after = apply_changes(current, changes)
             if not self.check_mode:
                 after = api.write(api.v1.subscriptions.update, current['id'], params=changes)
-            return {'changed': True, 'subscription': public(after), 'diff': update_diff(current, after, list(changes))}
+            return {'changed': True, 'subscription': mask_secrets(after), 'diff': update_diff(current, after, list(changes))}
         after = dict(current, status='canceled')
         if not self.check_mode:
             after = api.write(api.v1.subscriptions.cancel, current['id'])
-        return {'changed': True, 'subscription': public(after),
-                'diff': {'before': public(project(current, SUMMARY)), 'after': public(project(after, SUMMARY))}}
+        return {'changed': True, 'subscription': mask_secrets(after),
+                'diff': {'before': mask_secrets(project(current, SUMMARY)), 'after': mask_secrets(project(after, SUMMARY))}}
 
     def warn_status(self, subscription):
         if subscription.get('status') == 'incomplete':

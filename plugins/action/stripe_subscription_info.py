@@ -8,7 +8,7 @@ from __future__ import annotations
 from ansible_collections.thingsstack.tenancy.plugins.modules import stripe_subscription_info
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.action import StripeAction
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_subscriptions import (
-    check_customer_reference, customer_subscriptions, is_live, public, resolve_customer, retrieve_subscription, tenant_of)
+    check_customer_reference, customer_subscriptions, is_live, mask_secrets, resolve_customer, retrieve_subscription, tenant_of)
 
 
 class ActionModule(StripeAction):
@@ -31,4 +31,4 @@ class ActionModule(StripeAction):
             subscriptions = [sub for sub in subscriptions if is_live(sub)]
         if params['tenant_id']:
             subscriptions = [sub for sub in subscriptions if tenant_of(sub) == params['tenant_id']]
-        return {'changed': False, 'subscriptions': public(subscriptions)}
+        return {'changed': False, 'subscriptions': mask_secrets(subscriptions)}

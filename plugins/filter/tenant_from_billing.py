@@ -15,9 +15,10 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import TenancyError
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_rules import (
     LIMIT_KEYS, initial_user_from_billing, tenant_from_billing, tenant_limits)
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tts_tenants import (
+    BILLING_PATH, STATE_ZERO, limit_number, same_in_tts, state_json)
 
 UNLIMITED = 'unlimited'
-STATE_ZERO = 'STATE_REQUESTED'
 BILLING_KEYS = ('customer_id', 'plan_id', 'subscription_id', 'subscription_item_id')
 DEFAULT_FIELDS = ('name', 'state', 'billing')
 
@@ -91,12 +92,9 @@ def filter_tenant_from_billing(subscription, customer, price=None, admin_passwor
     return fields
 
 
-def _tts_state(value):
-    return value or STATE_ZERO
-
-
 def filter_tenant_mismatches(tenant, expected, fields=DEFAULT_FIELDS):
-    """What of ``fields`` differs between a tenant as TTS returns it and the expected tts_tenant options."""
+    """What of ``fields`` differs, as tts_tenant compares (``same_in_tts``), between a tenant as TTS returns it and the
+    expected tts_tenant options; an option not given in ``expected`` is not compared."""
     tenant = _mapping(tenant, 'the tenant')
     expected = _mapping(expected, 'expected')
     if isinstance(fields, str):
@@ -107,26 +105,23 @@ def filter_tenant_mismatches(tenant, expected, fields=DEFAULT_FIELDS):
     for field in fields:
         if field == 'state':
             if expected.get('tenant_state'):
-                want = 'STATE_' + str(expected['tenant_state']).upper()
-                have = _tts_state(tenant.get('state'))
-                if have != want:
-                    problems.append(f"state is {have}, expected {want}")
+                want = state_json(expected['tenant_state'])
+                if not same_in_tts('state', tenant.get('state'), want):
+                    problems.append(f"state is {tenant.get('state') or STATE_ZERO}, expected {want}")
         elif field == 'billing':
             want = (expected.get('billing') or {}).get('stripe') or {}
             have = (tenant.get('billing') or {}).get('stripe') or {}
             for key in BILLING_KEYS:
-                if key in want and have.get(key) != want[key]:
+                if key in want and not same_in_tts(f'{BILLING_PATH}.{key}', have.get(key), want[key]):
                     problems.append(f"billing.stripe.{key} is {have.get(key)!r}, expected {want[key]!r}")
         elif field in LIMIT_KEYS:
             if field in expected:
                 want = tenant_limits({LIMIT_KEYS[field]: None if expected[field] == UNLIMITED else expected[field]})[field]
-                have = tenant.get(field)
-                have = None if have in (None, '') else int(have)
-                if have != want:
-                    problems.append(f"{field} is {have if have is not None else UNLIMITED}, "
-                                    f"expected {want if want is not None else UNLIMITED}")
+                if not same_in_tts(field, tenant.get(field), want):
+                    have = limit_number(tenant.get(field))
+                    problems.append(f"{field} is {UNLIMITED if have is None else have}, expected {UNLIMITED if want is None else want}")
         elif field in ('name', 'description'):
-            if field in expected and (tenant.get(field) or '') != (expected[field] or ''):
+            if field in expected and not same_in_tts(field, tenant.get(field), expected[field]):
                 problems.append(f"{field} is {tenant.get(field) or ''!r}, expected {expected[field] or ''!r}")
         else:
             raise AnsibleFilterError(f"tenant_mismatches: cannot compare the field {field!r}")

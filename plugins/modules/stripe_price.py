@@ -206,6 +206,7 @@ steps:
 
 from ansible_collections.thingsstack.tenancy.plugins.module_utils.controller import run_on_controller
 from ansible_collections.thingsstack.tenancy.plugins.module_utils.stripe_spec import metadata_argument_spec, stripe_argument_spec
+from ansible_collections.thingsstack.tenancy.plugins.module_utils.tenant_limits import LIMITS
 
 ARGUMENT_SPEC = dict(
     stripe_argument_spec(),
@@ -222,14 +223,7 @@ ARGUMENT_SPEC = dict(
     )),
     nickname=dict(type='str'),
     active=dict(type='bool'),
-    tenant_limits=dict(type='dict', options=dict(
-        applications=dict(type='int'),
-        clients=dict(type='int'),
-        end_devices=dict(type='int'),
-        gateways=dict(type='int'),
-        organizations=dict(type='int'),
-        users=dict(type='int'),
-    )),
+    tenant_limits=dict(type='dict', options=dict((name, dict(type='int')) for name in LIMITS)),
     **metadata_argument_spec()
 )
 

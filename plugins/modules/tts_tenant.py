@@ -345,9 +345,8 @@ owner:
 """
 
 from ansible_collections.thingsstack.tenancy.plugins.module_utils.controller import run_on_controller
+from ansible_collections.thingsstack.tenancy.plugins.module_utils.tenant_limits import LIMIT_OPTIONS
 from ansible_collections.thingsstack.tenancy.plugins.module_utils.tts_spec import tts_argument_spec
-
-LIMIT_OPTIONS = ('max_applications', 'max_clients', 'max_end_devices', 'max_gateways', 'max_organizations', 'max_users')
 
 ARGUMENT_SPEC = dict(
     tts_argument_spec(),

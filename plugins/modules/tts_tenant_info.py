@@ -91,10 +91,11 @@ fields:
 """
 
 from ansible_collections.thingsstack.tenancy.plugins.module_utils.controller import run_on_controller
+from ansible_collections.thingsstack.tenancy.plugins.module_utils.tenant_limits import LIMIT_OPTIONS
 from ansible_collections.thingsstack.tenancy.plugins.module_utils.tts_spec import tts_argument_spec
 
-DEFAULT_FIELDS = ['name', 'description', 'attributes', 'contact_info', 'max_applications', 'max_clients', 'max_end_devices',
-                  'max_gateways', 'max_organizations', 'max_users', 'state', 'state_description', 'billing', 'configuration']
+DEFAULT_FIELDS = (['name', 'description', 'attributes', 'contact_info'] + list(LIMIT_OPTIONS)
+                  + ['state', 'state_description', 'billing', 'configuration'])
 
 ARGUMENT_SPEC = dict(
     tts_argument_spec(),

@@ -56,7 +56,6 @@ class ControllerAction(ActionBase):
         self._load_name = module_name(self.MODULE) or self._load_name
         validation, params = self.validate_argument_spec(self.MODULE.ARGUMENT_SPEC, **self.MODULE.ARGUMENT_RULES)
         self.check_mode = bool(self._task.check_mode)
-        self.diff_mode = bool(self._task.diff)
         self.warnings = []
         try:
             result.update(self.execute(params))

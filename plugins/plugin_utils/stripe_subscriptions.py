@@ -16,11 +16,12 @@ from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_custome
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_prices import require_price
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_rules import (
     CREATION_ONLY_KEYS, DEPRECATED_NAME_KEYS, PASSWORD_MAX, SECRET_METADATA_KEYS, SUBSCRIPTION_KEYS, TENANT_DESCRIPTION_MAX, TENANT_NAME_MAX,
-    USER_NAME_MAX, check_max_length, check_tenant_id, check_tts_email, check_user_id)
+    USER_NAME_MAX, check_tenant_id, check_tts_email, check_user_id)
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.validation import (
-    METADATA_MAX_KEYS, METADATA_VALUE_MAX, check_email, check_metadata)
+    METADATA_MAX_KEYS, METADATA_VALUE_MAX, check_email, check_length, check_metadata)
 
 ENDED = ('canceled', 'incomplete_expired')  # terminal statuses: such a subscription can no longer be updated
+UNPAID = ('unpaid', 'paused')  # not ended, but not paid for: the Tenant Billing Server suspends the tenant of an unpaid one
 MAX_ITEMS = 20
 TENANT_KEYS = frozenset(SUBSCRIPTION_KEYS.values())
 OPTION_OF_KEY = {key: option for option, key in SUBSCRIPTION_KEYS.items()}
@@ -28,7 +29,7 @@ OPTION_OF_KEY = {key: option for option, key in SUBSCRIPTION_KEYS.items()}
 PROTECTED_KEYS = TENANT_KEYS | frozenset(DEPRECATED_NAME_KEYS)
 
 
-def public(obj):
+def mask_secrets(obj):
     """A subscription (or list) as a task result: secret metadata masked."""
     return masked(obj, SECRET_METADATA_KEYS)
 
@@ -43,14 +44,14 @@ def check_customer_reference(option, reference):
 def check_tenant_options(params):
     """The tenant metadata options, by the Identity Server's rules and Stripe's metadata limits."""
     check_tenant_id('tenant_id', params['tenant_id'])
-    check_max_length('tenant_name', params['tenant_name'], TENANT_NAME_MAX)
-    check_max_length('tenant_description', params['tenant_description'], min(TENANT_DESCRIPTION_MAX, METADATA_VALUE_MAX))
+    check_length('tenant_name', params['tenant_name'], TENANT_NAME_MAX)
+    check_length('tenant_description', params['tenant_description'], min(TENANT_DESCRIPTION_MAX, METADATA_VALUE_MAX))
     if params['admin_user']:
         check_user_id('admin_user', params['admin_user'])
     if params['admin_email']:
         check_tts_email('admin_email', params['admin_email'])
-    check_max_length('admin_full_name', params['admin_full_name'], USER_NAME_MAX)
-    check_max_length('admin_password', params['admin_password'], min(PASSWORD_MAX, METADATA_VALUE_MAX))
+    check_length('admin_full_name', params['admin_full_name'], USER_NAME_MAX)
+    check_length('admin_password', params['admin_password'], min(PASSWORD_MAX, METADATA_VALUE_MAX))
     metadata = params['metadata'] or {}
     check_metadata('metadata', params['metadata'])
     for key, value in metadata.items():
@@ -159,7 +160,13 @@ def creation_only_warning(changes):
 # -- finding subscriptions ------------------------------------------------------------------------
 
 def is_live(subscription):
+    """Not ended: Stripe can still update it, and it still carries its tenant (one tenant, one live subscription)."""
     return subscription.get('status') not in ENDED
+
+
+def is_running(subscription):
+    """Live and paid for: its tenant stays approved, also while it is canceled at the end of the period."""
+    return bool(subscription.get('status')) and is_live(subscription) and subscription['status'] not in UNPAID
 
 
 def tenant_of(subscription):

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.thingsstack.tenancy.plugins.module_utils.tenant_limits import LIMIT_KEYS
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import InvalidOption
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tts_blocklist import BLOCKED_IDS
 
@@ -45,16 +46,6 @@ SECRET_METADATA_KEYS = frozenset({'admin-password'})
 # The TBS reads these only when it creates the tenant (its initial user); editing them later changes nothing.
 CREATION_ONLY_KEYS = frozenset({'admin-user', 'admin-email', 'admin-full-name', 'admin-password'})
 
-# Price metadata keys the TBS turns into tenant limits, by tts_tenant option name.
-LIMIT_KEYS = {
-    'max_applications': 'max-applications',
-    'max_clients': 'max-clients',
-    'max_end_devices': 'max-end-devices',
-    'max_gateways': 'max-gateways',
-    'max_organizations': 'max-organizations',
-    'max_users': 'max-users',
-}
-
 
 def check_id(option, value, pattern, minimum):
     if value is None:
@@ -79,11 +70,6 @@ def check_user_id(option, value):
 def check_tts_email(option, value):
     if value is not None and not TTS_EMAIL_RE.match(value):
         raise InvalidOption(option, f"{value!r} is not an email address The Things Stack accepts")
-
-
-def check_max_length(option, value, maximum):
-    if value is not None and len(value) > maximum:
-        raise InvalidOption(option, f"must be at most {maximum} characters long, got {len(value)}")
 
 
 def tenant_limits(price_metadata):

@@ -10,10 +10,11 @@ import functools
 import pytest
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
-from ansible_collections.thingsstack.tenancy.plugins.action.tts_tenant import (
-    ActionModule, changed_paths, configuration_leaves, desired_values, parse_limits, read_paths, same_value, with_attributes)
+from ansible_collections.thingsstack.tenancy.plugins.action.tts_tenant import ActionModule
 from ansible_collections.thingsstack.tenancy.plugins.modules import tts_tenant
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import ApiError, InvalidOption
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tts_tenants import (
+    changed_paths, configuration_leaves, desired_values, parse_limits, read_paths, same_in_tts, with_attributes)
 
 KEY = 'ab' * 32
 STRIPE = {'customer_id': 'cus_1', 'plan_id': 'price_1', 'subscription_id': 'sub_1', 'subscription_item_id': 'si_1'}
@@ -128,7 +129,7 @@ def test_bad_limits_name_the_option(value):
     ('contact_info', None, [], True),
 ])
 def test_comparison_follows_tts_zero_values(path, current, desired, same):
-    assert same_value(path, current, desired) is same
+    assert same_in_tts(path, current, desired) is same
 
 
 def test_attributes_merge_or_purge():

@@ -11,8 +11,8 @@ from ansible_collections.thingsstack.tenancy.plugins.modules import stripe_subsc
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import InvalidOption, TenancyError
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_subscriptions import (
     apply_items, brief_items, check_named_subscription, check_subscription_options, check_tenant_unique, creation_only_warning,
-    deprecated_name_warning, item_price_id, password_warnings, reconcile_items, select_tenant, subscription_metadata_changes,
-    tenant_metadata, wanted_items)
+    deprecated_name_warning, is_live, is_running, item_price_id, password_warnings, reconcile_items, select_tenant,
+    subscription_metadata_changes, tenant_metadata, wanted_items)
 
 
 def params(**args):
@@ -256,3 +256,14 @@ def test_tenant_unique_names_every_other_claim():
     check_tenant_unique('acme', [])
     with pytest.raises(TenancyError, match=r"^tenant_id: tenant 'acme' already has the live subscription sub_1 \(customer cus_1\)"):
         check_tenant_unique('acme', [SUB])
+
+
+@pytest.mark.parametrize('status, live, running', [
+    ('active', True, True), ('trialing', True, True), ('past_due', True, True), ('incomplete', True, True),
+    ('unpaid', True, False), ('paused', True, False),  # still carry their tenant, but its tenant is not served
+    ('canceled', False, False), ('incomplete_expired', False, False),
+])
+def test_a_running_subscription_is_a_live_one_that_is_paid_for(status, live, running):
+    assert is_live({'status': status}) is live
+    assert is_running({'status': status}) is running
+    assert is_running({}) is False
