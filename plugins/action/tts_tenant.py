@@ -14,10 +14,10 @@ import time
 
 from ansible_collections.thingsstack.tenancy.plugins.modules import tts_tenant
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import ApiError, TenancyError
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.reconcile import MASK, masked
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.reconcile import masked
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tts_action import TtsAction
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tts_api import (
-    ALREADY_EXISTS, error_code, json_keys, lookup, remove, unsupported_paths)
+    ALREADY_EXISTS, error_code, forbidden_paths, json_keys, lookup, remove, unsupported_paths)
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tts_tenants import (
     MISSING, TBS_PATHS, changed_paths, check_owner, check_supported, check_tenant_options, desired_values, earlier_read, initial_user_body,
     is_tbs_managed, parse_limits, read_paths, set_path, tbs_warning, tenant_body, values_at, with_attributes, without_zeros)
@@ -47,8 +47,11 @@ class ActionModule(TtsAction):
         paths = read_paths(params, desired)
         current = earlier_read(params, paths)
         if current is MISSING:
-            current = api.get_tenant(params['tenant_id'], paths)
-            check_supported(paths, unsupported_paths(api.last_headers))
+            current = self.read(api, params['tenant_id'], paths)
+        elif current is None and params['state'] == 'present' and params['create'] and any(path.startswith('configuration.') for path in paths):
+            # A create sends no field mask, so TTS does not check the configuration paths against the ones it supports (it drops
+            # what it does not know, and every later run would fail): the read the earlier one stood in for checks them.
+            self.read(api, params['tenant_id'], paths)
         if params['state'] == 'absent':
             return self.delete(api, params, current)
         if current is None:
@@ -56,6 +59,17 @@ class ActionModule(TtsAction):
                 return self.create(api, params, desired, paths)
             current = self.wait_for_tenant(api, params, paths)
         return self.update(api, params, current, desired)
+
+    @staticmethod
+    def read(api, tenant_id, paths):
+        """The tenant's ``paths`` (None: it does not exist); a managed path TTS does not support fails here, before any write."""
+        try:
+            current = api.get_tenant(tenant_id, paths)
+        except ApiError as exc:
+            check_supported(paths, forbidden_paths(exc))  # current TTS refuses the whole request
+            raise
+        check_supported(paths, unsupported_paths(api.last_headers))  # releases before it answered without them
+        return current
 
     # -- present --------------------------------------------------------------------------------
 
@@ -71,9 +85,6 @@ class ActionModule(TtsAction):
         try:
             created = api.create_tenant(tenant, user)
         except ApiError as exc:
-            password = (user or {}).get('password')
-            if password and password in exc.msg:
-                exc.msg = exc.msg.replace(password, MASK)
             if error_code(exc) != ALREADY_EXISTS:
                 raise
             return self.recover_taken_id(api, params, desired, paths, exc, diff)
@@ -82,7 +93,7 @@ class ActionModule(TtsAction):
     def recover_taken_id(self, api, params, desired, paths, exc, diff):
         """Create said 409 (id_taken) although Get said 404: our own retried create, a concurrent one, or a deleted tenant."""
         tenant_id = params['tenant_id']
-        existing = api.get_tenant(tenant_id, paths)
+        existing = self.read(api, tenant_id, paths)
         if existing is None:
             deleted = api.find_deleted_tenant(tenant_id)
             how = {True: 'a search of recently deleted tenants found it',
@@ -121,7 +132,7 @@ class ActionModule(TtsAction):
                     "and the Stripe webhook deliveries", missing=True)
             api.sleep(min(delay, remaining))
             delay = min(delay * 2, POLL_CAP_SECONDS)
-            current = api.get_tenant(tenant_id, paths)
+            current = self.read(api, tenant_id, paths)
             if current is not None:
                 return current
 
@@ -139,7 +150,11 @@ class ActionModule(TtsAction):
             cleared.append('state_description')  # TTS clears it when the state changes without it
         after = copy.deepcopy(current)
         if changes and not self.check_mode:
-            response = api.update_tenant(params['tenant_id'], tenant_body(params['tenant_id'], changes), list(changes))
+            try:
+                response = api.update_tenant(params['tenant_id'], tenant_body(params['tenant_id'], changes), list(changes))
+            except ApiError as exc:
+                check_supported(list(changes), forbidden_paths(exc))
+                raise
             for path in changes:
                 set_path(after, path, lookup(response, json_keys(path), MISSING))
             if response.get('updated_at'):

@@ -131,6 +131,8 @@ options:
         its own.
       - O(billing={}) removes the Stripe link, which takes the tenant away from TBS (TBS then refuses its events with
         C(tenant_not_managed)). As the link is TBS-owned, this needs O(manage_billing_fields=true).
+      - Only the Stripe link is read and written (the field mask path C(billing.provider.stripe)); the tenant's
+        C(billing.counting), which TTS and the operator own, is never read nor changed.
     type: dict
     suboptions:
       stripe:

@@ -130,8 +130,14 @@ def remove(obj, keys):
             remove(obj, keys[:-1])
 
 
+def forbidden_paths(exc):
+    """The paths of a field mask that current TTS refused (400 ``field_mask_paths``, attribute ``forbidden_paths``)."""
+    return list((exc.details.get('tts_error') or {}).get('forbidden_paths') or [])
+
+
 def unsupported_paths(headers):
-    """The paths an ``X-Warning: unsupported field mask paths: a, b`` header names."""
+    """The paths an ``X-Warning: unsupported field mask paths: a, b`` header names (TTS releases before the field mask
+    validator dropped such paths and answered 200)."""
     match = _UNSUPPORTED_PATHS_RE.search((headers or {}).get('X-Warning') or '')
     return [path.strip() for path in match.group(1).split(',') if path.strip()] if match else []
 
@@ -301,6 +307,8 @@ class TtsApi:
             msg += f" [correlation id {details['correlation_id']}]"
         tts_error = {'code': code, 'name': details.get('name'), 'namespace': details.get('namespace'),
                      'correlation_id': details.get('correlation_id')}
+        if details.get('name') == 'field_mask_paths':
+            tts_error['forbidden_paths'] = list((details.get('attributes') or {}).get('forbidden_paths') or [])
         return ApiError(msg, status=status, tts_error=tts_error, retried=self.last_attempts > 1)
 
 

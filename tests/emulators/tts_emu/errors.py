@@ -71,6 +71,13 @@ def unmarshal(reason):
     return TTSError(INVALID_ARGUMENT, "pkg/jsonpb", "unmarshal", "failed to unmarshal request: {reason}", reason=reason)
 
 
+def field_mask_paths(paths):
+    """Current TTS: the RPC validator middleware refuses a field mask with a path the RPC does not allow, before the handler
+    runs (lorawan-stack pkg/rpcmiddleware/validator). Releases before it dropped such paths with an X-Warning header."""
+    return TTSError(INVALID_ARGUMENT, "pkg/rpcmiddleware/validator", "field_mask_paths", "forbidden path(s) in field mask",
+                    forbidden_paths=list(paths))
+
+
 def forbidden_id(entity_id):
     return TTSError(INVALID_ARGUMENT, "pkg/identityserver/blocklist", "forbidden_id", "the ID `{id}` can not be registered", id=entity_id)
 

@@ -167,12 +167,14 @@ class Registry:
     # -- Update / Delete ------------------------------------------------------------------------
 
     def update(self, tenant_id, body):
-        """UpdateTenantRequest{tenant, field_mask}; returns (tenant JSON with the masked fields, unsupported paths)."""
+        """UpdateTenantRequest{tenant, field_mask}; returns the tenant JSON with the masked fields."""
         body = {model.snake(key): value for key, value in (body or {}).items()}
         model.validate_tenant_id(tenant_id)
         tenant = model.decode_tenant(body.get("tenant"))
         tenant["ids"] = {"tenant_id": tenant_id}
         paths, unsupported = model.clean_paths(decode_field_mask(body.get("field_mask")), remove=model.READ_ONLY_PATHS)
+        if unsupported:
+            raise errors.field_mask_paths(unsupported)
         model.validate_tenant(tenant, paths)
         if any(p.split(".")[0] == "contact_info" for p in paths):
             for contact in tenant.get("contact_info", []):
@@ -188,7 +190,7 @@ class Registry:
                 stored["state_description"] = ""
             stored["updated_at"] = self._timestamp()
             record["tenant"] = stored
-            return model.project(stored, paths), unsupported
+            return model.project(stored, paths)
 
     def delete(self, tenant_id):
         """Soft delete: hidden from Get/List, the ID stays taken."""

@@ -89,12 +89,11 @@ def list_options(request):
     return ListOptions(limit=query_uint(request, "limit"), page=query_uint(request, "page"), order=request.last("order"))
 
 
-def warning_headers(unsupported):
-    return {"X-Warning": "unsupported field mask paths: " + ", ".join(unsupported)} if unsupported else {}
-
-
 def masked_paths(request):
-    return model.clean_paths(query_paths(request))
+    paths, unsupported = model.clean_paths(query_paths(request))
+    if unsupported:
+        raise errors.field_mask_paths(unsupported)
+    return paths
 
 
 # ---------------------------------------------------------------------------------------------
@@ -105,19 +104,17 @@ def create_tenant(emulator, request):
 
 
 def get_tenant(emulator, request, tenant_id):
-    paths, unsupported = masked_paths(request)
-    return Response(200, emulator.registry.get(tenant_id, paths), warning_headers(unsupported))
+    return Response(200, emulator.registry.get(tenant_id, masked_paths(request)))
 
 
 def list_tenants(emulator, request):
-    paths, unsupported = masked_paths(request)
-    tenants, total = emulator.registry.list(paths, list_options(request))
-    headers = {"X-Total-Count": str(total), **warning_headers(unsupported)}
+    tenants, total = emulator.registry.list(masked_paths(request), list_options(request))
+    headers = {"X-Total-Count": str(total)}
     return Response(200, {"tenants": tenants} if tenants else {}, headers)
 
 
 def search_tenants(emulator, request):
-    paths, unsupported = masked_paths(request)
+    paths = masked_paths(request)
     filters = {key: request.last(key) for key in ("id_contains", "name_contains", "description_contains")}
     filters["attributes_contain"] = {
         match.group(1): values[-1] for key, values in request.query.items() if (match := re.fullmatch(r"attributes_contain\[(.+)\]", key))
@@ -125,8 +122,7 @@ def search_tenants(emulator, request):
     filters["state"] = [_state_name(value) for value in request.query.get("state", [])]
     filters["deleted"] = query_bool(request, "deleted")
     tenants, total = emulator.registry.search(filters, paths, list_options(request))
-    headers = {"X-Total-Count": str(total), **warning_headers(unsupported)}
-    return Response(200, {"tenants": tenants} if tenants else {}, headers)
+    return Response(200, {"tenants": tenants} if tenants else {}, {"X-Total-Count": str(total)})
 
 
 def _state_name(value):
@@ -138,8 +134,7 @@ def _state_name(value):
 
 
 def update_tenant(emulator, request, tenant_id):
-    tenant, unsupported = emulator.registry.update(tenant_id, request.json())
-    return Response(200, tenant, warning_headers(unsupported))
+    return Response(200, emulator.registry.update(tenant_id, request.json()))
 
 
 def delete_tenant(emulator, request, tenant_id):  # pylint: disable=unused-argument

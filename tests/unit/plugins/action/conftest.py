@@ -365,6 +365,14 @@ class FakeTts(FakeClient):
         self.deleted = set()
         self.last_headers = {}
         self.sleeps = []
+        self.forbidden = set()  # paths the registry refuses in a field mask, as current TTS does
+
+    def check_mask(self, paths):
+        refused = [path for path in paths if path in self.forbidden]
+        if refused:
+            raise ApiError('TTS API error (HTTP 400, code 3 invalid_argument, error:pkg/rpcmiddleware/validator:field_mask_paths): '
+                           'forbidden path(s) in field mask', status=400,
+                           tts_error={'code': 3, 'name': 'field_mask_paths', 'forbidden_paths': refused})
 
     def load(self, tenants):
         """Add tenants: tenant ID -> the stored tenant as TTS's JSON."""
@@ -380,6 +388,7 @@ class FakeTts(FakeClient):
 
     def get_tenant(self, tenant_id, paths):
         self.record('get_tenant', (tenant_id,), list(paths))
+        self.check_mask(paths)
         stored = self.tenants.get(tenant_id)
         if stored is None:
             return None
@@ -391,6 +400,7 @@ class FakeTts(FakeClient):
         return out
 
     def list_tenants(self, paths):
+        self.check_mask(paths)
         return [self.get_tenant(tenant_id, paths) for tenant_id in sorted(self.tenants)]
 
     def create_tenant(self, tenant, initial_user=None):
@@ -401,6 +411,7 @@ class FakeTts(FakeClient):
 
     def update_tenant(self, tenant_id, tenant, paths):
         self.record('update_tenant', (tenant_id, tenant), list(paths))
+        self.check_mask(paths)
         stored = self.tenants[tenant_id]
         response = {}
         for path in paths:

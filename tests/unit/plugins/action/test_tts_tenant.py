@@ -420,6 +420,45 @@ def test_unsupported_managed_paths_fail_before_any_write(run, tts, failed):
     assert result['option'] == 'configuration' and tts.writes == []
 
 
+def forbidden(*paths):
+    return ApiError('TTS API error (HTTP 400, code 3 invalid_argument, error:pkg/rpcmiddleware/validator:field_mask_paths): '
+                    'forbidden path(s) in field mask', status=400, tts_error={'code': 3, 'name': 'field_mask_paths', 'forbidden_paths': list(paths)})
+
+
+def test_paths_current_tts_refuses_fail_as_the_option_before_any_write(run, tts, failed):
+    tts.load(tenant())
+    tts.forbidden = {'configuration.nope.x'}
+    result = failed(run(tenant_id='acme', name='Acme', configuration={'nope': {'x': 1}}),
+                    r'^configuration: The Things Stack does not support the field mask path\(s\) configuration.nope.x')
+    assert result['option'] == 'configuration' and tts.writes == []
+    tts.failures['update_tenant'] = forbidden('configuration.nope.x')  # a registry whose update mask allows less than its read
+    tts.forbidden = set()
+    failed(run(tenant_id='acme', configuration={'nope': {'x': 1}}), r'^configuration: The Things Stack does not support')
+    assert 'nope' not in tts.tenants['acme'].get('configuration', {})
+
+
+def test_a_refusal_of_other_paths_stays_the_api_error(run, tts, failed):
+    tts.load(tenant())
+    tts.failures['get_tenant'] = forbidden('capabilities')
+    result = failed(run(tenant_id='acme', name='Acme'), r'field_mask_paths')
+    assert result['status'] == 400 and tts.writes == []
+
+
+def test_a_create_after_an_earlier_read_checks_its_configuration_paths_once(run, tts, failed):
+    earlier = {'tenant_id': 'acme', 'tenants': [], 'fields': ['name', 'configuration', 'billing']}
+    tts.forbidden = {'configuration.nope.x'}
+    failed(run(tenant_id='acme', name='Acme', configuration={'nope': {'x': 1}}, tenant_info=earlier),
+           r'^configuration: The Things Stack does not support')
+    assert tts.methods == ['get_tenant'] and tts.writes == []
+    tts.forbidden = set()
+    assert run(tenant_id='acme', name='Acme', configuration={'nope': {'x': 1}}, tenant_info=earlier)['changed']
+    assert tts.methods[1:] == ['get_tenant', 'create_tenant']
+    tts.calls.clear()
+    result = run(tenant_id='globex', name='Globex', tenant_info=dict(earlier, tenant_id='globex'))
+    assert result['changed'], result
+    assert tts.methods == ['create_tenant']  # without configuration the earlier read is enough
+
+
 def test_a_refused_create_never_shows_the_password(run, tts):
     tts.failures['create_tenant'] = ApiError('TTS API error (HTTP 400, code 3 invalid_argument, error:pkg/x:password): bad S3cret-pass',
                                              status=400, tts_error={'code': 3})
@@ -463,3 +502,14 @@ def test_info_warns_about_unsupported_fields(info, tts):
     tts.last_headers = {'X-Warning': 'unsupported field mask paths: capabilities'}
     result = info(tenant_id='acme', fields=['capabilities'])
     assert result['warnings'] == ['The Things Stack does not support the field mask path(s) capabilities; they were not returned']
+
+
+def test_info_reads_the_other_fields_when_current_tts_refuses_some(info, tts, failed):
+    tts.load(tenant(name='Acme'))
+    tts.forbidden = {'capabilities'}
+    result = info(tenant_id='acme', fields=['name', 'capabilities'])
+    assert result['tenants'][0]['name'] == 'Acme' and result['fields'] == ['name']
+    assert result['warnings'] == ['The Things Stack does not support the field mask path(s) capabilities; they were not returned']
+    assert [call.params for call in tts.calls] == [['name', 'capabilities'], ['name']]
+    tts.failures['get_tenant'] = forbidden('description')  # not a path it asked for: the error stands
+    failed(info(tenant_id='acme', fields=['name']), r'field_mask_paths')
