@@ -10,7 +10,7 @@ RUN = $(or $(HARNESS_PY),$(error no working python3 >= 3.8 found, see tests/harn
 ONLY ?=
 TARGETS ?=
 
-.PHONY: help test venv venv312 tree sanity units integration lint docs changelog ee emulator-tests molecule runner playbook-tests demo demo-customers bench bench-tenants clean
+.PHONY: help test venv venv312 tree sanity units integration lint docs changelog ee emulator-tests molecule runner playbook-tests resilience demo demo-customers bench bench-tenants clean
 
 help: ## list the targets
 	@echo "thingsstack.tenancy make targets:"
@@ -67,6 +67,9 @@ runner: ## provision.yml through ansible-runner, secrets only in the environment
 
 playbook-tests: ## pytest tests/playbooks: ansible-playbook runs of the playbooks and role against own emulators
 	@$(RUN) test --only playbook-tests
+
+resilience: ## tests/resilience: provision through a fault-injecting proxy (25% faults), 0 duplicates, converged in one re-run
+	@$(RUN) test --only resilience
 
 demo: ## the real job on the example inventory: emulators (TBS on), catalog, provision twice (2nd: changed=0), audit
 	@bash tests/harness/demo_tenants.sh

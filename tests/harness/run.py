@@ -257,6 +257,9 @@ def random_run_id():
     return 'r' + ''.join(secrets.choice(alphabet) for dummy in range(7))
 
 
+LIVE_VARS = ('STRIPE_API_KEY', 'STRIPE_API_BASE', 'TTS_URL', 'TTS_TENANT_ADMIN_KEY')
+
+
 def live_settings():
     """Which services are real (from the environment); raises on a live Stripe key."""
     key = os.environ.get('STRIPE_API_KEY', '')
@@ -330,7 +333,7 @@ class Runner:
     def env(self, venv=None, home=True):
         env = dict(os.environ)
         # never hand live keys to steps that do not need them
-        for key in ('STRIPE_API_KEY', 'STRIPE_API_BASE', 'TTS_URL', 'TTS_TENANT_ADMIN_KEY'):
+        for key in LIVE_VARS:
             env.pop(key, None)
         path = [PYBIN, env.get('PATH', '/usr/bin:/bin')]
         if venv:
@@ -601,10 +604,24 @@ class Runner:
             return 'skipped', 'live mode needs both Stripe and TTS from the environment (or neither)'
         if live['stripe']:
             print('playbook tests: LIVE Stripe test mode and TTS from the environment; no emulators', flush=True)
-            env.update({k: os.environ[k] for k in ('STRIPE_API_KEY', 'STRIPE_API_BASE', 'TTS_URL', 'TTS_TENANT_ADMIN_KEY')
-                        if os.environ.get(k)})
+            env.update({k: os.environ[k] for k in LIVE_VARS if os.environ.get(k)})
         return self.sh([os.path.join(vdir, 'bin', 'python'), '-m', 'pytest', 'tests/playbooks', '-q', '-p',
                         'no:cacheprovider'], log, env=env)
+
+    def s_resilience(self, log):
+        """tests/resilience: the fault proxy's own tests, then the suite (own emulators, or live, behind its proxy)."""
+        vdir = self.vpy['py311']
+        python = os.path.join(vdir, 'bin', 'python')
+        rc = self.sh([python, '-m', 'pytest', 'tests/resilience', '-q', '-p', 'no:cacheprovider'], log, env=self.env(vdir))
+        if rc != 0:
+            return rc
+        env = self.env(vdir)
+        live = live_settings()
+        if live['stripe'] != live['tts']:
+            return 'skipped', 'live mode needs both Stripe and TTS from the environment (or neither)'
+        if live['stripe']:
+            env.update({k: os.environ[k] for k in LIVE_VARS if os.environ.get(k)})
+        return self.sh([python, os.path.join('tests', 'resilience', 'run_resilience.py')], log, env=env)
 
     # -- the plan
     def plan(self):
@@ -623,6 +640,7 @@ class Runner:
             ('molecule', self.s_role_tests('molecule'), ('venv-py311',)),
             ('ansible-runner', self.s_role_tests('runner'), ('venv-py311',)),
             ('playbook-tests', self.s_playbook_tests, ('venv-py311',)),
+            ('resilience', self.s_resilience, ('venv-py311',)),
             ('sanity-py311', self.s_sanity('py311'), ('venv-py311', 'tree')),
         ]
         py312 = [
