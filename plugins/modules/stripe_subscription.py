@@ -94,6 +94,8 @@ options:
   quantity:
     description:
       - Quantity of O(price). Defaults to C(1) when O(price) is given.
+      - The price's unit amount times the quantity must stay within Stripe's maximum amount (8 digits in the
+        currency's smallest unit); a larger one is refused before any write. The same holds for O(items[].quantity).
     type: int
   items:
     description:

@@ -9,6 +9,7 @@ metadata keys, lengths) live in ``tenant_rules``; this file only applies them to
 
 from __future__ import annotations
 
+from decimal import Decimal
 
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import ApiError, InvalidOption, TenancyError
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.reconcile import masked, metadata_changes, stringify
@@ -23,6 +24,7 @@ from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.validation imp
 ENDED = ('canceled', 'incomplete_expired')  # terminal statuses: such a subscription can no longer be updated
 UNPAID = ('unpaid', 'paused')  # not ended, but not paid for: the Tenant Billing Server suspends the tenant of an unpaid one
 MAX_ITEMS = 20
+AMOUNT_MAX = 99999999  # Stripe's maximum amount, in the currency's smallest unit (docs: "Supported currencies")
 TENANT_KEYS = frozenset(SUBSCRIPTION_KEYS.values())
 OPTION_OF_KEY = {key: option for option, key in SUBSCRIPTION_KEYS.items()}
 # Keys the TBS reads; purge_metadata never removes them (each has its own option, or is deprecated).
@@ -270,20 +272,37 @@ def wanted_items(params):
     return None
 
 
-def item_price_id(reference, items):
-    """The price ID of an item whose price has this ID or lookup key (no request needed), else None."""
+def item_price(reference, items):
+    """The price of an item whose price has this ID or lookup key (no request needed), else None."""
     for item in items:
         price = item.get('price') or {}
         if reference in (price.get('id'), price.get('lookup_key')):
-            return price['id']
+            return price
     return None
+
+
+def check_amount(option, price, quantity):
+    """Stripe charges at most 8 digits in the currency's smallest unit: a per-unit price times a quantity above that
+    could never be invoiced (a typo in a quantity, found before the write)."""
+    unit = price.get('unit_amount_decimal') or price.get('unit_amount')
+    if unit is None or price.get('billing_scheme', 'per_unit') != 'per_unit':
+        return
+    amount = Decimal(str(unit)) * quantity
+    if amount > AMOUNT_MAX:
+        raise InvalidOption(option.replace('price', 'quantity'),
+                            f"{quantity} x {unit} {(price.get('currency') or '').upper()} (smallest unit) of price {price.get('id')} is "
+                            f"{amount:f}, more than Stripe's maximum amount of {AMOUNT_MAX} (8 digits)")
 
 
 def resolve_items(api, wanted, current_items):
     """``[(price ID, quantity)]``; a reference an existing item already carries costs no request,
-    an unknown one fails naming its option."""
-    return [(item_price_id(reference, current_items) or require_price(api, reference, option)['id'], quantity)
-            for option, reference, quantity in wanted]
+    an unknown one fails naming its option, an amount Stripe cannot charge names the quantity."""
+    resolved = []
+    for option, reference, quantity in wanted:
+        price = item_price(reference, current_items) or require_price(api, reference, option)
+        check_amount(option, price, quantity)
+        resolved.append((price['id'], quantity))
+    return resolved
 
 
 def reconcile_items(current_items, desired):

@@ -185,3 +185,21 @@ def test_present_with_the_id_of_a_canceled_subscription_fails(run, stripe, faile
     stripe.load(subscriptions=[subscription(status='canceled')])
     failed(run(id='sub_1', price='small'), '^id: subscription sub_1 is canceled')
     assert not stripe.writes
+
+
+@pytest.mark.parametrize('args, option', [
+    ({'price': 'priced', 'quantity': 2 ** 40}, 'quantity'),
+    ({'items': [{'price': 'small', 'quantity': 1}, {'price': 'priced', 'quantity': 111112}]}, r'items\[1\]\.quantity'),
+])
+def test_an_amount_stripe_cannot_charge_is_refused_before_any_write(run, stripe, failed, args, option):
+    stripe.load(prices=[{'id': 'price_900', 'lookup_key': 'priced', 'currency': 'eur', 'unit_amount': 900, 'unit_amount_decimal': '900'}])
+    failed(run(**args), rf"^{option}: .* is [0-9]+, more than Stripe's maximum amount of 99999999 \(8 digits\)")
+    assert stripe.writes == []
+
+
+def test_large_quantities_of_small_or_unpriced_units_are_fine(run, stripe):
+    stripe.load(prices=[{'id': 'price_tenth', 'lookup_key': 'tenth', 'currency': 'eur', 'unit_amount': None, 'unit_amount_decimal': '0.1'},
+                        {'id': 'price_tiers', 'lookup_key': 'tiers', 'currency': 'eur', 'billing_scheme': 'tiered'}])
+    result = run(price='tenth', quantity=900000000)  # 90,000,000.0 cents
+    assert result['changed'], result
+    assert run(price='tiers', quantity=2 ** 40, tenant_id='globex')['changed']

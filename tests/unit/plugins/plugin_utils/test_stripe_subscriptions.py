@@ -11,7 +11,7 @@ from ansible_collections.thingsstack.tenancy.plugins.modules import stripe_subsc
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import InvalidOption, TenancyError
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_subscriptions import (
     apply_items, brief_items, check_named_subscription, check_subscription_options, check_tenant_unique, creation_only_warning,
-    deprecated_name_warning, is_live, is_running, item_price_id, password_warnings, reconcile_items, select_tenant,
+    deprecated_name_warning, is_live, is_running, item_price, password_warnings, reconcile_items, select_tenant,
     subscription_metadata_changes, tenant_metadata, wanted_items)
 
 
@@ -66,9 +66,9 @@ def test_apply_items_removes_deleted():
 
 def test_a_price_the_subscription_has_needs_no_lookup():
     items = [item('si_1', 'price_a', lookup_key='small')]
-    assert item_price_id('price_a', items) == 'price_a'
-    assert item_price_id('small', items) == 'price_a'
-    assert item_price_id('large', items) is None
+    assert item_price('price_a', items)['id'] == 'price_a'
+    assert item_price('small', items)['id'] == 'price_a'
+    assert item_price('large', items) is None
 
 
 def test_wanted_items_from_price_or_items():
