@@ -6,10 +6,9 @@
 from __future__ import annotations
 
 from ansible_collections.thingsstack.tenancy.plugins.modules import stripe_customer
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.action import StripeAction
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_action import StripeAction
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import TenancyError
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.reconcile import (
-    apply_changes, changed_fields, metadata_changes, project, stringify, update_diff)
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.reconcile import metadata_changes, project, stringify, update_diff
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_customers import check_customer_options, find_customer
 
 FIELDS = ('email', 'name', 'description', 'phone', 'address', 'shipping', 'preferred_locales', 'invoice_settings', 'tax_exempt')
@@ -44,11 +43,8 @@ class ActionModule(StripeAction):
         tax_ids = [{'type': t['type'], 'value': t['value']} for t in params['tax_ids'] or []]
         if tax_ids:
             payload['tax_id_data'] = tax_ids
-        if self.check_mode:
-            customer = dict(payload, id=None, object='customer')
-        else:
-            natural_key = ['customer', params['email'], params['match_metadata']]
-            customer = api.create(api.v1.customers, params=payload, natural_key=natural_key, kind='customer')
+        customer = self.created(api, api.v1.customers, params=payload, natural_key=['customer', params['email'], params['match_metadata']],
+                                kind='customer', predicted=dict(payload, id=None, object='customer'))
         if params['tax_ids'] is not None:
             customer['tax_ids'] = tax_ids if self.check_mode else brief_tax_ids(api.list_all(api.v1.customers.tax_ids.list, customer['id']))
         payload.pop('tax_id_data', None)
@@ -56,13 +52,8 @@ class ActionModule(StripeAction):
         return {'changed': True, 'customer': customer, 'diff': {'before': {}, 'after': after}}
 
     def update(self, api, params, current, desired):
-        changes = changed_fields(current, desired)
-        metadata = metadata_changes(current.get('metadata'), params['metadata'], params['purge_metadata'])
-        if metadata:
-            changes['metadata'] = metadata
-        after = apply_changes(current, changes)
-        if changes and not self.check_mode:
-            after = api.write(api.v1.customers.update, current['id'], params=changes)
+        changes = self.changes(current, desired, metadata_changes(current.get('metadata'), params['metadata'], params['purge_metadata']))
+        after = self.updated(api, api.v1.customers, current, changes)
         keys = list(changes)
         before = current
         if params['tax_ids'] is not None:
@@ -81,24 +72,21 @@ class ActionModule(StripeAction):
         present = [(t['type'], t['value']) for t in current]
         result = [t for t in current if (t['type'], t['value']) in wanted or not params['purge_tax_ids']]
         for tax_id in current:
-            if tax_id not in result and not self.check_mode:
-                api.write(api.v1.customers.tax_ids.delete, customer_id, tax_id['id'])
+            if tax_id not in result:
+                self.write(None, api.write, api.v1.customers.tax_ids.delete, customer_id, tax_id['id'])
         for tax_type, value in wanted:
             if (tax_type, value) in present:
                 continue
-            created = {'id': None, 'type': tax_type, 'value': value}
-            if not self.check_mode:
-                created = brief_tax_ids([api.create(api.v1.customers.tax_ids, customer_id, params={'type': tax_type, 'value': value},
-                                                    natural_key=[customer_id, tax_type, value], kind='tax_id')])[0]
-            result.append(created)
+            created = self.created(api, api.v1.customers.tax_ids, customer_id, params={'type': tax_type, 'value': value},
+                                   natural_key=[customer_id, tax_type, value], kind='tax_id',
+                                   predicted={'id': None, 'type': tax_type, 'value': value})
+            result.append(brief_tax_ids([created])[0])
         return result
 
     def delete(self, api, current):
         if current is None:
             return {'changed': False, 'customer': {}}
-        customer = {'id': current['id'], 'deleted': True}
-        if not self.check_mode:
-            customer = api.write(api.v1.customers.delete, current['id'])
+        customer = self.write({'id': current['id'], 'deleted': True}, api.write, api.v1.customers.delete, current['id'])
         return {'changed': True, 'customer': customer, 'diff': {'before': project(current, SUMMARY), 'after': {}}}
 
 

@@ -6,10 +6,9 @@
 from __future__ import annotations
 
 from ansible_collections.thingsstack.tenancy.plugins.modules import stripe_price
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.action import StripeAction
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_action import StripeAction
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import InvalidOption, TenancyError
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.reconcile import (
-    apply_changes, apply_metadata, changed_fields, project, update_diff)
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.reconcile import apply_changes, apply_metadata, project, update_diff
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_prices import (
     LOOKUP_KEY_MAX, brief_recurring, check_currency, check_limit_metadata, check_tenant_limits, check_unit_amount,
     check_unit_amount_decimal, find_price_by_lookup_key, immutable_changes, limits_metadata, price_metadata_changes,
@@ -82,18 +81,15 @@ class ActionModule(StripeAction):
                 'diff': {'before': {}, 'after': summary(price)}}
 
     def update(self, api, params, current):
-        changes = changed_fields(current, {field: params[field] for field in MUTABLE_FIELDS if params[field] is not None})
-        if params['lookup_key'] and current.get('lookup_key') != params['lookup_key']:
-            changes['lookup_key'] = params['lookup_key']
-        metadata = price_metadata_changes(current.get('metadata'), params['metadata'], params['tenant_limits'], params['purge_metadata'])
-        if metadata:
-            changes['metadata'] = metadata
+        desired = {field: params[field] for field in MUTABLE_FIELDS if params[field] is not None}
+        if params['lookup_key']:
+            desired['lookup_key'] = params['lookup_key']
+        changes = self.changes(current, desired, price_metadata_changes(
+            current.get('metadata'), params['metadata'], params['tenant_limits'], params['purge_metadata']))
         if not changes:
             return {'changed': False, 'price': current, 'steps': []}
-        after = apply_changes(current, changes)
-        if not self.check_mode:
-            payload = dict(changes, transfer_lookup_key=True) if 'lookup_key' in changes else changes
-            after = api.write(api.v1.prices.update, current['id'], params=payload)
+        after = self.updated(api, api.v1.prices, current, changes,
+                             sent=dict(changes, transfer_lookup_key=True) if 'lookup_key' in changes else None)
         return {'changed': True, 'price': after, 'steps': [{'action': 'update', 'price': current['id'], 'fields': sorted(changes)}],
                 'diff': update_diff(summary(current), summary(after), list(changes))}
 
@@ -112,9 +108,9 @@ class ActionModule(StripeAction):
             payload['metadata'] = metadata
         payload.update(lookup_key=lookup_key, transfer_lookup_key=True)
         price = self.create_price(api, payload, ['price', lookup_key, 'replaces', old_id])
-        archived = apply_changes(current, {'active': False, 'lookup_key': ''})
-        if current.get('active') and not self.check_mode:
-            archived = api.write(api.v1.prices.update, old_id, params={'active': False})
+        archived = apply_changes(current, {'active': False, 'lookup_key': ''})  # the new price took the lookup key
+        if current.get('active'):
+            archived = self.updated(api, api.v1.prices, archived, {'active': False})
         new_id = price['id'] or NEW_PRICE
         reason = f"{describe_changes(current, params, immutable)}; Stripe prices are immutable"
         steps = [
@@ -138,9 +134,7 @@ class ActionModule(StripeAction):
             return {'changed': False, 'price': {}, 'steps': []}
         if not current.get('active'):
             return {'changed': False, 'price': current, 'steps': []}
-        after = apply_changes(current, {'active': False})
-        if not self.check_mode:
-            after = api.write(api.v1.prices.update, current['id'], params={'active': False})
+        after = self.updated(api, api.v1.prices, current, {'active': False})
         return {'changed': True, 'price': after, 'steps': [{'action': 'archive', 'price': current['id']}],
                 'diff': update_diff(current, after, ['active'])}
 
@@ -153,11 +147,10 @@ class ActionModule(StripeAction):
         self.warnings.append(f"product {product!r} does not exist yet; check mode assumes it will")
 
     def create_price(self, api, payload, natural_key):
-        if self.check_mode:
-            predicted = {key: value for key, value in payload.items() if key != 'transfer_lookup_key'}
-            return dict({'nickname': None, 'metadata': {}}, **predicted, id=None, object='price', active=payload.get('active', True),
-                        type='recurring' if payload.get('recurring') else 'one_time')
-        return api.create(api.v1.prices, params=payload, natural_key=natural_key, kind='price')
+        predicted = dict({'nickname': None, 'metadata': {}, 'active': True},
+                         **{key: value for key, value in payload.items() if key != 'transfer_lookup_key'},
+                         id=None, object='price', type='recurring' if payload.get('recurring') else 'one_time')
+        return self.created(api, api.v1.prices, params=payload, natural_key=natural_key, kind='price', predicted=predicted)
 
 
 def summary(price):

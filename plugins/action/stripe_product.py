@@ -6,10 +6,9 @@
 from __future__ import annotations
 
 from ansible_collections.thingsstack.tenancy.plugins.modules import stripe_product
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.action import StripeAction
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_action import StripeAction
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import InvalidOption, TenancyError
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.reconcile import (
-    apply_changes, changed_fields, metadata_changes, project, stringify, update_diff)
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.reconcile import metadata_changes, project, stringify, update_diff
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_products import check_product_id, find_product, product_prices
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.validation import check_metadata
 
@@ -45,23 +44,15 @@ class ActionModule(StripeAction):
         metadata = {key: value for key, value in metadata.items() if value}
         if metadata:
             payload['metadata'] = metadata
-        if self.check_mode:
-            product = dict(payload, id=params['id'], object='product')
-        else:
-            natural_key = ['product', params['id'] or params['name']]
-            product = api.create(api.v1.products, params=payload, natural_key=natural_key, kind='product')
+        product = self.created(api, api.v1.products, params=payload, natural_key=['product', params['id'] or params['name']],
+                               kind='product', predicted=dict(payload, id=params['id'], object='product'))
         return {'changed': True, 'product': product, 'diff': {'before': {}, 'after': payload}}
 
     def update(self, api, params, current, desired):
-        changes = changed_fields(current, desired)
-        metadata = metadata_changes(current.get('metadata'), params['metadata'], params['purge_metadata'])
-        if metadata:
-            changes['metadata'] = metadata
+        changes = self.changes(current, desired, metadata_changes(current.get('metadata'), params['metadata'], params['purge_metadata']))
         if not changes:
             return {'changed': False, 'product': current}
-        after = apply_changes(current, changes)
-        if not self.check_mode:
-            after = api.write(api.v1.products.update, current['id'], params=changes)
+        after = self.updated(api, api.v1.products, current, changes)
         return {'changed': True, 'product': after, 'diff': update_diff(current, after, list(changes))}
 
     def remove(self, api, current):
@@ -70,9 +61,7 @@ class ActionModule(StripeAction):
             return {'changed': False, 'product': {}}
         prices, more = product_prices(api, current['id'])
         if not prices:
-            product = {'id': current['id'], 'object': 'product', 'deleted': True}
-            if not self.check_mode:
-                product = api.write(api.v1.products.delete, current['id'])
+            product = self.write({'id': current['id'], 'object': 'product', 'deleted': True}, api.write, api.v1.products.delete, current['id'])
             return {'changed': True, 'archived': False, 'product': product,
                     'diff': {'before': project(current, SUMMARY), 'after': {}}}
         used_by = ', '.join(prices) + (' and more' if more else '')
@@ -81,9 +70,7 @@ class ActionModule(StripeAction):
                     'msg': f"product {current['id']} is already archived; it cannot be deleted because prices use it ({used_by})"}
         msg = f"product {current['id']} was archived (active: false) instead of deleted because prices use it ({used_by})"
         self.warnings.append(msg)
-        after = apply_changes(current, {'active': False})
-        if not self.check_mode:
-            after = api.write(api.v1.products.update, current['id'], params={'active': False})
+        after = self.updated(api, api.v1.products, current, {'active': False})
         return {'changed': True, 'archived': True, 'product': after, 'msg': msg,
                 'diff': update_diff(current, after, ['active'])}
 

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from ansible_collections.thingsstack.tenancy.plugins.modules import stripe_product_info
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.action import StripeAction
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_action import StripeAction
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_products import list_products, retrieve_product
 
 

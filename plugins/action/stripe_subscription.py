@@ -6,9 +6,9 @@
 from __future__ import annotations
 
 from ansible_collections.thingsstack.tenancy.plugins.modules import stripe_subscription
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.action import StripeAction
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_action import StripeAction
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import TenancyError
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.reconcile import apply_changes, changed_fields, project, update_diff
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.reconcile import apply_changes, project, update_diff
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_subscriptions import (
     apply_items, brief_items, check_named_subscription, check_subscription_options, check_tenant_unique, creation_only_warning,
     customer_subscriptions, deprecated_name_warning, desired_metadata, is_live, mask_secrets, password_warnings, reconcile_items,
@@ -76,13 +76,10 @@ class ActionModule(StripeAction):
         if metadata:
             payload['metadata'] = metadata
         payload.update((field, params[field]) for field in BILLING_FIELDS + CREATE_ONLY_FIELDS if params[field] not in (None, ''))
-        if self.check_mode:
-            subscription = dict(payload, id=None, object='subscription', status=None, items={
-                'object': 'list', 'data': apply_items([], items)})
-        else:
-            natural_key = ['subscription', customer_id, params['tenant_id'], ended]
-            subscription = api.create(api.v1.subscriptions, params=payload, natural_key=natural_key, kind='subscription')
-            self.warn_status(subscription)
+        subscription = self.created(api, api.v1.subscriptions, params=payload, natural_key=['subscription', customer_id, params['tenant_id'], ended],
+                                    kind='subscription', predicted=dict(payload, id=None, object='subscription', status=None, items={
+                                        'object': 'list', 'data': apply_items([], items)}))
+        self.warn_status(subscription)
         after = dict(payload, items=items)
         return {'changed': True, 'subscription': mask_secrets(subscription), 'diff': {'before': {}, 'after': mask_secrets(after)}}
 
@@ -102,13 +99,11 @@ class ActionModule(StripeAction):
             self.warnings.append(deprecated)
 
         desired = {field: params[field] for field in BILLING_FIELDS if params[field] is not None}
-        changes = changed_fields(current, desired)
         metadata = subscription_metadata_changes(current.get('metadata'), params)
-        if metadata:
-            changes['metadata'] = metadata
-            warning = creation_only_warning(metadata)
-            if warning:
-                self.warnings.append(warning)
+        changes = self.changes(current, desired, metadata)
+        warning = creation_only_warning(metadata)
+        if warning:
+            self.warnings.append(warning)
         current_items = subscription_items(api, current)
         wanted = wanted_items(params)
         item_changes = reconcile_items(current_items, resolve_items(api, wanted, current_items)) if wanted else []
@@ -116,15 +111,15 @@ class ActionModule(StripeAction):
         if not keys:
             return {'changed': False, 'subscription': mask_secrets(current)}
 
-        after = apply_changes(current, changes)
+        predicted = apply_changes(current, changes)
         after_items = apply_items(current_items, item_changes)
-        after['items'] = dict(current.get('items') or {}, data=after_items)
+        predicted['items'] = dict(current.get('items') or {}, data=after_items)
         if item_changes:
             changes['items'] = item_changes
             if params['proration_behavior']:
                 changes['proration_behavior'] = params['proration_behavior']
+        after = self.write(predicted, api.write, api.v1.subscriptions.update, current['id'], params=changes)
         if not self.check_mode:
-            after = api.write(api.v1.subscriptions.update, current['id'], params=changes)
             self.warn_status(after)
         before_view = dict(current, items=brief_items(current_items))
         after_view = dict(after, items=brief_items(after_items))
@@ -136,14 +131,9 @@ class ActionModule(StripeAction):
         if params['cancel_at_period_end']:
             if current.get('cancel_at_period_end'):
                 return {'changed': False, 'subscription': mask_secrets(current)}
-            changes = {'cancel_at_period_end': True}
-            after = apply_changes(current, changes)
-            if not self.check_mode:
-                after = api.write(api.v1.subscriptions.update, current['id'], params=changes)
-            return {'changed': True, 'subscription': mask_secrets(after), 'diff': update_diff(current, after, list(changes))}
-        after = dict(current, status='canceled')
-        if not self.check_mode:
-            after = api.write(api.v1.subscriptions.cancel, current['id'])
+            after = self.updated(api, api.v1.subscriptions, current, {'cancel_at_period_end': True})
+            return {'changed': True, 'subscription': mask_secrets(after), 'diff': update_diff(current, after, ['cancel_at_period_end'])}
+        after = self.write(dict(current, status='canceled'), api.write, api.v1.subscriptions.cancel, current['id'])
         return {'changed': True, 'subscription': mask_secrets(after),
                 'diff': {'before': mask_secrets(project(current, SUMMARY)), 'after': mask_secrets(project(after, SUMMARY))}}
 

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from ansible_collections.thingsstack.tenancy.plugins.modules import stripe_subscription_info
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.action import StripeAction
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_action import StripeAction
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_subscriptions import (
     check_customer_reference, customer_subscriptions, is_live, mask_secrets, resolve_customer, retrieve_subscription, tenant_of)
 

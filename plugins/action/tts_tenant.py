@@ -80,10 +80,8 @@ class ActionModule(TtsAction):
         if user is not None:
             after['initial_user'] = without_zeros(user)
         diff = {'before': {}, 'after': masked(after, {'password'})}
-        if self.check_mode:
-            return {'changed': True, 'tenant': without_zeros(tenant), 'diff': diff}
         try:
-            created = api.create_tenant(tenant, user)
+            created = self.write(without_zeros(tenant), api.create_tenant, tenant, user)
         except ApiError as exc:
             if error_code(exc) != ALREADY_EXISTS:
                 raise
@@ -149,19 +147,11 @@ class ActionModule(TtsAction):
         if 'state' in changes and 'state_description' not in changes and lookup(current, ['state_description']):
             cleared.append('state_description')  # TTS clears it when the state changes without it
         after = copy.deepcopy(current)
-        if changes and not self.check_mode:
-            try:
-                response = api.update_tenant(params['tenant_id'], tenant_body(params['tenant_id'], changes), list(changes))
-            except ApiError as exc:
-                check_supported(list(changes), forbidden_paths(exc))
-                raise
-            for path in changes:
-                set_path(after, path, lookup(response, json_keys(path), MISSING))
-            if response.get('updated_at'):
-                after['updated_at'] = response['updated_at']
-        else:
-            for path, value in changes.items():
-                set_path(after, path, without_zeros(value))
+        response = self.write(None, self.update_tenant, api, params['tenant_id'], changes) if changes else None
+        for path, value in changes.items():
+            set_path(after, path, without_zeros(value) if response is None else lookup(response, json_keys(path), MISSING))
+        if response and response.get('updated_at'):
+            after['updated_at'] = response['updated_at']
         for path in cleared:
             remove(after, json_keys(path))
         result = {'changed': bool(changes), 'tenant': after}
@@ -169,6 +159,15 @@ class ActionModule(TtsAction):
             keys = list(changes) + cleared
             result['diff'] = {'before': values_at(current, keys), 'after': values_at(after, keys)}
         return result
+
+    @staticmethod
+    def update_tenant(api, tenant_id, changes):
+        """TTS's answer to the update: the changed paths as stored."""
+        try:
+            return api.update_tenant(tenant_id, tenant_body(tenant_id, changes), list(changes))
+        except ApiError as exc:
+            check_supported(list(changes), forbidden_paths(exc))
+            raise
 
     # -- absent ---------------------------------------------------------------------------------
 
@@ -184,6 +183,5 @@ class ActionModule(TtsAction):
             warning += ("; the tenant is managed by the Tenant Billing Server, which cannot re-create it either: "
                         "cancel its Stripe subscription to stop billing")
         self.warnings.append(warning)
-        if not self.check_mode:
-            api.delete_tenant(tenant_id)
+        self.write(None, api.delete_tenant, tenant_id)
         return {'changed': True, 'tenant': {}, 'diff': {'before': current, 'after': {}}}

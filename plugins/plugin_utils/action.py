@@ -1,7 +1,11 @@
 # -*- coding: utf-8 -*-
 # Copyright: thingsstack.tenancy contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The base of every action plugin of this collection: validate, run on the controller, report."""
+"""The base of every action plugin of this collection: validate, run on the controller, write (or predict), report.
+
+The service's bases (stripe_action.StripeAction, tts_action.TtsAction) only name their client module, so a play that uses
+only one service imports only that service's client.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,6 @@ from ansible.module_utils.common.parameters import remove_values
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import TenancyError
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_api import check_connection, get_api
 
 
 def no_log_values(validation):
@@ -36,13 +39,16 @@ def module_name(module):
 
 
 class ControllerAction(ActionBase):
-    """Runs a module's logic on the controller; subclasses set ``MODULE`` and implement ``execute``.
+    """Runs a module's logic on the controller; subclasses set ``MODULE`` and ``CLIENT`` and implement ``ensure``.
 
-    ``MODULE`` is the module file (``plugins/modules/NAME.py``) holding ``ARGUMENT_SPEC`` and ``ARGUMENT_RULES``.
-    ``execute(params)`` returns the result keys; it raises TenancyError for a failure with one message.
+    ``MODULE`` is the module file (``plugins/modules/NAME.py``) holding ``ARGUMENT_SPEC`` and ``ARGUMENT_RULES``;
+    ``CLIENT`` the service's client module (``check_connection(params)``, ``get_api(params)``). ``validate(params)``
+    checks the input offline, before any request; ``ensure(api, params)`` returns the result keys. Both raise
+    TenancyError for a failure with one message.
     """
 
     MODULE = None
+    CLIENT = None
     TRANSFERS_FILES = False
     _requires_connection = False
     _supports_check_mode = True
@@ -69,19 +75,19 @@ class ControllerAction(ActionBase):
         return mask_secrets(result, no_log_values(validation))
 
     def execute(self, params):
-        raise NotImplementedError
-
-
-class StripeAction(ControllerAction):
-    """A Stripe module: ``validate`` checks the input offline, then ``ensure`` gets the shared client."""
-
-    def execute(self, params):
-        check_connection(params)
+        self.CLIENT.check_connection(params)
         self.validate(params)
-        return self.ensure(get_api(params), params)
+        return self.ensure(self.CLIENT.get_api(params), params)
 
     def validate(self, params):
         """Raise InvalidOption for bad input; runs before any request is sent."""
 
     def ensure(self, api, params):
         raise NotImplementedError
+
+    def write(self, predicted, request, *args, **kwargs):
+        """The object after a write: ``predicted`` in check mode (nothing is sent), else what ``request(*args, **kwargs)``
+        returns. Every write of the collection goes through here."""
+        if self.check_mode:
+            return predicted
+        return request(*args, **kwargs)

@@ -6,6 +6,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 
@@ -116,3 +119,16 @@ def test_a_diff_run_returns_before_and_after(run_action, stripe):
     stripe.load(products=[PRODUCT])
     result = run_action('stripe_product', diff=True, id='tts-enterprise', description='Tenants')
     assert result['changed'] and result['diff'] == {'before': {'description': None}, 'after': {'description': 'Tenants'}}
+
+
+def test_tts_plugins_do_not_import_the_stripe_sdk():
+    """A play of TTS modules only never loads (nor warms up) the Stripe SDK: the bases name only their own client."""
+    code = ('import sys\n'
+            'import ansible_collections.thingsstack.tenancy.plugins.action.tts_tenant\n'
+            'import ansible_collections.thingsstack.tenancy.plugins.action.tts_tenant_info\n'
+            'print(sorted(name for name in sys.modules if name == "stripe" or name.startswith("stripe.")))\n'
+            'import ansible_collections.thingsstack.tenancy.plugins.action.stripe_customer\n'
+            'print("stripe" in sys.modules)\n')
+    out = subprocess.run([sys.executable, '-c', code], env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)),
+                         capture_output=True, text=True, check=True).stdout.split('\n')
+    assert out[:2] == ['[]', 'True']

@@ -175,3 +175,12 @@ def test_a_price_is_identified_by_lookup_key_or_id(price, stripe):
     with pytest.raises(AnsibleActionFail, match='one of the following is required: lookup_key, id'):
         price(currency='eur')
     assert stripe.calls == []
+
+
+@pytest.mark.parametrize('active', [True, False])
+def test_a_new_price_with_active_given_is_predicted_in_check_mode_and_created(price, stripe, active):
+    predicted = price(check_mode=True, **small(active=active))
+    assert predicted['changed'] and predicted['price']['active'] is active and predicted['price']['id'] is None
+    assert stripe.writes == []
+    created = price(**small(active=active))
+    assert created['changed'] and stripe.writes[0].params['active'] is active

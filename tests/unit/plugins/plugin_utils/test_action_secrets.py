@@ -16,7 +16,8 @@ from ansible.playbook.play_context import PlayContext
 from ansible.playbook.task import Task
 from ansible.template import Templar
 
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.action import ControllerAction  # imports stripe_api: the SDK logger setup
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils import stripe_api  # noqa: F401 pylint: disable=unused-import  # its SDK logger setup
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.action import ControllerAction
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import ApiError
 
 KEY = 'sk_test_never_shown_0123'
