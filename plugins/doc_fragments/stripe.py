@@ -8,11 +8,18 @@ __metaclass__ = type
 
 class ModuleDocFragment(object):
 
+    # The whole action_group attribute is here, and modules do not also extend
+    # ansible.builtin.action_common_attributes.actiongroups: of two fragments that set it, the one listed first wins
+    # the merge, and that one's membership is empty. tests/playbooks/test_docs.py reads it back for every module.
     DOCUMENTATION = r"""
 attributes:
   action_group:
+    description: Use C(group/thingsstack.tenancy.stripe) (or C(group/thingsstack.tenancy.all)) in C(module_defaults)
+      to give the connection options once, for all the tasks of a play.
+    support: full
     membership:
       - thingsstack.tenancy.stripe
+      - thingsstack.tenancy.all
 options:
   api_key:
     description:
@@ -76,7 +83,11 @@ requirements:
 notes:
   - The module runs on the Ansible controller as an action plugin; no Python is needed on the managed host.
   - The environment variables named above are read from the environment of C(ansible-playbook) on the controller
-    (where AWX credential types and CI put them), not from a task's C(environment) keyword.
+    (where AWX credential types and CI put them). A task's C(environment) keyword does not reach this module; it sets
+    the environment of a module process on the managed host, and this module runs inside C(ansible-playbook).
+  - "O(api_key) can therefore come from the task, from C(module_defaults) for C(group/thingsstack.tenancy.stripe)
+    (or C(group/thingsstack.tenancy.all)) once for a play, or from E(STRIPE_API_KEY) in the controller's environment.
+    The error for a missing or empty one says so."
 """
 
     METADATA = r"""

@@ -153,7 +153,6 @@ options:
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
-  - ansible.builtin.action_common_attributes.actiongroups
   - thingsstack.tenancy.attributes
   - thingsstack.tenancy.stripe
   - thingsstack.tenancy.stripe.metadata

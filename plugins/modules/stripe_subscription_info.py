@@ -37,7 +37,6 @@ options:
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
-  - ansible.builtin.action_common_attributes.actiongroups
   - thingsstack.tenancy.attributes.info_module
   - thingsstack.tenancy.stripe
 seealso:

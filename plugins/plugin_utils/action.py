@@ -9,12 +9,14 @@ only one service imports only that service's client.
 
 from __future__ import annotations
 
+import os
 import traceback
 
+from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.parameters import remove_values
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import TenancyError
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import InvalidOption, TenancyError
 
 
 def no_log_values(validation):
@@ -49,6 +51,7 @@ class ControllerAction(ActionBase):
 
     MODULE = None
     CLIENT = None
+    ACTION_GROUP = None  # the service's group in meta/runtime.yml, for module_defaults
     TRANSFERS_FILES = False
     _requires_connection = False
     _supports_check_mode = True
@@ -60,7 +63,14 @@ class ControllerAction(ActionBase):
         # ansible-core names the plugin in argument errors ("Unsupported parameters for (NAME) module"): the module's
         # name as the task wrote it, not the import path the plugin loader gives.
         self._load_name = module_name(self.MODULE) or self._load_name
-        validation, params = self.validate_argument_spec(self.MODULE.ARGUMENT_SPEC, **self.MODULE.ARGUMENT_RULES)
+        try:
+            validation, params = self.validate_argument_spec(self.MODULE.ARGUMENT_SPEC, **self.MODULE.ARGUMENT_RULES)
+        except AnsibleActionFail as exc:
+            missing = [name for name in self.connection_options()
+                       if name not in self._task.args and not any(var in os.environ for var in self.fallback_variables(name))]
+            if missing and exc.message.startswith('missing required arguments'):
+                raise AnsibleActionFail(f"{exc.message}; {self.connection_sources(missing)}", obj=self._task.args) from None
+            raise
         self.check_mode = bool(self._task.check_mode)
         self.warnings = []
         try:
@@ -74,7 +84,25 @@ class ControllerAction(ActionBase):
             result['warnings'] = self.warnings
         return mask_secrets(result, no_log_values(validation))
 
+    def connection_options(self):
+        """The service's address and key: the required options that fall back to environment variables."""
+        return sorted(name for name, spec in self.MODULE.ARGUMENT_SPEC.items() if spec.get('required') and spec.get('fallback'))
+
+    def fallback_variables(self, name):
+        return self.MODULE.ARGUMENT_SPEC[name]['fallback'][1]
+
+    def connection_sources(self, names):
+        """Where connection options can come from. A task's ``environment`` keyword sets the environment of the managed
+        host's module process, which a controller-side plugin never starts."""
+        variables = ', '.join(var for name in names for var in self.fallback_variables(name))
+        return (f"set {', '.join(names)} on the task, in module_defaults for group/{self.ACTION_GROUP}, or {variables} in "
+                "the environment of ansible-playbook on the controller (a task's environment: keyword does not reach "
+                "this module, which runs on the controller)")
+
     def execute(self, params):
+        for name in self.connection_options():
+            if not (params[name] or '').strip():
+                raise InvalidOption(name, f"must not be empty: {self.connection_sources([name])}")
         self.CLIENT.check_connection(params)
         self.validate(params)
         return self.ensure(self.CLIENT.get_api(params), params)

@@ -14,6 +14,7 @@ class StripeAction(ControllerAction):
     """A Stripe module: ``validate`` checks the input offline, then ``ensure`` gets the shared client."""
 
     CLIENT = stripe_api
+    ACTION_GROUP = 'thingsstack.tenancy.stripe'
 
     @staticmethod
     def changes(current, desired, metadata=None):

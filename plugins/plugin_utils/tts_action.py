@@ -13,3 +13,4 @@ class TtsAction(ControllerAction):
     """A TTS module: ``validate`` checks the input offline, then ``ensure`` gets the shared client."""
 
     CLIENT = tts_api
+    ACTION_GROUP = 'thingsstack.tenancy.tts'

@@ -47,13 +47,33 @@ def test_a_value_of_the_wrong_type_names_the_option(run_action, stripe):
 def test_missing_required_options(run_action, stripe, tts, monkeypatch):
     for variable in ('STRIPE_API_KEY', 'TTS_URL', 'TTS_TENANT_ADMIN_KEY'):
         monkeypatch.delenv(variable, raising=False)
-    with pytest.raises(AnsibleActionFail, match='missing required arguments: api_key'):
+    with pytest.raises(AnsibleActionFail, match='missing required arguments: api_key;') as exc:
         run_action('stripe_customer', credentials=False, email='a@b.example')
-    with pytest.raises(AnsibleActionFail, match='missing required arguments: tenant_admin_key, url'):
+    assert exc.value.message.endswith(
+        '; set api_key on the task, in module_defaults for group/thingsstack.tenancy.stripe, or STRIPE_API_KEY in the '
+        "environment of ansible-playbook on the controller (a task's environment: keyword does not reach this module, "
+        'which runs on the controller)')
+    with pytest.raises(AnsibleActionFail, match='missing required arguments: tenant_admin_key, url; set tenant_admin_key, '
+                                                'url on the task, in module_defaults for group/thingsstack.tenancy.tts, '
+                                                'or TTS_TENANT_ADMIN_KEY, TTS_URL in the environment of ansible-playbook'):
+        run_action('tts_tenant', credentials=False, tenant_id='acme')
+    monkeypatch.setenv('TTS_URL', 'https://tts.example.com')  # only what is still missing is explained
+    with pytest.raises(AnsibleActionFail, match='; set tenant_admin_key on the task, .* or TTS_TENANT_ADMIN_KEY in the'):
         run_action('tts_tenant', credentials=False, tenant_id='acme')
     with pytest.raises(AnsibleActionFail, match='one of the following is required: id, email'):
         run_action('stripe_customer', name='Acme')
     assert stripe.calls == [] and tts.calls == []
+
+
+def test_an_empty_key_says_where_it_can_come_from(run_action, stripe, tts, failed):
+    failed(run_action('stripe_customer', api_key='', email='a@b.example'),
+           '^api_key: must not be empty: set api_key on the task, in module_defaults for group/thingsstack.tenancy.stripe, '
+           'or STRIPE_API_KEY in the environment of ansible-playbook on the controller')
+    failed(run_action('tts_tenant_info', tenant_admin_key='', tenant_id='acme'),
+           '^tenant_admin_key: must not be empty: set tenant_admin_key on the task, in module_defaults for '
+           'group/thingsstack.tenancy.tts, or TTS_TENANT_ADMIN_KEY in the environment')
+    failed(run_action('tts_tenant_info', url=None, tenant_id='acme'), '^url: must not be empty: .* or TTS_URL in the')
+    assert stripe.clients_made == tts.clients_made == 0
 
 
 def test_credentials_fall_back_to_the_environment(run_action, stripe, tts, monkeypatch):
