@@ -50,16 +50,26 @@ class ActionModule(StripeAction):
                 raise TenancyError(f"id: subscription {params['id']} does not exist; Stripe assigns subscription IDs, "
                                    'so give customer and tenant_id instead to create one')
             if customer_id is None:
-                if not self.check_mode:
-                    raise TenancyError(f"customer: no Stripe customer has the email {params['customer']!r}; "
-                                       'create it first (thingsstack.tenancy.stripe_customer)')
-                self.warnings.append(f"customer {params['customer']!r} does not exist yet; check mode assumes it will")
+                self.no_customer_yet(params['customer'])
             ended = [sub['id'] for sub in tenant_subscriptions]  # only ended ones remain: a new key after each cancel
             return self.create(api, params, customer_id, ended)
         if not is_live(current):
             raise TenancyError(f"id: subscription {current['id']} is {current['status']} and Stripe cannot update it; "
                                'give customer and tenant_id instead of id to create a new subscription')
         return self.update(api, params, current)
+
+    def no_customer_yet(self, customer):
+        """No customer to subscribe: an error, or in check mode a warning (an earlier task creates it on the real run)."""
+        if not self.check_mode:
+            if not customer:
+                raise TenancyError("customer: is empty; give the customer's ID (cus_...) or email")
+            raise TenancyError(f"customer: no Stripe customer has the email {customer!r}; create it first (thingsstack.tenancy.stripe_customer)")
+        if customer:
+            self.warnings.append(f"customer {customer!r} does not exist yet; check mode assumes that an earlier task creates it "
+                                 '(thingsstack.tenancy.stripe_customer) and shows the subscription it would get')
+        else:
+            self.warnings.append('customer is empty, as when an earlier task in check mode would create the customer and so '
+                                 'returns no ID; check mode shows the subscription that customer would get')
 
     def create(self, api, params, customer_id, ended):
         wanted = wanted_items(params)

@@ -203,6 +203,12 @@ options:
   description:
     description: Description of the subscription, shown to the customer on invoices. An empty string removes it.
     type: str
+notes:
+  - Check mode reads Stripe as it is now. A customer that an earlier task would create has no ID yet; the task warns
+    and shows the subscription that customer would get, with C(customer) null.
+  - In check mode a price that an earlier task would replace (M(thingsstack.tenancy.stripe_price) with a new amount or
+    interval) still holds its lookup key, so O(price) finds the current price and the move of the subscription to the
+    new price shows only on the real run.
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow

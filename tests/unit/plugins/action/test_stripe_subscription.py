@@ -99,8 +99,20 @@ def test_check_mode_predicts_and_writes_nothing(run, stripe):
 def test_check_mode_create_for_a_customer_that_does_not_exist_yet(run, stripe, failed):
     result = run(check_mode=True, customer='new@acme.example', price='small')
     assert result['changed'] and result['subscription']['id'] is None
-    assert not stripe.writes and 'does not exist yet' in result['warnings'][0]
+    assert result['warnings'] == ["customer 'new@acme.example' does not exist yet; check mode assumes that an earlier task "
+                                  'creates it (thingsstack.tenancy.stripe_customer) and shows the subscription it would get']
     failed(run(customer='new@acme.example', price='small'), "^customer: no Stripe customer has the email 'new@acme.example'")
+    assert not stripe.writes
+
+
+def test_check_mode_after_a_customer_task_that_would_create_it(run, stripe, failed):
+    # `customer: "{{ customer_result.customer.id }}"` after stripe_customer in check mode, which returns no ID for a new one
+    result = run(check_mode=True, customer=None, price='small')
+    assert result['changed'] and result['subscription']['customer'] is None
+    assert result['warnings'] == ['customer is empty, as when an earlier task in check mode would create the customer and '
+                                  'so returns no ID; check mode shows the subscription that customer would get']
+    assert 'None' not in result['warnings'][0]
+    failed(run(customer=None, price='small'), r"^customer: is empty; give the customer's ID \(cus_...\) or email$")
     assert not stripe.writes
 
 
