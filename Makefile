@@ -10,7 +10,7 @@ RUN = $(or $(HARNESS_PY),$(error no working python3 >= 3.8 found, see tests/harn
 ONLY ?=
 TARGETS ?=
 
-.PHONY: help test venv venv312 tree sanity units integration lint docs changelog ee emulator-tests molecule runner playbook-tests resilience demo demo-customers bench bench-tenants clean
+.PHONY: help test venv venv312 tree sanity units integration lint docs docs-site changelog ee emulator-tests molecule runner playbook-tests resilience demo demo-customers bench bench-tenants clean
 
 help: ## list the targets
 	@echo "thingsstack.tenancy make targets:"
@@ -47,8 +47,11 @@ integration: ## ansible-test integration (against the emulators, or live: see he
 lint: ## ansible-lint (production profile)
 	@$(RUN) test --only ansible-lint
 
-docs: ## antsibull-docs lint-collection-docs
+docs: ## antsibull-docs lint-collection-docs, and the docs site (as docs-site)
 	@$(RUN) test --only antsibull-docs
+
+docs-site: ## the collection's docs as a website (antsibull-docs + Sphinx, offline): build/docs-site/html/index.html
+	@vdir=$$($(RUN) venv py311) && "$$vdir/bin/python" tests/harness/docs_site.py
 
 changelog: ## antsibull-changelog lint
 	@$(RUN) test --only changelog-lint

@@ -562,9 +562,14 @@ class Runner:
                        env=self.collection_env(vdir))
 
     def s_docs(self, log):
+        """antsibull-docs lint-collection-docs, then the docs site of `make docs-site` (build/docs-site) from the copy."""
         vdir = self.vpy['py311']
-        return self.sh([os.path.join(vdir, 'bin', 'antsibull-docs'), 'lint-collection-docs', '--plugin-docs', '.'],
-                       log, cwd=COPY, env=self.collection_env(vdir))
+        rc = self.sh([os.path.join(vdir, 'bin', 'antsibull-docs'), 'lint-collection-docs', '--plugin-docs', '.'],
+                     log, cwd=COPY, env=self.collection_env(vdir))
+        if rc != 0:
+            return rc
+        return self.sh([os.path.join(vdir, 'bin', 'python'), os.path.join(HARNESS, 'docs_site.py'),
+                        '--collections-path', os.path.join(BUILD, 'collections')], log, env=self.env(vdir))
 
     def s_emulator_tests(self, log):
         if not os.path.isdir(os.path.join(COPY, 'tests', 'emulators', 'tests')):

@@ -1,0 +1,105 @@
+"""Build the collection's documentation website with antsibull-docs and Sphinx (offline); `make docs-site` runs it.
+
+    build/venv-py311/bin/python tests/harness/docs_site.py [--collections-path DIR] [--dest DIR]
+
+antsibull-docs writes the RST of every module, filter and role (what `ansible-doc` shows) to DEST/rst, and Sphinx
+builds it to DEST/html (open DEST/html/index.html). Sphinx warnings fail the build. DEST defaults to build/docs-site.
+Without --collections-path the collection is read from a symlink tree of this checkout in DEST/collections.
+Run with the Python of a venv that has antsibull-docs and Sphinx (build/venv-py311): their commands are taken from
+its bin directory. The theme is Sphinx's own alabaster (sphinx-ansible-theme is not in the venv) and there is no
+intersphinx, so nothing is downloaded.
+"""
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+COLLECTION = 'thingsstack.tenancy'
+CONF = '''\
+# Written by tests/harness/docs_site.py.
+project = 'thingsstack.tenancy'
+copyright = 'thingsstack.tenancy contributors'
+extensions = ['sphinx_antsibull_ext']
+pygments_style = 'ansible'
+highlight_language = 'YAML+Jinja'
+html_theme = 'alabaster'
+html_title = 'thingsstack.tenancy'
+html_show_sphinx = False
+html_copy_source = False
+default_role = 'any'
+# Labels of the Ansible docsite that intersphinx would resolve online; every other missing reference fails the build.
+nitpicky = True
+nitpick_ignore = [('ref', label) for label in ('action_plugins', 'common_return_values', 'ansible_configuration_settings')]
+'''
+INDEX = '''\
+thingsstack.tenancy
+===================
+
+Declarative provisioning of The Things Stack Enterprise tenants billed through Stripe.
+
+.. toctree::
+   :maxdepth: 2
+
+   collections/thingsstack/tenancy/index
+
+.. toctree::
+   :maxdepth: 1
+   :caption: Indexes
+   :glob:
+
+   collections/index_*
+   collections/environment_variables
+'''
+
+
+def symlink_tree(dest):
+    """DEST/collections/ansible_collections/thingsstack/tenancy -> this checkout."""
+    root = os.path.join(dest, 'collections')
+    link = os.path.join(root, 'ansible_collections', *COLLECTION.split('.'))
+    os.makedirs(os.path.dirname(link), exist_ok=True)
+    if os.path.lexists(link) and os.readlink(link) != REPO:
+        os.unlink(link)
+    if not os.path.lexists(link):
+        os.symlink(REPO, link)
+    return root
+
+
+def run(cmd, env):
+    print('+ %s' % ' '.join(cmd), flush=True)
+    return subprocess.run(cmd, env=env, stdin=subprocess.DEVNULL, check=False).returncode
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n', 1)[0])
+    parser.add_argument('--collections-path', help='a directory holding ansible_collections/thingsstack/tenancy')
+    parser.add_argument('--dest', default=os.path.join(REPO, 'build', 'docs-site'))
+    args = parser.parse_args(argv)
+    dest = os.path.abspath(args.dest)
+    bindir = os.path.dirname(sys.executable)
+    env = dict(os.environ, PATH=os.pathsep.join([bindir, os.environ.get('PATH', '/usr/bin:/bin')]),
+               ANSIBLE_COLLECTIONS_PATH=os.path.abspath(args.collections_path or symlink_tree(dest)),
+               ANSIBLE_NOCOLOR='1')
+    rst, html = os.path.join(dest, 'rst'), os.path.join(dest, 'html')
+    for path in (rst, html):
+        shutil.rmtree(path, ignore_errors=True)
+    os.makedirs(rst, mode=0o755)
+    os.chmod(rst, 0o755)  # antsibull-docs refuses a destination that others may write to
+    rc = run([os.path.join(bindir, 'antsibull-docs'), 'collection', '--use-current', '--fail-on-error',
+              '--dest-dir', rst, COLLECTION], env)
+    if rc != 0:
+        return rc
+    with open(os.path.join(dest, 'conf.py'), 'w', encoding='utf-8') as handle:
+        handle.write(CONF)
+    with open(os.path.join(rst, 'index.rst'), 'w', encoding='utf-8') as handle:
+        handle.write(INDEX)
+    rc = run([os.path.join(bindir, 'sphinx-build'), '-q', '-W', '--keep-going', '-b', 'html', '-c', dest, rst, html], env)
+    if rc == 0:
+        print('docs site: %s' % os.path.join(html, 'index.html'), flush=True)
+    return rc
+
+
+if __name__ == '__main__':
+    sys.exit(main())
