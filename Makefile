@@ -10,7 +10,7 @@ RUN = $(or $(HARNESS_PY),$(error no working python3 >= 3.8 found, see tests/harn
 ONLY ?=
 TARGETS ?=
 
-.PHONY: help test venv venv312 tree sanity units integration lint docs docs-site changelog ee emulator-tests molecule runner playbook-tests resilience demo demo-customers bench bench-tenants clean
+.PHONY: help test venv venv312 tree sanity units integration lint docs docs-site changelog ee galaxy emulator-tests molecule runner playbook-tests resilience demo demo-customers bench bench-tenants clean
 
 help: ## list the targets
 	@echo "thingsstack.tenancy make targets:"
@@ -55,6 +55,9 @@ docs-site: ## the collection's docs as a website (antsibull-docs + Sphinx, offli
 
 changelog: ## antsibull-changelog lint
 	@$(RUN) test --only changelog-lint
+
+galaxy: ## the Galaxy tarball: ansible-galaxy collection build, no build leftovers in it, galaxy-importer's checks (offline)
+	@$(RUN) test --only galaxy-importer
 
 ee: ## the AWX execution environment: collection tarball + ansible-builder create (build/ee/context), introspection
 	@$(RUN) test --only execution-environment

@@ -44,6 +44,7 @@ VENVS = {
     'py311': ('3.11', os.path.join(REPO, 'tests', 'requirements', 'py311.txt')),
     'py312': ('3.12', os.path.join(REPO, 'tests', 'requirements', 'py312.txt')),
     'ee': ('3.11', os.path.join(REPO, 'tests', 'requirements', 'ee.txt')),  # ansible-builder only
+    'importer': ('3.11', os.path.join(REPO, 'tests', 'requirements', 'importer.txt')),  # galaxy-importer only
 }
 # Kept in the copy across refreshes: ansible-test's cache/venvs and the copy's own git repo.
 COPY_KEEP = ('tests/output', '.git')
@@ -585,6 +586,13 @@ class Runner:
         return self.sh([os.path.join(self.vpy['py311'], 'bin', 'python'), os.path.join(HARNESS, 'ee_check.py'),
                         '--builder', builder, '--ansible', self.vpy['py311']], log, env=self.env(self.vpy['py311']))
 
+    def s_galaxy(self, log):
+        """tests/harness/galaxy_check.py: ansible-galaxy collection build, the tarball's members, galaxy-importer offline."""
+        importer = ensure_venv('importer', run_cmd=lambda cmd: self.sh(cmd, log, env=self.env(home=False)),
+                               note=lambda text: log.write(text + '\n'))
+        return self.sh([os.path.join(importer, 'bin', 'python'), os.path.join(HARNESS, 'galaxy_check.py')], log,
+                       env=self.env(importer))
+
     def s_changelog(self, log):
         vdir = self.vpy['py311']
         return self.sh([os.path.join(vdir, 'bin', 'antsibull-changelog'), 'lint'], log, cwd=COPY, env=self.env(vdir))
@@ -642,6 +650,7 @@ class Runner:
             ('antsibull-docs', self.s_docs, ('venv-py311', 'tree')),
             ('changelog-lint', self.s_changelog, ('venv-py311', 'tree')),
             ('execution-environment', self.s_execution_environment, ('venv-py311',)),
+            ('galaxy-importer', self.s_galaxy, ()),
             ('molecule', self.s_role_tests('molecule'), ('venv-py311',)),
             ('ansible-runner', self.s_role_tests('runner'), ('venv-py311',)),
             ('playbook-tests', self.s_playbook_tests, ('venv-py311',)),
