@@ -16,8 +16,8 @@ from ansible_collections.thingsstack.tenancy.plugins.modules import tts_tenant
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import ApiError, TenancyError
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.reconcile import masked
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tts_action import TtsAction
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tts_api import (
-    ALREADY_EXISTS, error_code, forbidden_paths, json_keys, lookup, remove, unsupported_paths)
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tts_api import ALREADY_EXISTS, error_code, forbidden_paths, unsupported_paths
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tts_json import json_keys, lookup, remove
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tts_tenants import (
     MISSING, TBS_PATHS, changed_paths, check_owner, check_supported, check_tenant_options, desired_values, earlier_read, initial_user_body,
     is_tbs_managed, parse_limits, read_paths, set_path, tbs_warning, tenant_body, values_at, with_attributes, without_zeros)

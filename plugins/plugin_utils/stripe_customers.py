@@ -5,13 +5,11 @@
 
 from __future__ import annotations
 
+import ast
 import functools
+import importlib.util
+import os
 import typing
-
-try:
-    from stripe.params import CustomerTaxIdCreateParams
-except ImportError:  # reported by the action plugin with install advice
-    CustomerTaxIdCreateParams = None
 
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import InvalidOption, TenancyError
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.reconcile import stringify
@@ -48,10 +46,38 @@ def check_customer_options(params):
 
 @functools.lru_cache(maxsize=1)
 def tax_id_types():
-    """The tax ID types the installed stripe SDK's generated parameter types allow; empty without the SDK."""
-    if CustomerTaxIdCreateParams is None:
+    """The tax ID types the installed stripe SDK's generated parameter types allow; empty without the SDK.
+
+    Read from the SDK's source, not imported: the role's filters check tax IDs in forked workers that have not imported
+    the SDK yet, and importing it (0.2 s, with aiohttp) there would cost more than the task itself.
+    """
+    found = sdk_source_literals(os.path.join('params', '_customer_tax_id_create_params.py'), 'CustomerTaxIdCreateParams', 'type')
+    if found:
+        return frozenset(found)
+    try:  # another layout of the SDK: ask its types
+        from stripe.params import CustomerTaxIdCreateParams  # pylint: disable=import-outside-toplevel
+    except ImportError:  # reported by the action plugin with install advice
         return frozenset()
     return frozenset(literal_values(typing.get_type_hints(CustomerTaxIdCreateParams)['type']))
+
+
+def sdk_source_literals(relative_path, class_name, field):
+    """The strings of the ``Literal[...]`` annotation of ``class_name.field`` in a file of the stripe package, or None."""
+    spec = importlib.util.find_spec('stripe')  # finds, does not import
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    try:
+        with open(os.path.join(spec.submodule_search_locations[0], relative_path), encoding='utf-8') as handle:
+            tree = ast.parse(handle.read())
+    except (OSError, SyntaxError):
+        return None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef) and node.name == class_name:
+            for item in node.body:
+                if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name) and item.target.id == field:
+                    return {const.value for const in ast.walk(item.annotation)
+                            if isinstance(const, ast.Constant) and isinstance(const.value, str)} or None
+    return None
 
 
 def literal_values(annotation):

@@ -4,7 +4,6 @@
 """The client of The Things Stack's tenant registry the action plugins share: requests, safe retries, one error format.
 
 Imported at plugin load (in Ansible's main process), so forked workers inherit the loaded ``requests``.
-Field mask paths and JSON keys follow the API: ``billing.provider.stripe`` in a mask is ``billing.stripe`` in JSON.
 """
 
 from __future__ import annotations
@@ -21,6 +20,7 @@ except ImportError:  # reported by the action plugin with install advice
 
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import ApiError, InvalidOption, TenancyError
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.transport import backoff_delay, check_endpoint, check_retry_options, tls_verify
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tts_json import lookup
 
 API_PREFIX = '/api/v3'
 # Every request of this client is safe to repeat after a 500 whose work may have been done: a Get or a list reads,
@@ -95,39 +95,6 @@ def get_api(params):
     if api is None:
         api = _clients[settings] = TtsApi(*settings)
     return api
-
-
-def json_keys(path):
-    """The JSON keys of a field mask path: the oneof name ``provider`` of ``billing`` does not appear in JSON."""
-    parts = path.split('.')
-    if parts[:2] == ['billing', 'provider']:
-        return ['billing'] + parts[2:]
-    return parts
-
-
-def lookup(obj, keys, default=None):
-    for key in keys:
-        if not isinstance(obj, dict) or key not in obj:
-            return default
-        obj = obj[key]
-    return obj
-
-
-def assign(obj, keys, value):
-    for key in keys[:-1]:
-        if not isinstance(obj.get(key), dict):
-            obj[key] = {}
-        obj = obj[key]
-    obj[keys[-1]] = value
-
-
-def remove(obj, keys):
-    """Remove the value at ``keys`` and the dicts it leaves empty (TTS omits empty messages)."""
-    parent = lookup(obj, keys[:-1]) if len(keys) > 1 else obj
-    if isinstance(parent, dict):
-        parent.pop(keys[-1], None)
-        if len(keys) > 1 and not parent:
-            remove(obj, keys[:-1])
 
 
 def forbidden_paths(exc):

@@ -20,7 +20,7 @@ from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.reconcile impo
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_rules import (
     CONTACT_VALUE_MAX, PASSWORD_MAX, TENANT_DESCRIPTION_MAX, TENANT_NAME_MAX, TENANT_STATE_DESCRIPTION_MAX, USER_NAME_MAX,
     check_attribute_keys, check_existing_tenant_id, check_tenant_id, check_tts_email, check_user_id)
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tts_api import assign, json_keys, lookup, remove
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tts_json import assign, json_keys, lookup, remove
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.validation import check_length
 
 UINT64_MAX = 2 ** 64 - 1

@@ -35,7 +35,7 @@ from ansible.template import Templar
 
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils import stripe_api, tts_api
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import ApiError
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tts_api import assign, json_keys, lookup, remove
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tts_json import assign, json_keys, lookup, remove
 
 COLLECTION = 'thingsstack.tenancy'
 PLUGINS = 'ansible_collections.thingsstack.tenancy.plugins'

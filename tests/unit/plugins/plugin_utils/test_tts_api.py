@@ -14,7 +14,8 @@ from requests.structures import CaseInsensitiveDict  # noqa: E402
 
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import ApiError, InvalidOption  # noqa: E402
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tts_api import (  # noqa: E402
-    TtsApi, base_url, check_connection, get_api, json_keys, unsupported_paths)
+    TtsApi, base_url, check_connection, get_api, unsupported_paths)
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tts_json import json_keys  # noqa: E402
 
 KEY = '0123456789abcdef' * 4
 URL = 'http://127.0.0.1:1'
