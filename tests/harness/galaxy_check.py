@@ -21,7 +21,7 @@ import sys
 import tarfile
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-REQUIRED = ('README.md', 'LICENSE', 'changelogs/changelog.yaml', 'meta/runtime.yml', 'MANIFEST.json',
+REQUIRED = ('README.md', 'LICENSE', 'CHANGELOG.rst', 'changelogs/changelog.yaml', 'meta/runtime.yml', 'MANIFEST.json',
             'FILES.json')
 BUILT = ('MANIFEST.json', 'FILES.json')  # written by ansible-galaxy
 CONFIG = '''\
