@@ -10,7 +10,7 @@ RUN = $(or $(HARNESS_PY),$(error no working python3 >= 3.8 found, see tests/harn
 ONLY ?=
 TARGETS ?=
 
-.PHONY: help test venv venv312 tree sanity units integration lint docs docs-site changelog ee galaxy emulator-tests molecule runner playbook-tests resilience demo demo-customers bench bench-tenants clean
+.PHONY: help test venv venv312 tree sanity units integration lint docs docs-site changelog ee galaxy emulator-tests molecule runner playbook-tests resilience env shell sandbox sandbox-stop demo demo-customers bench bench-tenants clean
 
 help: ## list the targets
 	@echo "thingsstack.tenancy make targets:"
@@ -76,6 +76,18 @@ playbook-tests: ## pytest tests/playbooks: ansible-playbook runs of the playbook
 
 resilience: ## tests/resilience: provision through a fault-injecting proxy (25% faults), 0 duplicates, converged in one re-run
 	@$(RUN) test --only resilience
+
+env: ## write build/env.sh: `. build/env.sh` puts build/venv-py311's ansible-playbook and this collection in place
+	@bash tests/harness/write_env.sh
+
+shell: env ## a shell with build/env.sh: the README's ansible-playbook commands work as printed
+	@bash --rcfile build/shellrc -i
+
+sandbox: ## emulators that stay up for trying the README's commands (example catalog, TBS on): then . build/sandbox/env.sh
+	@bash tests/harness/sandbox.sh
+
+sandbox-stop: ## stop the emulators of make sandbox
+	@bash tests/harness/sandbox.sh stop
 
 demo: ## the real job on the example inventory: emulators (TBS on), catalog, provision twice (2nd: changed=0), audit
 	@bash tests/harness/demo_tenants.sh
