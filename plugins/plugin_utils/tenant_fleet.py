@@ -1,0 +1,230 @@
+# -*- coding: utf-8 -*-
+# Copyright: thingsstack.tenancy contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The live fleet: every tenant that Stripe or The Things Stack knows, in the tenant role's own variables.
+
+Used by the inventory plugin ``thingsstack.tenancy.tenants``. Two bulk reads feed it (``read_fleet``): every
+subscription of the account (``status=all``, customer expanded, prices embedded in the items) and every tenant of the
+registry. ``build_fleet`` is pure: it turns them into one host per tenant ID, with the role's variables (so a host can be
+written out as a declaration that provisions with no change), the live facts under ``tenant_live``, and the groups.
+
+No secret is kept: the subscription metadata key ``admin-password`` is dropped when the subscriptions are read, before
+anything can reach a cache, host variables or output.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ansible_collections.thingsstack.tenancy.plugins.module_utils.tenant_limits import LIMIT_OPTIONS
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_subscriptions import is_live, is_running, tenant_of
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_rules import (
+    DEPRECATED_NAME_KEYS, SECRET_METADATA_KEYS, SUBSCRIPTION_KEYS)
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tts_tenants import BILLING_PATH
+
+# The tenant fields the role reads and compares (name, state and billing link in billing mode; every field TBS derives in
+# direct mode; attributes and configuration in both), in the one list request.
+TENANT_PATHS = ('name', 'description', 'contact_info') + LIMIT_OPTIONS + ('state', 'attributes', 'configuration', BILLING_PATH)
+CUSTOMER_FIELDS = ('email', 'name', 'description', 'phone')
+ADDRESS_FIELDS = ('line1', 'line2', 'city', 'state', 'postal_code', 'country')
+ADMIN_KEYS = {'admin-user': 'user', 'admin-email': 'email', 'admin-full-name': 'full_name'}
+TENANT_KEYS = frozenset(SUBSCRIPTION_KEYS.values())
+
+MISMATCH_GROUPS = ('orphan_subscriptions', 'orphan_tenants', 'owner_mismatch', 'duplicate_tenant_ids')
+
+
+def read_fleet(stripe, tts):
+    """The raw fleet, by bulk list requests only: ceil(S/100) Stripe pages for S subscriptions (at least 1) and
+    ceil(T/1000) TTS pages for T tenants (at least 1). Secret metadata is dropped here."""
+    subscriptions = stripe.list_all(stripe.v1.subscriptions.list, params={'status': 'all', 'expand': ['data.customer']})
+    tenants = tts.list_tenants(list(TENANT_PATHS))
+    return {'subscriptions': [brief_subscription(sub) for sub in subscriptions if tenant_of(sub)],
+            'tenants': tenants}
+
+
+def brief_subscription(sub):
+    """What the fleet needs of a subscription (with its expanded customer and embedded prices), and no secret."""
+    customer = sub.get('customer')
+    if not isinstance(customer, dict):
+        customer = {'id': customer}
+    return {
+        'id': sub['id'],
+        'status': sub.get('status'),
+        'created': sub.get('created'),
+        'metadata': {key: value for key, value in (sub.get('metadata') or {}).items() if key not in SECRET_METADATA_KEYS},
+        'customer': {key: customer.get(key) for key in ('id', 'deleted', 'address', 'metadata') + CUSTOMER_FIELDS if key in customer},
+        'items': [{'id': item.get('id'), 'quantity': item.get('quantity'),
+                   'price': {key: (item.get('price') or {}).get(key) for key in ('id', 'lookup_key', 'metadata')}}
+                  for item in (sub.get('items') or {}).get('data') or []],
+        'collection_method': sub.get('collection_method'),
+        'days_until_due': sub.get('days_until_due'),
+        'default_payment_method': sub.get('default_payment_method'),
+        'cancel_at_period_end': bool(sub.get('cancel_at_period_end')),
+    }
+
+
+def group_name(*parts):
+    """An Ansible group name: letters, digits and underscores (``plan_tts_small_monthly``)."""
+    return re.sub(r'[^A-Za-z0-9_]', '_', '_'.join(str(part) for part in parts)).lower()
+
+
+def state_name(tts_state):
+    """``STATE_APPROVED`` -> ``approved``; a tenant without a state is ``requested`` (TTS omits the zero value)."""
+    return (tts_state or 'STATE_REQUESTED').lower().replace('state_', '', 1)
+
+
+def plan_item(sub, tbs_plans):
+    """The item TBS would bill: the first whose price (ID or lookup key) is a TBS plan, else the first item."""
+    items = sub.get('items') or []
+    for item in items:
+        if {item['price'].get('id'), item['price'].get('lookup_key')} & set(tbs_plans):
+            return item
+    return items[0] if items else None
+
+
+def provisioning(sub, tbs_plans):
+    """billing when the Tenant Billing Server manages the subscription's plan (``tbs_plans``), else direct."""
+    item = plan_item(sub, tbs_plans)
+    price = item['price'] if item else {}
+    return 'billing' if {price.get('id'), price.get('lookup_key')} & set(tbs_plans) else 'direct'
+
+
+def role_state(sub, tenant, mode):
+    """(tenant_state, tenant_cancel_at_period_end) of the role that matches the live subscription and tenant."""
+    if not is_live(sub):
+        # Canceled: TBS suspended the tenant (billing: suspended); direct mode suspends it itself (absent cancels too).
+        return ('suspended' if mode == 'billing' else 'absent'), False
+    if sub.get('cancel_at_period_end'):
+        return ('suspended' if mode == 'billing' else 'absent'), True
+    if mode == 'direct' and is_running(sub) and tenant and state_name(tenant.get('state')) == 'suspended':
+        return 'suspended', False
+    return 'present', False
+
+
+def customer_vars(customer):
+    declared = {key: customer[key] for key in CUSTOMER_FIELDS if customer.get(key)}
+    address = {key: value for key, value in (customer.get('address') or {}).items() if key in ADDRESS_FIELDS and value}
+    if address:
+        declared['address'] = address
+    if customer.get('metadata'):
+        declared['metadata'] = dict(customer['metadata'])
+    return declared
+
+
+def plan_vars(sub, item):
+    price = item['price']
+    plan = {'price': price.get('lookup_key') or price['id']}
+    if item.get('quantity') not in (None, 1):
+        plan['quantity'] = item['quantity']
+    if sub.get('collection_method'):
+        plan['collection_method'] = sub['collection_method']
+    if sub.get('collection_method') == 'send_invoice' and sub.get('days_until_due') is not None:
+        plan['days_until_due'] = sub['days_until_due']
+    if sub.get('default_payment_method'):
+        plan['default_payment_method'] = sub['default_payment_method']
+    # Free keys only: the tenant keys have their own variables, and the role refuses the deprecated name keys.
+    free = {key: value for key, value in (sub.get('metadata') or {}).items()
+            if key not in TENANT_KEYS and key not in DEPRECATED_NAME_KEYS}
+    if free:
+        plan['metadata'] = free
+    return plan
+
+
+def limits_of(tenant):
+    return {option: (int(tenant[option]) if tenant.get(option) not in (None, '') else None) for option in LIMIT_OPTIONS}
+
+
+def host_vars(tenant_id, subs, tenant, tbs_plans):
+    """The role's variables and ``tenant_live`` of one tenant ID: its subscriptions (newest first) and its tenant (or None)."""
+    live = [sub for sub in subs if is_live(sub)]
+    link = ((tenant or {}).get('billing') or {}).get('stripe') or {}
+    # The subscription the tenant's billing link names, else the newest live one, else the newest.
+    sub = next((s for s in subs if s['id'] == link.get('subscription_id') and is_live(s)), None) or (live or subs or [None])[0]
+    hv = {'ansible_connection': 'local'}
+    live_facts = {
+        'tenant_exists': tenant is not None,
+        'tenant_state': state_name(tenant.get('state')) if tenant is not None else None,
+        'name': (tenant or {}).get('name'),
+        'billing': dict(link) or None,
+        'limits': limits_of(tenant) if tenant is not None else None,
+        'subscription_id': sub['id'] if sub else None,
+        'subscription_status': sub['status'] if sub else None,
+        'live_subscriptions': [s['id'] for s in live],
+        'customer_id': sub['customer'].get('id') if sub else None,
+        'plan_id': None,
+        'plan_lookup_key': None,
+    }
+    if sub is not None:
+        mode = provisioning(sub, tbs_plans)
+        item = plan_item(sub, tbs_plans)
+        state, at_period_end = role_state(sub, tenant, mode)
+        hv['tenant_provisioning'] = mode
+        hv['tenant_state'] = state
+        if at_period_end:
+            hv['tenant_cancel_at_period_end'] = True
+        hv['tenant_customer_id'] = sub['customer']['id']
+        customer = customer_vars(sub['customer'])
+        if customer:
+            hv['tenant_customer'] = customer
+        metadata = sub.get('metadata') or {}
+        for option in ('tenant_name', 'tenant_description'):
+            if metadata.get(SUBSCRIPTION_KEYS[option]):
+                hv[option] = metadata[SUBSCRIPTION_KEYS[option]]
+        admin = {name: metadata[key] for key, name in ADMIN_KEYS.items() if metadata.get(key)}
+        if admin:
+            hv['tenant_admin'] = admin
+        if item is not None:
+            hv['tenant_plan'] = plan_vars(sub, item)
+            live_facts['plan_id'] = item['price']['id']
+            live_facts['plan_lookup_key'] = item['price'].get('lookup_key')
+        if tenant is not None and not link:
+            hv['tenant_adopt'] = True  # made by hand without billing.stripe: let the ownership check in, knowingly
+    if tenant is not None:
+        if tenant.get('attributes'):
+            hv['tenant_attributes'] = dict(tenant['attributes'])
+        if tenant.get('configuration'):
+            hv['tenant_configuration'] = tenant['configuration']
+    hv['tenant_live'] = live_facts
+    return hv
+
+
+def host_groups(tenant_id, hv):
+    """The groups of one host, from its variables."""
+    live = hv['tenant_live']
+    groups = [group_name('subscription', live['subscription_status'] or 'none'),
+              group_name('tenant', live['tenant_state'] or 'none')]
+    if live['plan_id']:
+        groups.append(group_name('plan', live['plan_lookup_key'] or live['plan_id']))
+    if hv.get('tenant_provisioning'):
+        groups.append(group_name('provisioning', hv['tenant_provisioning']))
+    if not live['tenant_exists']:
+        groups.append('orphan_subscriptions')
+    elif not live['live_subscriptions'] or not live['billing']:
+        groups.append('orphan_tenants')
+    if live['tenant_exists'] and live['billing'] and live['customer_id'] and live['billing'].get('customer_id') != live['customer_id']:
+        groups.append('owner_mismatch')
+    if len(live['live_subscriptions']) > 1:
+        groups.append('duplicate_tenant_ids')
+    return groups
+
+
+def build_fleet(fleet, tbs_plans=()):
+    """``{'hosts': {tenant_id: host variables}, 'groups': {group: [tenant_id, ...]}}`` of the raw fleet of ``read_fleet``.
+
+    A host for every tenant of the registry and every tenant ID a live subscription carries; a tenant ID that only ended
+    subscriptions carry, with no tenant (a deleted tenant's history), is left out.
+    """
+    tenants = {tenant['ids']['tenant_id']: tenant for tenant in fleet.get('tenants') or []}
+    subs = {}
+    for sub in sorted(fleet.get('subscriptions') or [], key=lambda s: s.get('created') or 0, reverse=True):
+        if tenant_of(sub):
+            subs.setdefault(tenant_of(sub), []).append(sub)
+    ids = set(tenants) | {tenant_id for tenant_id, found in subs.items() if any(is_live(sub) for sub in found)}
+    hosts, groups = {}, {name: [] for name in MISMATCH_GROUPS}
+    for tenant_id in sorted(ids):
+        hv = host_vars(tenant_id, subs.get(tenant_id, []), tenants.get(tenant_id), tbs_plans)
+        hosts[tenant_id] = hv
+        for group in host_groups(tenant_id, hv):
+            groups.setdefault(group, []).append(tenant_id)
+    return {'hosts': hosts, 'groups': groups}
+

@@ -1,0 +1,189 @@
+"""The live fleet as an inventory: the plugin thingsstack.tenancy.tenants (issue 10, point 1).
+
+Tenants are made the ways an operator makes them by hand: in the Stripe Dashboard (a customer and a subscription with the
+tenant metadata, from which the Tenant Billing Server creates the tenant), directly in The Things Stack with or without
+the billing link, and a subscription whose tenant never came. `ansible-inventory` lists them with the role's variables
+and the mismatch groups, within the stated request budget, with nothing secret in its output or its cache.
+"""
+
+import json
+import math
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+import requests
+import yaml
+
+from conftest import OUT, REPO
+
+SMALL, LARGE = 'tts-small-monthly', 'tts-large-monthly'  # TBS manages the small plan only
+ADMIN_PASSWORD = 'Dashboard-Secret-4711'
+
+
+def stripe(services, method, path, **params):
+    env = services.env
+    response = requests.request(method, env['STRIPE_API_BASE'].rstrip('/') + path, timeout=30,
+                                **{'params' if method == 'GET' else 'data': params},
+                                headers={'Authorization': 'Bearer ' + env['STRIPE_API_KEY']})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def tts(services, method, path, body=None, **params):
+    env = services.env
+    response = requests.request(method, f"{env['TTS_URL'].rstrip('/')}/api/v3{path}", json=body, params=params, timeout=30,
+                                headers={'Authorization': 'TenantAdminKey ' + env['TTS_TENANT_ADMIN_KEY']})
+    return response
+
+
+def price(services, lookup_key):
+    return stripe(services, 'GET', '/v1/prices', **{'lookup_keys[]': lookup_key})['data'][0]
+
+
+def subscribe_in_the_dashboard(services, tenant_id, lookup_key, **metadata):
+    """A customer and its subscription with the tenant metadata, as the Stripe Dashboard makes them (the seed's flow)."""
+    customer = stripe(services, 'POST', '/v1/customers', email=services.email(tenant_id), name=f'{tenant_id} Ltd',
+                      **{'address[country]': 'NL', 'address[city]': 'Utrecht', 'metadata[crm]': '42'})
+    metadata = dict({'tenant-id': tenant_id}, **metadata)
+    sub = stripe(services, 'POST', '/v1/subscriptions', customer=customer['id'], collection_method='send_invoice',
+                 days_until_due='30', **{'items[0][price]': price(services, lookup_key)['id']},
+                 **{f'metadata[{key}]': value for key, value in metadata.items()})
+    return customer, sub
+
+
+def wait_for_tenant(services, tenant_id, timeout=60):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        found = tts(services, 'GET', f'/tenants/{tenant_id}', field_mask='billing')
+        if found.status_code == 200 and found.json().get('billing'):
+            return found.json()
+        time.sleep(0.5)
+    raise AssertionError(f'the Tenant Billing Server did not create {tenant_id}')
+
+
+def create_in_tts(services, tenant_id, name, billing=None, **fields):
+    tenant = dict({'ids': {'tenant_id': tenant_id}, 'name': name, 'state': 'STATE_APPROVED'}, **fields)
+    if billing:
+        tenant['billing'] = {'stripe': billing}
+    response = tts(services, 'POST', '/tenants', {'tenant': tenant})
+    assert response.status_code == 200, response.text
+
+
+def as_tbs_would(services, customer, sub, lookup_key):
+    """The fields the Tenant Billing Server would write for this subscription (direct mode made by hand)."""
+    item = sub['items']['data'][0]
+    limits = {key.replace('-', '_'): value for key, value in price(services, lookup_key)['metadata'].items()
+              if key.startswith('max-')}
+    return dict(limits, description='', contact_info=[
+        {'contact_type': 'CONTACT_TYPE_BILLING', 'contact_method': 'CONTACT_METHOD_EMAIL', 'value': customer['email']}],
+        billing={'customer_id': customer['id'], 'plan_id': item['price']['id'], 'subscription_id': sub['id'],
+                 'subscription_item_id': item['id']})
+
+
+@pytest.fixture(scope='module')
+def fleet(services):
+    """Tenants made by hand, each one way: {role: tenant ID}."""
+    ids = {name: services.tenant_id(f'inv{name}') for name in ('tbs', 'direct', 'hand', 'bare', 'orphan')}
+    # The seed's flow: Dashboard, then TBS creates the tenant; the admin password in the metadata, as the seed page allows.
+    subscribe_in_the_dashboard(services, ids['tbs'], SMALL, **{'tenant-name': 'By TBS', 'admin-password': ADMIN_PASSWORD})
+    wait_for_tenant(services, ids['tbs'])
+    # Direct mode by hand: a subscription TBS does not manage, and the tenant made in TTS as TBS would make it.
+    customer, sub = subscribe_in_the_dashboard(services, ids['direct'], LARGE, **{'tenant-name': 'Direct by hand'})
+    derived = as_tbs_would(services, customer, sub, LARGE)
+    create_in_tts(services, ids['direct'], 'Direct by hand', billing=derived.pop('billing'), **derived)
+    # A tenant made in TTS without billing.stripe, later subscribed in the Dashboard (TBS would refuse it).
+    create_in_tts(services, ids['hand'], 'Made by hand')
+    subscribe_in_the_dashboard(services, ids['hand'], LARGE)
+    # A tenant without any subscription, and a subscription whose tenant never came.
+    create_in_tts(services, ids['bare'], 'No subscription')
+    subscribe_in_the_dashboard(services, ids['orphan'], LARGE)
+    return ids
+
+
+def source(name, **options):
+    path = os.path.join(OUT, 'tmp', f'{name}.tenants.yml')
+    with open(path, 'w', encoding='utf-8') as handle:
+        yaml.safe_dump(dict({'plugin': 'thingsstack.tenancy.tenants', 'tbs_plans': [SMALL]}, **options), handle)
+    return path
+
+
+def inventory(services, path, *args):
+    proc = subprocess.run([os.path.join(os.path.dirname(sys.executable), 'ansible-inventory'), '-i', path, '--list', *args],
+                          env=services.env, cwd=REPO, capture_output=True, text=True, check=False, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return proc, json.loads(proc.stdout, object_hook=trusted)
+
+
+def trusted(obj):
+    """A value as the plugin set it: the JSON of ansible-inventory --list marks every string from Stripe and TTS as
+    unsafe (never templated), which is right for data from remote APIs."""
+    return obj['__ansible_unsafe'] if set(obj) == {'__ansible_unsafe'} else obj
+
+
+def fleet_size(services):
+    """(subscriptions of the account in any status, tenants): what the budget is counted from."""
+    count, params = 0, {'status': 'all', 'limit': 100}
+    while True:
+        page = stripe(services, 'GET', '/v1/subscriptions', **params)
+        count += len(page['data'])
+        if not page['has_more']:
+            break
+        params['starting_after'] = page['data'][-1]['id']
+    tenants = int(tts(services, 'GET', '/tenants', limit=1, field_mask='name').headers['X-Total-Count'])
+    return count, tenants
+
+
+def members(listing, group):
+    return set(listing.get(group, {}).get('hosts', []))
+
+
+def test_the_live_fleet_with_the_role_variables_and_the_mismatch_groups(services, fleet):
+    subscriptions, tenants = fleet_size(services)
+    services.clear_counters()
+    proc, listing = inventory(services, source('fleet'))
+    counts = services.counters()
+    if counts is not None:
+        # The stated budget: max(1, ceil(S/100)) Stripe pages and max(1, ceil(T/1000)) TTS pages, nothing else.
+        assert (counts['stripe']['reads'], counts['stripe']['writes']) == (max(1, math.ceil(subscriptions / 100)), 0), counts
+        assert (counts['tts']['reads'], counts['tts']['writes']) == (max(1, math.ceil(tenants / 1000)), 0), counts
+    hostvars = listing['_meta']['hostvars']
+
+    tbs = hostvars[fleet['tbs']]
+    assert tbs['tenant_provisioning'] == 'billing' and tbs['tenant_state'] == 'present'
+    assert tbs['tenant_name'] == 'By TBS' and tbs['tenant_customer']['email'] == services.email(fleet['tbs'])
+    assert tbs['tenant_customer']['address'] == {'country': 'NL', 'city': 'Utrecht'}
+    assert tbs['tenant_plan'] == {'price': SMALL, 'collection_method': 'send_invoice', 'days_until_due': 30}
+    assert tbs['tenant_live']['tenant_state'] == 'approved' and tbs['tenant_live']['subscription_status'] == 'active'
+    assert tbs['tenant_live']['billing']['customer_id'] == tbs['tenant_customer_id']
+    assert 'tenant_adopt' not in tbs and 'tenant_admin' not in tbs  # admin-password is the only admin key, and secret
+
+    direct = hostvars[fleet['direct']]
+    assert direct['tenant_provisioning'] == 'direct' and direct['tenant_live']['limits']['max_end_devices'] == 20000
+    assert hostvars[fleet['hand']]['tenant_adopt'] is True
+    assert 'tenant_plan' not in hostvars[fleet['bare']]
+
+    assert fleet['tbs'] in members(listing, 'provisioning_billing') and fleet['tbs'] in members(listing, 'plan_tts_small_monthly')
+    assert fleet['direct'] in members(listing, 'provisioning_direct') and fleet['tbs'] in members(listing, 'tenant_approved')
+    assert members(listing, 'orphan_subscriptions') >= {fleet['orphan']}
+    assert members(listing, 'orphan_tenants') >= {fleet['hand'], fleet['bare']}
+    assert not {fleet['tbs'], fleet['direct']} & (members(listing, 'orphan_tenants') | members(listing, 'owner_mismatch'))
+    assert ADMIN_PASSWORD not in proc.stdout + proc.stderr
+
+
+def test_the_cache_answers_without_a_request_and_holds_no_secret(services, fleet):
+    cache = os.path.join(OUT, 'tmp', 'tenants-cache')
+    path = source('cached', cache=True, cache_plugin='ansible.builtin.jsonfile', cache_connection=cache, cache_timeout=600)
+    inventory(services, path, '--flush-cache')
+    services.clear_counters()
+    dummy, listing = inventory(services, path)
+    if services.counters() is not None:
+        assert services.counters()['stripe']['total'] == 0 and services.counters()['tts']['total'] == 0
+    assert fleet['tbs'] in listing['_meta']['hostvars']
+    cached = ''.join(open(os.path.join(cache, name), encoding='utf-8').read() for name in os.listdir(cache))
+    assert fleet['tbs'] in cached
+    for secret in (ADMIN_PASSWORD, services.env['STRIPE_API_KEY'], services.env['TTS_TENANT_ADMIN_KEY']):
+        assert secret not in cached
+

@@ -1,0 +1,266 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The inventory plugin thingsstack.tenancy.tenants: the fleet's mapping to the role's variables and groups (pure), and
+the plugin through ansible-core's inventory machinery with fake clients."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ansible import constants as C
+from ansible.errors import AnsibleParserError
+from ansible.inventory.data import InventoryData
+from ansible.parsing.dataloader import DataLoader
+from ansible.plugins.loader import fragment_loader
+from ansible.utils.plugin_docs import get_docstring
+
+from ansible_collections.thingsstack.tenancy.plugins.inventory import tenants as plugin
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_fleet import (
+    TENANT_PATHS, brief_subscription, build_fleet, group_name, read_fleet)
+
+TBS = ['tts-small-monthly']
+KEY = 'ab' * 32
+
+
+def customer(cid='cus_acme', **fields):
+    return dict({'id': cid, 'object': 'customer', 'email': f'billing@{cid}.example', 'name': f'{cid} Ltd',
+                 'description': None, 'phone': None, 'metadata': {},
+                 'address': {'line1': 'Street 1', 'line2': None, 'city': 'Berlin', 'state': None, 'postal_code': '10115',
+                             'country': 'DE'}}, **fields)
+
+
+def subscription(sid, tenant_id, cid='cus_acme', status='active', lookup_key='tts-small-monthly', created=100, **fields):
+    metadata = {'tenant-id': tenant_id} if tenant_id else {}
+    metadata.update(fields.pop('metadata', {}))
+    return dict({
+        'id': sid, 'object': 'subscription', 'status': status, 'created': created, 'metadata': metadata,
+        'customer': customer(cid), 'collection_method': 'send_invoice', 'days_until_due': 30,
+        'default_payment_method': None, 'cancel_at_period_end': False,
+        'items': {'object': 'list', 'has_more': False, 'data': [
+            {'id': f'si_{sid}', 'quantity': 1,
+             'price': {'id': f'price_{lookup_key}', 'lookup_key': lookup_key, 'metadata': {'max-users': '10'}}}]},
+    }, **fields)
+
+
+def tenant(tenant_id, sid=None, cid='cus_acme', state='STATE_APPROVED', **fields):
+    found = dict({'ids': {'tenant_id': tenant_id}, 'name': tenant_id, 'state': state, 'max_users': '10'}, **fields)
+    if sid:
+        found['billing'] = {'stripe': {'customer_id': cid, 'plan_id': 'price_tts-small-monthly', 'subscription_id': sid,
+                                       'subscription_item_id': f'si_{sid}'}}
+    return found
+
+
+def fleet(subscriptions=(), tenants=()):
+    return build_fleet({'subscriptions': [brief_subscription(sub) for sub in subscriptions], 'tenants': list(tenants)}, TBS)
+
+
+def groups_of(built, host):
+    return sorted(group for group, members in built['groups'].items() if host in members)
+
+
+def test_a_tenant_billed_through_tbs_has_the_role_variables_and_its_live_facts():
+    sub = subscription('sub_1', 'acme', metadata={'tenant-name': 'Acme', 'tenant-description': 'Fleet', 'admin-user': 'ada',
+                                                  'admin-email': 'ada@acme.example', 'admin-full-name': 'Ada',
+                                                  'admin-password': 'hunter2-secret', 'crm': '42', 'company': 'Old'})
+    built = fleet([sub], [tenant('acme', 'sub_1', attributes={'crm-id': '4711'})])
+    hv = built['hosts']['acme']
+    assert {key: value for key, value in hv.items() if key != 'tenant_live'} == {
+        'ansible_connection': 'local',
+        'tenant_provisioning': 'billing',
+        'tenant_state': 'present',
+        'tenant_customer_id': 'cus_acme',
+        'tenant_customer': {'email': 'billing@cus_acme.example', 'name': 'cus_acme Ltd',
+                            'address': {'line1': 'Street 1', 'city': 'Berlin', 'postal_code': '10115', 'country': 'DE'}},
+        'tenant_name': 'Acme',
+        'tenant_description': 'Fleet',
+        'tenant_admin': {'user': 'ada', 'email': 'ada@acme.example', 'full_name': 'Ada'},
+        # free metadata only: the tenant keys have their own variables, the deprecated 'company' is refused by the role
+        'tenant_plan': {'price': 'tts-small-monthly', 'collection_method': 'send_invoice', 'days_until_due': 30,
+                        'metadata': {'crm': '42'}},
+        'tenant_attributes': {'crm-id': '4711'},
+    }
+    live = hv['tenant_live']
+    assert live['subscription_id'] == 'sub_1' and live['subscription_status'] == 'active'
+    assert live['tenant_state'] == 'approved' and live['billing']['subscription_item_id'] == 'si_sub_1'
+    assert live['limits'] == {'max_applications': None, 'max_clients': None, 'max_end_devices': None, 'max_gateways': None,
+                              'max_organizations': None, 'max_users': 10}
+    assert groups_of(built, 'acme') == ['plan_tts_small_monthly', 'provisioning_billing', 'subscription_active', 'tenant_approved']
+    assert 'hunter2-secret' not in json.dumps(built)
+
+
+def test_the_provisioning_mode_follows_the_plans_tbs_manages():
+    built = fleet([subscription('sub_1', 'globex', lookup_key='tts-large-monthly'), subscription('sub_2', 'nokey', lookup_key=None)],
+                  [tenant('globex', 'sub_1'), tenant('nokey', 'sub_2')])
+    assert built['hosts']['globex']['tenant_provisioning'] == 'direct'
+    assert built['hosts']['globex']['tenant_plan']['price'] == 'tts-large-monthly'
+    assert built['hosts']['nokey']['tenant_plan']['price'] == 'price_None'  # no lookup key: the price ID
+    assert 'provisioning_direct' in groups_of(built, 'globex') and 'plan_price_none' in groups_of(built, 'nokey')
+    by_id = build_fleet({'subscriptions': [brief_subscription(subscription('sub_1', 'globex', lookup_key='tts-large-monthly'))],
+                         'tenants': []}, ['price_tts-large-monthly'])
+    assert by_id['hosts']['globex']['tenant_provisioning'] == 'billing'
+
+
+@pytest.mark.parametrize('status, at_period_end, tts_state, mode, expected', [
+    ('active', False, 'STATE_APPROVED', 'tts-small-monthly', ('present', None)),
+    ('trialing', False, 'STATE_APPROVED', 'tts-small-monthly', ('present', None)),
+    ('canceled', False, 'STATE_SUSPENDED', 'tts-small-monthly', ('suspended', None)),
+    ('canceled', False, 'STATE_SUSPENDED', 'tts-large-monthly', ('absent', None)),
+    ('active', True, 'STATE_APPROVED', 'tts-small-monthly', ('suspended', True)),
+    ('active', True, 'STATE_APPROVED', 'tts-large-monthly', ('absent', True)),
+    ('active', False, 'STATE_SUSPENDED', 'tts-large-monthly', ('suspended', None)),
+])
+def test_the_role_state_that_matches_the_live_state(status, at_period_end, tts_state, mode, expected):
+    sub = subscription('sub_1', 'acme', status=status, lookup_key=mode, cancel_at_period_end=at_period_end)
+    hv = fleet([sub], [tenant('acme', 'sub_1', state=tts_state)])['hosts']['acme']
+    assert (hv['tenant_state'], hv.get('tenant_cancel_at_period_end')) == expected
+
+
+def test_the_mismatch_groups():
+    built = fleet(
+        [subscription('sub_orphan', 'nobody', created=1),
+         subscription('sub_old', 'gone', status='canceled', created=1),       # a deleted tenant's history: no host
+         subscription('sub_a', 'dup', cid='cus_a', created=1), subscription('sub_b', 'dup', cid='cus_b', created=2),
+         subscription('sub_mine', 'moved', cid='cus_new'),
+         subscription('sub_ended', 'lapsed', status='canceled'),
+         subscription('sub_hand', 'byhand'),
+         subscription('sub_x', None)],                                         # no tenant-id: not a tenant
+        [tenant('dup', 'sub_a', cid='cus_a'), tenant('moved', 'sub_mine', cid='cus_old'),
+         tenant('lapsed', 'sub_ended', state='STATE_SUSPENDED'), tenant('byhand'), tenant('bare')])
+    assert sorted(built['hosts']) == ['bare', 'byhand', 'dup', 'lapsed', 'moved', 'nobody']
+    assert built['groups']['orphan_subscriptions'] == ['nobody']
+    assert built['groups']['orphan_tenants'] == ['bare', 'byhand', 'lapsed']
+    assert built['groups']['owner_mismatch'] == ['moved']
+    assert built['groups']['duplicate_tenant_ids'] == ['dup']
+    assert built['groups']['subscription_none'] == ['bare'] and built['groups']['tenant_none'] == ['nobody']
+    # The subscription the tenant's billing link names, not the newer duplicate.
+    assert built['hosts']['dup']['tenant_live']['subscription_id'] == 'sub_a'
+    assert built['hosts']['dup']['tenant_live']['live_subscriptions'] == ['sub_b', 'sub_a']
+    # Made by hand without billing.stripe but subscribed: adopted knowingly. Another owner is never adopted silently.
+    assert built['hosts']['byhand']['tenant_adopt'] is True
+    assert 'tenant_adopt' not in built['hosts']['moved']
+    # A tenant without any subscription has no customer or plan to declare.
+    assert {'tenant_customer', 'tenant_plan', 'tenant_provisioning', 'tenant_state'}.isdisjoint(built['hosts']['bare'])
+
+
+def test_group_names_are_safe():
+    assert group_name('plan', 'tts-small.monthly/EU') == 'plan_tts_small_monthly_eu'
+
+
+class FakeStripe:
+    def __init__(self, subscriptions):
+        self.subscriptions = subscriptions
+        self.calls = []
+        self.v1 = type('V1', (), {'subscriptions': type('Subs', (), {'list': 'subscriptions.list'})()})()
+
+    def list_all(self, method, params=None):
+        self.calls.append((method, params))
+        return self.subscriptions
+
+
+class FakeTts:
+    def __init__(self, tenants):
+        self.tenants = tenants
+        self.calls = []
+
+    def list_tenants(self, paths):
+        self.calls.append(paths)
+        return self.tenants
+
+
+def test_the_fleet_is_read_by_two_bulk_lists_without_secrets():
+    stripe = FakeStripe([subscription('sub_1', 'acme', metadata={'admin-password': 'hunter2-secret'}), subscription('sub_2', None)])
+    tts = FakeTts([tenant('acme', 'sub_1')])
+    raw = read_fleet(stripe, tts)
+    assert stripe.calls == [('subscriptions.list', {'status': 'all', 'expand': ['data.customer']})]
+    assert tts.calls == [list(TENANT_PATHS)]
+    assert [sub['id'] for sub in raw['subscriptions']] == ['sub_1']
+    assert 'hunter2-secret' not in json.dumps(raw)
+
+
+# -- the plugin, as ansible-inventory runs it ------------------------------------------------------
+
+@pytest.fixture
+def source(tmp_path, monkeypatch):
+    for name in ('STRIPE_API_KEY', 'STRIPE_API_BASE', 'TTS_URL', 'TTS_TENANT_ADMIN_KEY'):
+        monkeypatch.delenv(name, raising=False)
+
+    def write(text, name='fleet.tenants.yml'):
+        path = tmp_path / name
+        path.write_text(text)
+        return str(path)
+    return write
+
+
+@pytest.fixture
+def fakes(monkeypatch):
+    stripe = FakeStripe([subscription('sub_1', 'acme')])
+    tts = FakeTts([tenant('acme', 'sub_1')])
+    monkeypatch.setattr(plugin.stripe_api, 'get_api', lambda params: stripe)
+    monkeypatch.setattr(plugin.tts_api, 'get_api', lambda params: tts)
+    return stripe, tts
+
+
+def parse(path, cache=True):
+    inventory = InventoryData()
+    module = plugin.InventoryModule()
+    module._load_name = module.NAME
+    # What the plugin loader does when it loads the plugin: its options, with the doc fragments', become config definitions.
+    docs = get_docstring(plugin.__file__, fragment_loader, collection_name='thingsstack.tenancy')[0]
+    C.config.initialize_plugin_configuration_definitions('inventory', module.NAME, docs['options'])
+    module.parse(inventory, DataLoader(), path, cache=cache)
+    try:
+        module.update_cache_if_changed()  # as ansible-core's InventoryManager does after parse
+    except AttributeError:  # no cache configured
+        pass
+    return inventory
+
+
+CONNECTION = f"""plugin: thingsstack.tenancy.tenants
+stripe_api_key: sk_test_unit
+stripe_api_base: http://127.0.0.1:1
+tts_url: http://127.0.0.1:2
+tts_tenant_admin_key: {KEY}
+tbs_plans: [tts-small-monthly]
+"""
+
+
+def test_only_tenants_files_are_taken(source):
+    assert plugin.InventoryModule().verify_file(source(CONNECTION))
+    assert plugin.InventoryModule().verify_file(source(CONNECTION, 'x.tenants.yaml'))
+    assert not plugin.InventoryModule().verify_file(source(CONNECTION, 'hosts.yml'))
+
+
+def test_hosts_groups_and_constructed_options(source, fakes):
+    inventory = parse(source(CONNECTION + "compose:\n  limit_users: tenant_live.limits.max_users\n"
+                                          "keyed_groups:\n  - key: tenant_customer.address.country\n    prefix: country\n"
+                                          "groups:\n  small: tenant_plan.price == 'tts-small-monthly'\n"))
+    host = inventory.get_host('acme')
+    assert host.vars['tenant_state'] == 'present' and host.vars['limit_users'] == 10
+    assert {group.name for group in host.get_groups()} >= {'subscription_active', 'provisioning_billing', 'country_DE', 'small'}
+
+
+@pytest.mark.parametrize('text, message', [
+    (CONNECTION.replace('stripe_api_key: sk_test_unit\n', ''), 'stripe_api_key must be set, in the inventory source or as STRIPE_API_KEY'),
+    (CONNECTION.replace('tts_url: http://127.0.0.1:2\n', ''), 'tts_url must be set, in the inventory source or as TTS_URL'),
+    (CONNECTION.replace('sk_test_unit', 'pk_test_unit'), 'stripe_api_key: must be a Stripe secret key'),
+    (CONNECTION.replace('http://127.0.0.1:2', 'http://tts.example.com'), "tts_url: 'http://tts.example.com' would send the credentials in cleartext"),
+    (CONNECTION.replace(KEY, 'xyz'), 'tts_tenant_admin_key: must be hex-encoded'),
+])
+def test_bad_connection_options_fail_naming_the_option_before_any_request(source, fakes, text, message):
+    with pytest.raises(AnsibleParserError, match=message) as error:
+        parse(source(text))
+    assert KEY not in str(error.value) and 'sk_test_unit' not in str(error.value)
+    assert fakes[0].calls == [] and fakes[1].calls == []
+
+
+def test_the_cache_holds_the_fleet_without_credentials(source, fakes, tmp_path):
+    cache_dir = tmp_path / 'cache'
+    path = source(CONNECTION + f"cache: true\ncache_plugin: jsonfile\ncache_connection: {cache_dir}\n")
+    parse(path, cache=False)   # ansible-inventory --flush-cache, or the first run: read and write the cache
+    parse(path, cache=True)    # read from the cache: no request
+    assert len(fakes[0].calls) == 1 and len(fakes[1].calls) == 1
+    cached = ''.join(file.read_text() for file in cache_dir.iterdir())
+    assert 'sub_1' in cached and 'sk_test_unit' not in cached and KEY not in cached
+
