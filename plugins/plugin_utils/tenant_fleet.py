@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import re
 
+import yaml
+
 from ansible_collections.thingsstack.tenancy.plugins.module_utils.tenant_limits import LIMIT_OPTIONS
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_subscriptions import is_live, is_running, tenant_of
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_rules import (
@@ -228,3 +230,93 @@ def build_fleet(fleet, tbs_plans=()):
             groups.setdefault(group, []).append(tenant_id)
     return {'hosts': hosts, 'groups': groups}
 
+
+# -- export: live hosts as a declarative inventory ---------------------------------------------------
+
+# The role's variables a host of the fleet may carry, in the order a declaration lists them; tenant_provisioning goes to
+# the group variables of billing_tenants / direct_tenants, as in playbooks/inventory/example.
+DECLARED_VARS = ('tenant_name', 'tenant_description', 'tenant_customer_id', 'tenant_customer', 'tenant_plan', 'tenant_admin',
+                 'tenant_state', 'tenant_cancel_at_period_end', 'tenant_attributes', 'tenant_configuration', 'tenant_adopt')
+MODE_GROUPS = {'billing': 'billing_tenants', 'direct': 'direct_tenants'}
+ATTENTION = {
+    'orphan_subscriptions': 'no tenant: provisioning creates it (direct) or waits for the Tenant Billing Server (billing)',
+    'owner_mismatch': "the tenant's billing link names another customer: the role refuses it (customer_id_mismatch) until "
+                      'tenant_customer_id or tenant_adopt says which customer owns it',
+    'duplicate_tenant_ids': 'several live subscriptions carry the tenant ID: the role refuses it until all but one are canceled',
+}
+HEADER = """\
+# Written by thingsstack.tenancy.export from the live fleet (inventory plugin thingsstack.tenancy.tenants).
+# One host per tenant, in the format of playbooks/inventory/example; provisioning it right away changes nothing,
+# except for tenants with tenant_adopt: true (made without billing.stripe: provisioning binds them to their customer,
+# knowingly; remove tenant_adopt after that run).
+"""
+
+
+def plain(value):
+    """Plain Python data: host variables may hold Ansible's tagged strings and lazy containers."""
+    if isinstance(value, dict) or hasattr(value, 'items'):
+        return {str(key): plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(item) for item in value]
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
+    return str.__str__(value) if isinstance(value, str) else value
+
+
+def export_fleet(hosts):
+    """The declarative inventory of fleet hosts (``{name: host variables}``): ``hosts`` with the hosts that have a
+    subscription (in billing_tenants / direct_tenants), ``skipped`` (no subscription: no customer or plan to declare),
+    ``adopted`` and ``attention`` (host -> why provisioning would change or refuse it)."""
+    children = {group: {} for group in MODE_GROUPS.values()}
+    skipped, adopted, attention = [], [], {}
+    for name in sorted(hosts):
+        hv = plain(hosts[name])
+        if not hv.get('tenant_plan') or not hv.get('tenant_provisioning'):
+            skipped.append(name)
+            continue
+        children[MODE_GROUPS[hv['tenant_provisioning']]][name] = {key: hv[key] for key in DECLARED_VARS if key in hv}
+        if hv.get('tenant_adopt'):
+            adopted.append(name)
+        reasons = [ATTENTION[group] for group in host_groups(name, hv) if group in ATTENTION]
+        if reasons:
+            attention[name] = '; '.join(reasons)
+    tenants = {'children': {group: {'hosts': members} for group, members in children.items() if members}}
+    return {'inventory': {'all': {'children': {'tenants': tenants}}},
+            'exported': sorted(name for members in children.values() for name in members),
+            'skipped': skipped, 'adopted': adopted, 'attention': attention}
+
+
+class _InventoryDumper(yaml.SafeDumper):
+    """Inventory YAML in which a value from Stripe or TTS that looks like a template stays data (``!unsafe``)."""
+
+    def represent_str(self, data):
+        if any(mark in data for mark in ('{{', '{%', '{#')):
+            return self.represent_scalar('!unsafe', data)
+        return super().represent_str(data)
+
+
+_InventoryDumper.add_representer(str, _InventoryDumper.represent_str)
+
+
+def inventory_yaml(data, header=HEADER):
+    text = yaml.dump(data, Dumper=_InventoryDumper, default_flow_style=False, sort_keys=False, allow_unicode=True, width=120)
+    return header + '---\n' + text
+
+
+GROUP_VARS = {
+    'group_vars/tenants.yml': '---\n# Every tenant host runs on the controller: the modules are action plugins that call Stripe and TTS.\n'
+                              'ansible_connection: local\nansible_python_interpreter: "{{ ansible_playbook_python }}"\n',
+    'group_vars/billing_tenants.yml': '---\ntenant_provisioning: billing\n',
+    'group_vars/direct_tenants.yml': '---\ntenant_provisioning: direct\n',
+}
+
+
+def export_files(hosts):
+    """``export_fleet`` and the files of the inventory directory, by relative path."""
+    exported = export_fleet(hosts)
+    exported['files'] = dict(GROUP_VARS, **{'hosts.yml': inventory_yaml(exported['inventory'])})
+    return exported

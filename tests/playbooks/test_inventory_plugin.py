@@ -1,9 +1,12 @@
-"""The live fleet as an inventory: the plugin thingsstack.tenancy.tenants (issue 10, point 1).
+"""The live fleet as an inventory, and its export as a declaration: the plugin thingsstack.tenancy.tenants and the
+playbook thingsstack.tenancy.export (issue 10, points 1 and 3).
 
 Tenants are made the ways an operator makes them by hand: in the Stripe Dashboard (a customer and a subscription with the
 tenant metadata, from which the Tenant Billing Server creates the tenant), directly in The Things Stack with or without
 the billing link, and a subscription whose tenant never came. `ansible-inventory` lists them with the role's variables
-and the mismatch groups, within the stated request budget, with nothing secret in its output or its cache.
+and the mismatch groups, within the stated request budget, with nothing secret in its output or its cache. Exported
+and provisioned right away, they change nothing, except the tenant made without billing.stripe, which is adopted
+knowingly (its billing link written, once).
 """
 
 import json
@@ -17,7 +20,7 @@ import pytest
 import requests
 import yaml
 
-from conftest import OUT, REPO
+from conftest import OUT, REPO, recap
 
 SMALL, LARGE = 'tts-small-monthly', 'tts-large-monthly'  # TBS manages the small plan only
 ADMIN_PASSWORD = 'Dashboard-Secret-4711'
@@ -187,3 +190,41 @@ def test_the_cache_answers_without_a_request_and_holds_no_secret(services, fleet
     for secret in (ADMIN_PASSWORD, services.env['STRIPE_API_KEY'], services.env['TTS_TENANT_ADMIN_KEY']):
         assert secret not in cached
 
+
+def test_export_then_provision_changes_nothing(services, fleet):
+    exported = os.path.join(OUT, 'tmp', f'exported-{services.run_id}')
+    # The operator's choice: this run's tenants, but not the subscription whose tenant never came.
+    export = services.playbook('export', source('export'), limit=f'*{services.run_id}*:!orphan_subscriptions',
+                               extra_vars={'export_inventory_dir': exported, 'export_overwrite': True})
+    assert export.rc == 0, export.output
+    assert f"Skipped (no subscription): {fleet['bare']}" in export.output
+    assert f"Adopted (tenant_adopt, no billing.stripe): {fleet['hand']}" in export.output
+    with open(os.path.join(exported, 'hosts.yml'), encoding='utf-8') as handle:
+        text = handle.read()
+    declared = yaml.safe_load(text)['all']['children']['tenants']['children']
+    assert set(declared['billing_tenants']['hosts']) == {fleet['tbs']}
+    assert set(declared['direct_tenants']['hosts']) == {fleet['direct'], fleet['hand']}
+    assert declared['direct_tenants']['hosts'][fleet['hand']]['tenant_adopt'] is True
+    assert ADMIN_PASSWORD not in text and 'tenant_live' not in text
+
+    # Right away: nothing to change for the tenants that are consistent, not one write.
+    services.clear_counters()
+    consistent = services.playbook('provision', exported, limit=f"{fleet['tbs']},{fleet['direct']}")
+    assert consistent.rc == 0, consistent.output
+    assert {host: counts['changed'] for host, counts in recap(consistent.output).items()} == {fleet['tbs']: 0, fleet['direct']: 0}
+    assert services.writes() in (0, None), services.counters()
+
+    # The tenant made without billing.stripe: adopted knowingly, its billing link written in TTS (nothing in Stripe), once.
+    services.clear_counters()
+    adopted = services.playbook('provision', exported)
+    assert adopted.rc == 0, adopted.output
+    assert {host for host, counts in recap(adopted.output).items() if counts['changed']} == {fleet['hand']}
+    if services.counters() is not None:
+        assert services.counters()['stripe']['writes'] == 0 and services.counters()['tts']['writes'] == 1, services.counters()
+    link = tts(services, 'GET', f"/tenants/{fleet['hand']}", field_mask='billing').json()['billing']['stripe']
+    assert link['customer_id'] == declared['direct_tenants']['hosts'][fleet['hand']]['tenant_customer_id']
+
+    services.clear_counters()
+    again = services.playbook('provision', exported)
+    assert again.rc == 0 and all(counts['changed'] == 0 for counts in recap(again.output).values()), again.output
+    assert services.writes() in (0, None), services.counters()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import yaml
 
 from ansible import constants as C
 from ansible.errors import AnsibleParserError
@@ -17,8 +18,9 @@ from ansible.plugins.loader import fragment_loader
 from ansible.utils.plugin_docs import get_docstring
 
 from ansible_collections.thingsstack.tenancy.plugins.inventory import tenants as plugin
+from ansible_collections.thingsstack.tenancy.plugins.filter.tenant_export import filter_tenant_export
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_fleet import (
-    TENANT_PATHS, brief_subscription, build_fleet, group_name, read_fleet)
+    TENANT_PATHS, brief_subscription, build_fleet, export_files, group_name, read_fleet)
 
 TBS = ['tts-small-monthly']
 KEY = 'ab' * 32
@@ -264,3 +266,29 @@ def test_the_cache_holds_the_fleet_without_credentials(source, fakes, tmp_path):
     cached = ''.join(file.read_text() for file in cache_dir.iterdir())
     assert 'sub_1' in cached and 'sk_test_unit' not in cached and KEY not in cached
 
+
+# -- export --------------------------------------------------------------------------------------
+
+def test_the_export_declares_the_subscribed_tenants_by_mode_and_says_what_provisioning_would_do():
+    built = fleet([subscription('sub_1', 'acme', metadata={'tenant-name': "{{ lookup('pipe', 'id') }}"}),
+                   subscription('sub_2', 'globex', lookup_key='tts-large-monthly'), subscription('sub_3', 'byhand'),
+                   subscription('sub_4', 'nobody')],
+                  [tenant('acme', 'sub_1'), tenant('globex', 'sub_2'), tenant('byhand'), tenant('bare')])
+    exported = export_files(built['hosts'])
+    assert exported['exported'] == ['acme', 'byhand', 'globex', 'nobody'] and exported['skipped'] == ['bare']
+    assert exported['adopted'] == ['byhand'] and list(exported['attention']) == ['nobody']
+    text = exported['files']['hosts.yml']
+    assert "tenant_name: !unsafe '{{ lookup(''pipe'', ''id'') }}'" in text  # data from Stripe is never templated
+    groups = yaml.safe_load(text.replace('!unsafe ', ''))['all']['children']['tenants']['children']
+    assert set(groups['billing_tenants']['hosts']) == {'acme', 'byhand', 'nobody'}
+    assert groups['direct_tenants']['hosts']['globex'] == {
+        'tenant_customer_id': 'cus_acme', 'tenant_customer': built['hosts']['globex']['tenant_customer'],
+        'tenant_plan': {'price': 'tts-large-monthly', 'collection_method': 'send_invoice', 'days_until_due': 30},
+        'tenant_state': 'present'}
+    assert 'tenant_live' not in text and 'tenant_provisioning' not in text
+    assert yaml.safe_load(exported['files']['group_vars/direct_tenants.yml']) == {'tenant_provisioning': 'direct'}
+
+
+def test_the_export_takes_only_hosts_of_the_inventory_plugin():
+    with pytest.raises(Exception, match=r'tenant_export: web1 did not come from the inventory plugin'):
+        filter_tenant_export(['web1'], {'web1': {'ansible_host': 'x'}})
