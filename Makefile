@@ -6,43 +6,43 @@ SHELL := /bin/bash
 
 # A real python3 to run the harness (pyenv shims resolved); evaluated only when used.
 HARNESS_PY = $(shell bash tests/harness/find-python.sh)
-RUN = $(or $(HARNESS_PY),$(error no working python3 >= 3.8 found, see tests/harness/find-python.sh)) tests/harness/run.py
+RUN = $(or $(HARNESS_PY),$(error no Python to run the harness: see the line above)) tests/harness/run.py
 ONLY ?=
 TARGETS ?=
 
-.PHONY: help test venv venv312 tree sanity units integration lint docs docs-site changelog ee galaxy emulator-tests molecule runner playbook-tests resilience env shell sandbox sandbox-stop demo demo-customers bench bench-tenants clean
+.PHONY: help test venv venv-second tree sanity units integration lint docs docs-site changelog ee galaxy emulator-tests molecule runner playbook-tests resilience env shell sandbox sandbox-stop demo demo-customers bench bench-tenants clean
 
 help: ## list the targets
 	@echo "thingsstack.tenancy make targets:"
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 	@echo
-	@echo "  make test ONLY='units-py311 integration-py311'   run only some steps (plus their setup)"
+	@echo "  make test ONLY='units-main integration-main'   run only some steps (plus their setup)"
 	@echo "  make integration TARGETS=stripe_customer         run only some integration targets"
 	@echo "  make playbook-tests PYTEST_ADDOPTS='-k deprovision'   run only some playbook tests"
 	@echo "  $(RUN) test --list   lists the steps"
 	@echo "  Live integration tests: export STRIPE_API_KEY=sk_test_... [STRIPE_API_BASE=...]"
 	@echo "  and/or TTS_URL=... TTS_TENANT_ADMIN_KEY=... before 'make test' (emulators otherwise)."
 
-test: ## the whole suite: venvs, sanity, units, integration, lint, docs, emulator tests, changelog (py3.11 + py3.12)
+test: ## the whole suite: venvs, sanity, units, integration, lint, docs, emulator tests, changelog (main Python + a second one: `run.py pythons`)
 	@$(RUN) test $(if $(ONLY),--only "$(ONLY)")
 
-venv: ## create/refresh build/venv-py311 (ansible-core 2.19 + all tools)
-	@$(RUN) venv py311
+venv: ## create/refresh build/venv-main (ansible-core 2.19 + all tools, on the first of Python 3.11, 3.12, 3.13)
+	@$(RUN) venv main
 
-venv312: ## create/refresh build/venv-py312 (ansible-core 2.21)
-	@$(RUN) venv py312
+venv-second: ## create/refresh build/venv-second (ansible-core 2.21, on Python 3.12 or 3.13 but not the main one)
+	@$(RUN) venv second
 
 tree: ## refresh the ansible-test copy under build/collections
 	@$(RUN) tree
 
-sanity: ## ansible-test sanity on py3.11 and py3.12
-	@$(RUN) test --only sanity-py311,sanity-py312
+sanity: ## ansible-test sanity in the main and the second venv
+	@$(RUN) test --only sanity-main,sanity-second
 
-units: ## ansible-test units on py3.11 and py3.12
-	@$(RUN) test --only units-py311,units-py312
+units: ## ansible-test units in the main and the second venv
+	@$(RUN) test --only units-main,units-second
 
 integration: ## ansible-test integration (against the emulators, or live: see help)
-	@$(RUN) test --only integration-py311,integration-py312 $(if $(TARGETS),--targets "$(TARGETS)")
+	@$(RUN) test --only integration-main,integration-second $(if $(TARGETS),--targets "$(TARGETS)")
 
 lint: ## ansible-lint (production profile)
 	@$(RUN) test --only ansible-lint
@@ -51,7 +51,7 @@ docs: ## antsibull-docs lint-collection-docs, and the docs site (as docs-site)
 	@$(RUN) test --only antsibull-docs
 
 docs-site: ## the collection's docs as a website (antsibull-docs + Sphinx, offline): build/docs-site/html/index.html
-	@vdir=$$($(RUN) venv py311) && "$$vdir/bin/python" tests/harness/docs_site.py
+	@vdir=$$($(RUN) venv main) && "$$vdir/bin/python" tests/harness/docs_site.py
 
 changelog: ## antsibull-changelog lint
 	@$(RUN) test --only changelog-lint
@@ -77,7 +77,7 @@ playbook-tests: ## pytest tests/playbooks: ansible-playbook runs of the playbook
 resilience: ## tests/resilience: provision through a fault-injecting proxy (25% faults), 0 duplicates, converged in one re-run
 	@$(RUN) test --only resilience
 
-env: ## write build/env.sh: `. build/env.sh` puts build/venv-py311's ansible-playbook and this collection in place
+env: ## write build/env.sh: `. build/env.sh` puts build/venv-main's ansible-playbook and this collection in place
 	@bash tests/harness/write_env.sh
 
 shell: env ## a shell with build/env.sh: the README's ansible-playbook commands work as printed

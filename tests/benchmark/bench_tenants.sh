@@ -5,5 +5,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 HARNESS_PY="$(bash tests/harness/find-python.sh)"
-VENV="${BENCH_VENV:-$("$HARNESS_PY" tests/harness/run.py venv py311)}"
+VENV="${BENCH_VENV:-$("$HARNESS_PY" tests/harness/run.py venv main)}"
 exec "$VENV/bin/python" tests/benchmark/bench_tenants.py

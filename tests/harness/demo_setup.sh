@@ -12,8 +12,8 @@ die() { printf 'demo: %s\n' "$*" >&2; exit 1; }
 HARNESS_PY="$(bash tests/harness/find-python.sh)"
 mkdir -p "$DEMO"
 
-phase "1/$1 Python environment: build/venv-py311 (ansible-core 2.19, stripe SDK); created on first use"
-VENV="${DEMO_VENV:-$("$HARNESS_PY" tests/harness/run.py venv py311)}"
+phase "1/$1 Python environment: build/venv-main (ansible-core 2.19, stripe SDK); created on first use"
+VENV="${DEMO_VENV:-$("$HARNESS_PY" tests/harness/run.py venv main)}"
 export PATH="$VENV/bin:$PATH"
 ansible-playbook --version | sed -n 1p
 

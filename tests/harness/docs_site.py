@@ -1,11 +1,11 @@
 """Build the collection's documentation website with antsibull-docs and Sphinx (offline); `make docs-site` runs it.
 
-    build/venv-py311/bin/python tests/harness/docs_site.py [--collections-path DIR] [--dest DIR]
+    build/venv-main/bin/python tests/harness/docs_site.py [--collections-path DIR] [--dest DIR]
 
 antsibull-docs writes the RST of every module, filter and role (what `ansible-doc` shows) to DEST/rst, and Sphinx
 builds it to DEST/html (open DEST/html/index.html). Sphinx warnings fail the build. DEST defaults to build/docs-site.
 Without --collections-path the collection is read from a symlink tree of this checkout in DEST/collections.
-Run with the Python of a venv that has antsibull-docs and Sphinx (build/venv-py311): their commands are taken from
+Run with the Python of a venv that has antsibull-docs and Sphinx (build/venv-main): their commands are taken from
 its bin directory. The theme is Sphinx's own alabaster (sphinx-ansible-theme is not in the venv) and there is no
 intersphinx, so nothing is downloaded.
 """

@@ -4,7 +4,7 @@
 #   tests/harness/role_tests.sh [molecule] [runner]        # both when none is named
 #
 # Environment: ROLE_TESTS_VENV (a venv with ansible-core, molecule, molecule-plugins, ansible-runner, stripe, requests;
-# default: build/venv-py311 from `tests/harness/run.py venv py311`). Everything else is made under build/role-tests/.
+# default: build/venv-main from `tests/harness/run.py venv main`). Everything else is made under build/role-tests/.
 #
 # Steps: start the Stripe and TTS emulators (tests/harness/emulators.py), ensure the example catalog (playbooks/catalog.yml with
 # playbooks/vars/catalog.example.yml),
@@ -29,10 +29,10 @@ done
 if [ -n "${ROLE_TESTS_VENV:-}" ]; then
     VENV="$ROLE_TESTS_VENV"
 else
-    VENV="$("$(bash tests/harness/find-python.sh)" tests/harness/run.py venv py311)"
+    VENV="$("$(bash tests/harness/find-python.sh)" tests/harness/run.py venv main)"
 fi
 for tool in ansible-playbook molecule ansible-runner; do
-    [ -x "$VENV/bin/$tool" ] || { echo "role_tests: $VENV has no $tool (see tests/requirements/py311.txt)" >&2; exit 2; }
+    [ -x "$VENV/bin/$tool" ] || { echo "role_tests: $VENV has no $tool (see tests/requirements/main.txt)" >&2; exit 2; }
 done
 export PATH="$VENV/bin:$PATH"
 PY="$VENV/bin/python"

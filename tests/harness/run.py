@@ -1,11 +1,17 @@
 """The test harness of thingsstack.tenancy (stdlib only; `make test` runs it).
 
     python tests/harness/run.py test [--only STEP[,STEP...]] [--list]
-    python tests/harness/run.py venv py311|py312     # create/refresh a venv, print its path
+    python tests/harness/run.py venv main|second     # create/refresh a venv, print its path
+    python tests/harness/run.py pythons              # the Pythons the venvs would use
     python tests/harness/run.py tree                 # refresh the ansible-test copy, print its path
 
-`test` runs every step, even after a failure, prints a summary table and ends with the line
-`harness: N passed, N failed`; it exits non-zero when a step failed.
+`test` runs every step, even after a failure, prints a line as each step starts and ends, a summary table and
+the line `harness: N passed, N failed[, N SKIPPED ...]`; it exits non-zero when a step failed. Commands' output
+goes to build/logs/STEP.log only (HARNESS_VERBOSE=1 shows it too); a failed step prints the tail of its log.
+
+The main venv (ansible-core 2.19 and the tools) runs on the main Python: the first of 3.11, 3.12, 3.13 found
+(tests/harness/find-python.sh). The second venv (ansible-core 2.21, which needs 3.12+) runs on another one, 3.12
+or else 3.13; without one its steps are SKIPPED. HARNESS_PYTHONS="3.12 3.13" hides every other Python.
 
 Live mode: with STRIPE_API_KEY=sk_test_... (and optionally STRIPE_API_BASE) in the environment the
 integration tests talk to real Stripe test mode instead of the Stripe emulator; with TTS_URL and
@@ -38,14 +44,17 @@ LOGS = os.path.join(BUILD, 'logs')
 EMU_STATE = os.path.join(BUILD, 'emulators')
 STEP_TIMEOUT = 20 * 60  # one command
 BUDGET = int(os.environ.get('HARNESS_BUDGET', 75 * 60))  # the whole run (CI allows 90 min)
+VERBOSE = os.environ.get('HARNESS_VERBOSE', '') not in ('', '0')
+LOG_TAIL = 50  # lines of a failed step's log printed
 
 VENVS = {
-    # name: (python minor version, requirements file)
-    'py311': ('3.11', os.path.join(REPO, 'tests', 'requirements', 'py311.txt')),
-    'py312': ('3.12', os.path.join(REPO, 'tests', 'requirements', 'py312.txt')),
-    'ee': ('3.11', os.path.join(REPO, 'tests', 'requirements', 'ee.txt')),  # ansible-builder only
-    'importer': ('3.11', os.path.join(REPO, 'tests', 'requirements', 'importer.txt')),  # galaxy-importer only
+    # name: requirements file; all but 'second' run on the main Python (find-python.sh without a version)
+    'main': os.path.join(REPO, 'tests', 'requirements', 'main.txt'),  # ansible-core 2.19 and the tools
+    'second': os.path.join(REPO, 'tests', 'requirements', 'second.txt'),  # ansible-core 2.21
+    'ee': os.path.join(REPO, 'tests', 'requirements', 'ee.txt'),  # ansible-builder only
+    'importer': os.path.join(REPO, 'tests', 'requirements', 'importer.txt'),  # galaxy-importer only
 }
+SECOND_PYTHONS = ('3.12', '3.13')  # ansible-core 2.21 needs 3.12+; the first that is not the main Python
 # Kept in the copy across refreshes: ansible-test's cache/venvs and the copy's own git repo.
 COPY_KEEP = ('tests/output', '.git')
 GET_PIP_SHIM = '''\
@@ -65,22 +74,49 @@ def say(msg):
     print('harness: %s' % msg, flush=True)
 
 
-def banner(msg):
-    line = '=' * 78
-    print('\n%s\n== %s\n%s' % (line, msg, line), flush=True)
-
-
 # --------------------------------------------------------------------------- interpreters
 
-def find_python(version):
-    """A real interpreter for `version` (e.g. '3.11'), resolving pyenv shims, or None."""
-    try:
-        out = subprocess.run(['bash', os.path.join(HARNESS, 'find-python.sh'), version],
-                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, check=False, timeout=60)
-    except subprocess.TimeoutExpired:
-        return None
-    path = out.stdout.decode().strip()
-    return path if out.returncode == 0 and path else None
+_FOUND = {}
+
+
+def find_python(version=''):
+    """A real interpreter of `version` ('3.12'), or the main Python without one; resolves pyenv shims.
+
+    Raises RuntimeError with find-python.sh's one-sentence message when there is none."""
+    if version not in _FOUND:
+        try:
+            out = subprocess.run(['bash', os.path.join(HARNESS, 'find-python.sh')] + ([version] if version else []),
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False, timeout=60)
+            path, err = out.stdout.decode().strip(), out.stderr.decode().strip()
+            _FOUND[version] = (path, '') if out.returncode == 0 and path else (None, err or 'find-python.sh failed')
+        except subprocess.TimeoutExpired:
+            _FOUND[version] = (None, 'find-python.sh %s: timed out' % version)
+    path, err = _FOUND[version]
+    if not path:
+        raise RuntimeError(err)
+    return path
+
+
+def python_version(python):
+    out = subprocess.run([python, '-c', 'import sys; print("%d.%d" % sys.version_info[:2])'],
+                         stdout=subprocess.PIPE, check=True, timeout=30)
+    return out.stdout.decode().strip()
+
+
+def venv_python(name):
+    """The interpreter of venv `name`: the main Python, or for 'second' another one from SECOND_PYTHONS."""
+    main = find_python()
+    if name != 'second':
+        return main
+    main_version = python_version(main)
+    others = [v for v in SECOND_PYTHONS if v != main_version]
+    for version in others:
+        try:
+            return find_python(version)
+        except RuntimeError:
+            pass
+    raise RuntimeError('no second Python for ansible-core 2.21: install Python %s next to Python %s'
+                       % (' or '.join(others), main_version))
 
 
 def runs(python, version):
@@ -93,33 +129,20 @@ def runs(python, version):
 
 
 def build_pybin():
-    """build/pybin: symlinks python3.X -> a real interpreter for every 3.8-3.14 that runs."""
+    """build/pybin: symlinks python3.X -> a real interpreter for every 3.8-3.14 found, python3 -> the main one."""
     os.makedirs(PYBIN, exist_ok=True)
     for entry in os.listdir(PYBIN):
         os.unlink(os.path.join(PYBIN, entry))
-    pyenv_root = os.environ.get('PYENV_ROOT') or os.path.expanduser('~/.pyenv')
     found = {}
     for minor in range(8, 15):
         version = '3.%d' % minor
-        candidates = sorted(glob.glob(os.path.join(pyenv_root, 'versions', version + '.*', 'bin', 'python' + version)),
-                            key=_version_key, reverse=True)
-        candidates += ['/usr/local/bin/python' + version, '/usr/bin/python' + version]
-        for cand in candidates:
-            if os.path.exists(cand) and runs(cand, version):
-                os.symlink(cand, os.path.join(PYBIN, 'python' + version))
-                found[version] = cand
-                break
-    if '3.11' in found:
-        os.symlink(found['3.11'], os.path.join(PYBIN, 'python3'))
+        try:
+            found[version] = find_python(version)
+        except RuntimeError:
+            continue
+        os.symlink(found[version], os.path.join(PYBIN, 'python' + version))
+    os.symlink(find_python(), os.path.join(PYBIN, 'python3'))
     return found
-
-
-def _version_key(path):
-    parts = path.split(os.sep + 'versions' + os.sep, 1)[-1].split(os.sep, 1)[0]
-    try:
-        return tuple(int(p) for p in parts.split('.'))
-    except ValueError:
-        return (0,)
 
 
 # --------------------------------------------------------------------------- venvs
@@ -140,10 +163,9 @@ def _note_plain(text):
 
 def ensure_venv(name, run_cmd=_run_plain, note=_note_plain):
     """Create build/venv-NAME from its requirements file unless the stamp says it is current."""
-    version, req = VENVS[name]
-    python = find_python(version)
-    if not python:
-        raise RuntimeError('no real python%s found' % version)
+    req = VENVS[name]
+    python = venv_python(name)
+    version = python_version(python)
     vdir = venv_dir(name)
     stamp = os.path.join(vdir, '.harness-stamp')
     with open(req, 'rb') as handle:
@@ -325,6 +347,7 @@ class Runner:
         self.current = None  # Popen of the running step
         self.emulators_started = False
         self.vpy = {}
+        self.pyver = {}  # venv name -> its Python's version, '3.12'
         self.live = None
         self.emu = {}
         self.deadline = time.monotonic() + BUDGET
@@ -333,6 +356,8 @@ class Runner:
     # -- process plumbing
     def env(self, venv=None, home=True):
         env = dict(os.environ)
+        # find-python.sh in a step (HOME is build/home there) looks in the same pyenv as the harness
+        env.setdefault('PYENV_ROOT', os.path.expanduser('~/.pyenv'))
         # never hand live keys to steps that do not need them
         for key in LIVE_VARS:
             env.pop(key, None)
@@ -356,11 +381,12 @@ class Runner:
         return env
 
     def sh(self, cmd, log, cwd=REPO, env=None):
-        """Run cmd, streaming output to stdout and the step log. Returns the exit code."""
+        """Run cmd, its output into the step log (and stdout with HARNESS_VERBOSE). Returns the exit code."""
         shown = '+ (cd %s && %s)\n' % (os.path.relpath(cwd, REPO), ' '.join(cmd))
         log.write(shown)
-        sys.stdout.write(shown)
-        sys.stdout.flush()
+        if VERBOSE:
+            sys.stdout.write(shown)
+            sys.stdout.flush()
         timeout = max(1.0, min(STEP_TIMEOUT, self.deadline - time.monotonic()))
         # pylint: disable-next=consider-using-with
         proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -370,7 +396,8 @@ class Runner:
         def pump():
             for raw in proc.stdout:
                 line = raw.decode('utf-8', 'replace')
-                sys.stdout.write(line)
+                if VERBOSE:
+                    sys.stdout.write(line)
                 try:
                     log.write(line)
                 except ValueError:  # the step is over and its log closed
@@ -390,9 +417,7 @@ class Runner:
         reader.join(timeout=10)
         sys.stdout.flush()
         if timed_out:
-            msg = 'TIMEOUT after %.0f s: %s\n' % (timeout, ' '.join(cmd))
-            sys.stdout.write(msg)
-            log.write(msg)
+            log.write('TIMEOUT after %.0f s: %s\n' % (timeout, ' '.join(cmd)))
         return rc
 
     def kill_current(self):
@@ -426,15 +451,15 @@ class Runner:
         if time.monotonic() > self.deadline - 30:
             self.record(name, 'FAILED', 0.0, 'not run: HARNESS_BUDGET of %d s used up' % BUDGET)
             return
-        banner('%s' % name)
+        print('harness: step %s ...' % name, flush=True)
         os.makedirs(LOGS, exist_ok=True)
+        log_path = os.path.join(LOGS, name + '.log')
         start = time.monotonic()
-        with open(os.path.join(LOGS, name + '.log'), 'w', encoding='utf-8') as log:
+        with open(log_path, 'w', encoding='utf-8') as log:
             try:
                 result = func(log)
             except (RuntimeError, OSError, subprocess.CalledProcessError) as exc:
                 log.write('error: %s\n' % exc)
-                print('error: %s' % exc, flush=True)
                 result = 1
         seconds = time.monotonic() - start
         if isinstance(result, tuple):
@@ -442,26 +467,31 @@ class Runner:
         else:
             note = ''
         if result == 'skipped':
-            self.record(name, 'skipped', seconds, note)
-        else:
-            self.record(name, 'ok' if result == 0 else 'FAILED', seconds, note or ('exit %s' % result if result else ''))
+            self.record(name, 'SKIPPED', seconds, note)
+            return
+        status = 'ok' if result == 0 else 'FAILED'
+        if status == 'FAILED' and not VERBOSE:
+            rel = os.path.relpath(log_path, REPO)
+            with open(log_path, encoding='utf-8', errors='replace') as log:
+                tail = log.readlines()[-LOG_TAIL:]
+            print('---- last %d lines of %s\n%s---- end of %s' % (len(tail), rel, ''.join(tail), rel), flush=True)
+        self.record(name, status, seconds, '; '.join(n for n in ('exit %s' % result if result else '', note) if n))
 
     # -- the steps
     def s_venv(self, name):
         def run(log):
             def note(text):
-                print(text, flush=True)
                 log.write(text + '\n')
             vdir = ensure_venv(name, run_cmd=lambda cmd: self.sh(cmd, log, env=self.env(home=False)), note=note)
             self.vpy[name] = vdir
-            return self.sh([os.path.join(vdir, 'bin', 'ansible'), '--version'], log, env=self.env(vdir))
+            self.pyver[name] = python_version(os.path.join(vdir, 'bin', 'python'))
+            rc = self.sh([os.path.join(vdir, 'bin', 'ansible'), '--version'], log, env=self.env(vdir))
+            return rc, 'Python %s' % self.pyver[name]
         return run
 
     def s_tree(self, log):
         found = build_pybin()
-        log.write('pybin: %s\n' % found)
-        print('pybin (%s): %s' % (PYBIN, ', '.join('python%s' % v for v in sorted(found, key=_version_key_str))),
-              flush=True)
+        log.write('pybin (%s): %s\n' % (PYBIN, found))
         cache = os.path.join(HOME, '.ansible', 'test', 'cache')
         os.makedirs(cache, exist_ok=True)
         for ver in ('24_2', '25_2'):
@@ -470,22 +500,17 @@ class Runner:
         for sub in ('ansible-home/tmp', 'ansible-home/remote-tmp'):
             os.makedirs(os.path.join(BUILD, sub), exist_ok=True)
 
-        class Out:
-            @staticmethod
-            def write(text):
-                sys.stdout.write(text)
-                log.write(text)
-        sync_tree(out=Out())
+        sync_tree(out=log)
         ignores = glob.glob(os.path.join(COPY, 'tests', 'sanity', 'ignore-*.txt'))
         if ignores:
-            print('error: sanity ignore files are not allowed here: %s'
-                  % ', '.join(os.path.relpath(p, COPY) for p in ignores), flush=True)
+            log.write('error: sanity ignore files are not allowed here: %s\n'
+                      % ', '.join(os.path.relpath(p, COPY) for p in ignores))
             return 1
         return 0
 
     def s_emulators(self, log):
         self.live = live_settings()
-        args = [os.path.join(self.vpy['py311'], 'bin', 'python'), os.path.join(HARNESS, 'emulators.py'), 'start',
+        args = [os.path.join(self.vpy['main'], 'bin', 'python'), os.path.join(HARNESS, 'emulators.py'), 'start',
                 '--state-dir', EMU_STATE]
         if self.live['stripe']:
             print('Stripe: LIVE test mode (STRIPE_API_KEY=sk_test_... from the environment); no Stripe emulator',
@@ -514,41 +539,35 @@ class Runner:
 
     def ansible_test(self, venv, args, log):
         env = self.env(self.vpy[venv])
-        return self.sh([os.path.join(self.vpy[venv], 'bin', 'ansible-test')] + args + ['--color', 'no'],
-                       log, cwd=COPY, env=env)
+        rc = self.sh([os.path.join(self.vpy[venv], 'bin', 'ansible-test')] + args + ['--color', 'no'],
+                     log, cwd=COPY, env=env)
+        return rc, 'Python %s' % self.pyver[venv]
 
     def s_sanity(self, venv):
-        version = VENVS[venv][0]
-
         def run(log):
-            return self.ansible_test(venv, ['sanity', '--venv', '--python', version], log)
+            return self.ansible_test(venv, ['sanity', '--venv', '--python', self.pyver[venv]], log)
         return run
 
     def s_units(self, venv):
-        version = VENVS[venv][0]
-
         def run(log):
             if not os.path.isdir(os.path.join(COPY, 'tests', 'unit')):
                 return 'skipped', 'no tests/unit'
-            return self.ansible_test(venv, ['units', '--local', '--python', version], log)
+            return self.ansible_test(venv, ['units', '--local', '--python', self.pyver[venv]], log)
         return run
 
     def s_integration(self, venv):
-        version = VENVS[venv][0]
-
         def run(log):
             targets = os.path.join(COPY, 'tests', 'integration', 'targets')
             if not os.path.isdir(targets) or not os.listdir(targets):
                 return 'skipped', 'no integration targets'
             values = integration_config(self.live, self.emu)
             write_integration_config(values)
-            print('integration_config.yml: run_id=%s stripe_emulator=%s tts_emulator=%s tts_url=%s'
-                  % (values['run_id'], values['stripe_emulator'], values['tts_emulator'], values['tts_url'] or '-'),
-                  flush=True)
+            log.write('integration_config.yml: run_id=%s stripe_emulator=%s tts_emulator=%s tts_url=%s\n'
+                      % (values['run_id'], values['stripe_emulator'], values['tts_emulator'], values['tts_url'] or '-'))
             if self.emu:
                 subprocess.run([sys.executable, os.path.join(HARNESS, 'emulators.py'), 'reset',
                                 '--state-dir', EMU_STATE], check=False)
-            return self.ansible_test(venv, ['integration', '--local', '--python', version] + self.targets, log)
+            return self.ansible_test(venv, ['integration', '--local', '--python', self.pyver[venv]] + self.targets, log)
         return run
 
     def collection_env(self, vdir):
@@ -558,13 +577,13 @@ class Runner:
         return env
 
     def s_lint(self, log):
-        vdir = self.vpy['py311']
+        vdir = self.vpy['main']
         return self.sh([os.path.join(vdir, 'bin', 'ansible-lint'), '--offline', '--nocolor'], log, cwd=COPY,
                        env=self.collection_env(vdir))
 
     def s_docs(self, log):
         """antsibull-docs lint-collection-docs, then the docs site of `make docs-site` (build/docs-site) from the copy."""
-        vdir = self.vpy['py311']
+        vdir = self.vpy['main']
         rc = self.sh([os.path.join(vdir, 'bin', 'antsibull-docs'), 'lint-collection-docs', '--plugin-docs', '.'],
                      log, cwd=COPY, env=self.collection_env(vdir))
         if rc != 0:
@@ -575,16 +594,16 @@ class Runner:
     def s_emulator_tests(self, log):
         if not os.path.isdir(os.path.join(COPY, 'tests', 'emulators', 'tests')):
             return 'skipped', 'no tests/emulators/tests'
-        vdir = self.vpy['py311']
-        return self.sh([os.path.join(vdir, 'bin', 'python'), '-m', 'pytest', 'tests/emulators/tests', '-q',
-                        '-p', 'no:cacheprovider'], log, cwd=COPY, env=self.env(vdir))
+        vdir = self.vpy['main']
+        return self.sh([os.path.join(vdir, 'bin', 'python'), '-m', 'pytest', 'tests/emulators/tests',
+                        'tests/harness/tests', '-q', '-p', 'no:cacheprovider'], log, cwd=COPY, env=self.env(vdir))
 
     def s_execution_environment(self, log):
         """tests/harness/ee_check.py: ansible-builder create and introspect on docs/awx/ee/execution-environment.yml."""
         builder = ensure_venv('ee', run_cmd=lambda cmd: self.sh(cmd, log, env=self.env(home=False)),
                               note=lambda text: log.write(text + '\n'))
-        return self.sh([os.path.join(self.vpy['py311'], 'bin', 'python'), os.path.join(HARNESS, 'ee_check.py'),
-                        '--builder', builder, '--ansible', self.vpy['py311']], log, env=self.env(self.vpy['py311']))
+        return self.sh([os.path.join(self.vpy['main'], 'bin', 'python'), os.path.join(HARNESS, 'ee_check.py'),
+                        '--builder', builder, '--ansible', self.vpy['main']], log, env=self.env(self.vpy['main']))
 
     def s_galaxy(self, log):
         """tests/harness/galaxy_check.py: ansible-galaxy collection build, the tarball's members, galaxy-importer offline."""
@@ -594,13 +613,13 @@ class Runner:
                        env=self.env(importer))
 
     def s_changelog(self, log):
-        vdir = self.vpy['py311']
+        vdir = self.vpy['main']
         return self.sh([os.path.join(vdir, 'bin', 'antsibull-changelog'), 'lint'], log, cwd=COPY, env=self.env(vdir))
 
     def s_role_tests(self, which):
         """tests/harness/role_tests.sh: the tenant role's molecule scenarios or its ansible-runner test (own emulators)."""
         def run(log):
-            vdir = self.vpy['py311']
+            vdir = self.vpy['main']
             env = self.env(vdir)
             env['ROLE_TESTS_VENV'] = vdir
             return self.sh(['bash', os.path.join(HARNESS, 'role_tests.sh'), which], log, env=env)
@@ -610,7 +629,7 @@ class Runner:
         """pytest tests/playbooks: ansible-playbook on the collection's playbooks against own emulators (or live)."""
         if not os.path.isdir(os.path.join(REPO, 'tests', 'playbooks')):
             return 'skipped', 'no tests/playbooks'
-        vdir = self.vpy['py311']
+        vdir = self.vpy['main']
         env = self.env(vdir)
         live = live_settings()
         if live['stripe'] != live['tts']:
@@ -623,7 +642,7 @@ class Runner:
 
     def s_resilience(self, log):
         """tests/resilience: the fault proxy's own tests, then the suite (own emulators, or live, behind its proxy)."""
-        vdir = self.vpy['py311']
+        vdir = self.vpy['main']
         python = os.path.join(vdir, 'bin', 'python')
         rc = self.sh([python, '-m', 'pytest', 'tests/resilience', '-q', '-p', 'no:cacheprovider'], log, env=self.env(vdir))
         if rc != 0:
@@ -638,36 +657,36 @@ class Runner:
 
     # -- the plan
     def plan(self):
-        has312 = find_python('3.12') is not None
+        """The steps: (name, function, steps it needs); the function is the reason text of a step that cannot run."""
         steps = [
-            ('venv-py311', self.s_venv('py311'), ()),
+            ('venv-main', self.s_venv('main'), ()),
             ('tree', self.s_tree, ()),
-            ('emulators', self.s_emulators, ('venv-py311',)),
-            ('units-py311', self.s_units('py311'), ('venv-py311', 'tree')),
-            ('integration-py311', self.s_integration('py311'), ('venv-py311', 'tree', 'emulators')),
-            ('emulator-tests', self.s_emulator_tests, ('venv-py311', 'tree')),
-            ('ansible-lint', self.s_lint, ('venv-py311', 'tree')),
-            ('antsibull-docs', self.s_docs, ('venv-py311', 'tree')),
-            ('changelog-lint', self.s_changelog, ('venv-py311', 'tree')),
-            ('execution-environment', self.s_execution_environment, ('venv-py311',)),
+            ('emulators', self.s_emulators, ('venv-main',)),
+            ('units-main', self.s_units('main'), ('venv-main', 'tree')),
+            ('integration-main', self.s_integration('main'), ('venv-main', 'tree', 'emulators')),
+            ('emulator-tests', self.s_emulator_tests, ('venv-main', 'tree')),
+            ('ansible-lint', self.s_lint, ('venv-main', 'tree')),
+            ('antsibull-docs', self.s_docs, ('venv-main', 'tree')),
+            ('changelog-lint', self.s_changelog, ('venv-main', 'tree')),
+            ('execution-environment', self.s_execution_environment, ('venv-main',)),
             ('galaxy-importer', self.s_galaxy, ()),
-            ('molecule', self.s_role_tests('molecule'), ('venv-py311',)),
-            ('ansible-runner', self.s_role_tests('runner'), ('venv-py311',)),
-            ('playbook-tests', self.s_playbook_tests, ('venv-py311',)),
-            ('resilience', self.s_resilience, ('venv-py311',)),
-            ('sanity-py311', self.s_sanity('py311'), ('venv-py311', 'tree')),
+            ('molecule', self.s_role_tests('molecule'), ('venv-main',)),
+            ('ansible-runner', self.s_role_tests('runner'), ('venv-main',)),
+            ('playbook-tests', self.s_playbook_tests, ('venv-main',)),
+            ('resilience', self.s_resilience, ('venv-main',)),
+            ('sanity-main', self.s_sanity('main'), ('venv-main', 'tree')),
         ]
-        py312 = [
-            ('venv-py312', self.s_venv('py312'), ()),
-            ('units-py312', self.s_units('py312'), ('venv-py312', 'tree')),
-            ('integration-py312', self.s_integration('py312'), ('venv-py312', 'tree', 'emulators')),
-            ('sanity-py312', self.s_sanity('py312'), ('venv-py312', 'tree')),
+        second = [
+            ('venv-second', self.s_venv('second'), ()),
+            ('units-second', self.s_units('second'), ('venv-second', 'tree')),
+            ('integration-second', self.s_integration('second'), ('venv-second', 'tree', 'emulators')),
+            ('sanity-second', self.s_sanity('second'), ('venv-second', 'tree')),
         ]
-        if has312:
-            steps += py312
-        else:
-            steps += [(step[0], None, ()) for step in py312]
-        return steps
+        try:
+            venv_python('second')
+        except RuntimeError as exc:
+            second = [(name, str(exc), ()) for name, dummy, needs in second]
+        return steps + second
 
     def summary(self):
         width = max([len(r[0]) for r in self.results] + [4])
@@ -678,19 +697,15 @@ class Runner:
             print('%-*s  %-8s %8.1f  %s' % (width, name, status, seconds, note))
         passed = sum(1 for r in self.results if r[1] == 'ok')
         failed = sum(1 for r in self.results if r[1] in ('FAILED', 'blocked'))
-        skipped = sum(1 for r in self.results if r[1] == 'skipped')
+        skipped = [r[0] for r in self.results if r[1] == 'SKIPPED']
         total = sum(r[2] for r in self.results)
         print('total %.1f s; logs in %s' % (total, os.path.relpath(LOGS, REPO)))
         print('=' * 78)
         line = 'harness: %d passed, %d failed' % (passed, failed)
         if skipped:
-            line += ', %d skipped' % skipped
+            line += ', %d SKIPPED (not run on this machine, see the table): %s' % (len(skipped), ', '.join(skipped))
         print(line, flush=True)
         return failed
-
-
-def _version_key_str(version):
-    return tuple(int(p) for p in version.split('.'))
 
 
 def cmd_test(args):
@@ -728,14 +743,28 @@ def cmd_test(args):
         steps = [s for s in steps if s[0] in wanted]
     try:
         for name, func, needs in steps:
-            if func is None:
-                runner.record(name, 'skipped', 0.0, 'no real python3.12 on this machine')
+            if isinstance(func, str):
+                runner.record(name, 'SKIPPED', 0.0, func)
                 continue
             runner.step(name, func, needs)
     finally:
         runner.stop_emulators()
     failed = runner.summary()
     return 1 if failed else 0
+
+
+def cmd_pythons():
+    """`main: /path/python3.12 (3.12)` and `second: ...` or `second: none (reason)`."""
+    for name in ('main', 'second'):
+        try:
+            python = venv_python(name)
+        except RuntimeError as exc:
+            if name == 'main':
+                raise
+            print('%s: none (%s)' % (name, exc))
+            continue
+        print('%s: %s (%s)' % (name, python, python_version(python)))
+    return 0
 
 
 def main(argv=None):
@@ -747,13 +776,20 @@ def main(argv=None):
     test.add_argument('--targets', help='integration targets to run (default: all)')
     venv = sub.add_parser('venv', help='create/refresh a venv and print its path')
     venv.add_argument('name', choices=sorted(VENVS))
+    sub.add_parser('pythons', help='print the Python of each venv')
     sub.add_parser('tree', help='refresh the ansible-test copy and print its path')
     args = parser.parse_args(argv)
-    if args.command == 'test':
-        return cmd_test(args)
-    if args.command == 'venv':
-        print(ensure_venv(args.name))
-        return 0
+    try:
+        if args.command == 'test':
+            return cmd_test(args)
+        if args.command == 'venv':
+            print(ensure_venv(args.name))
+            return 0
+        if args.command == 'pythons':
+            return cmd_pythons()
+    except RuntimeError as exc:
+        sys.stderr.write('%s\n' % exc)
+        return 1
     sync_tree(out=sys.stderr)
     print(COPY)
     return 0

@@ -1,7 +1,7 @@
 """Playbook-level tests: real `ansible-playbook` runs of the collection's playbooks and role against the emulators.
 
 Run by the harness step `playbook-tests` (`make playbook-tests`, `PYTEST_ADDOPTS='-k deprovision'` selects tests), or
-by hand: `build/venv-py311/bin/python -m pytest tests/playbooks -q -p no:cacheprovider`.
+by hand: `build/venv-main/bin/python -m pytest tests/playbooks -q -p no:cacheprovider`.
 
 The session fixture `services` starts its own Stripe and TTS emulators (tests/harness/emulators.py, state in
 build/playbook-tests/emulators, stopped at the end of the session, also on failure), ensures the example catalog

@@ -1,6 +1,6 @@
 """The resilience suite: provisioning through a fault-injecting proxy makes no duplicate and converges in one re-run.
 
-    build/venv-py311/bin/python tests/resilience/run_resilience.py [--seed N] [--tenants N] [--rate 0.25]
+    build/venv-main/bin/python tests/resilience/run_resilience.py [--seed N] [--tenants N] [--rate 0.25]
 
 Run by the harness step `resilience` (`make resilience`). Everything lives under build/resilience/: its own Stripe and
 TTS emulators (tests/harness/emulators.py, stopped at the end, also on failure), a collection symlink tree, the

@@ -1,6 +1,6 @@
 """The fault proxy itself: each kind of fault does what the resilience suite counts it as, and the schedule is seeded.
 
-Run by the harness step `resilience` before the suite: `build/venv-py311/bin/python -m pytest tests/resilience -q`.
+Run by the harness step `resilience` before the suite: `build/venv-main/bin/python -m pytest tests/resilience -q`.
 """
 
 import collections
