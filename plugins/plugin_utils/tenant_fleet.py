@@ -39,9 +39,13 @@ def read_fleet(stripe, tts):
     """The raw fleet, by bulk list requests only: ceil(S/100) Stripe pages for S subscriptions (at least 1) and
     ceil(T/1000) TTS pages for T tenants (at least 1). Secret metadata is dropped here."""
     subscriptions = stripe.list_all(stripe.v1.subscriptions.list, params={'status': 'all', 'expand': ['data.customer']})
-    tenants = tts.list_tenants(list(TENANT_PATHS))
+    return fleet_of(subscriptions, tts.list_tenants(list(TENANT_PATHS)))
+
+
+def fleet_of(subscriptions, tenants):
+    """The raw fleet of the two lists: the subscriptions that carry a tenant ID, without secret metadata, and the tenants."""
     return {'subscriptions': [brief_subscription(sub) for sub in subscriptions if tenant_of(sub)],
-            'tenants': tenants}
+            'tenants': list(tenants)}
 
 
 def brief_subscription(sub):
@@ -320,3 +324,64 @@ def export_files(hosts):
     exported = export_fleet(hosts)
     exported['files'] = dict(GROUP_VARS, **{'hosts.yml': inventory_yaml(exported['inventory'])})
     return exported
+
+
+# -- audit: the live fleet next to the declaration ---------------------------------------------------
+
+def fleet_audit(fleet, declared):
+    """The fleet section of one audit run: the tenant IDs of the raw ``fleet`` that ``declared`` (the tenant IDs of the
+    inventory) does not hold, and the mismatch groups of the whole fleet, declared tenants included."""
+    built = build_fleet(fleet)
+    declared = set(declared)
+    undeclared = []
+    for tenant_id, hv in built['hosts'].items():
+        if tenant_id in declared:
+            continue
+        live = hv['tenant_live']
+        undeclared.append({
+            'tenant_id': tenant_id, 'tenant_state': live['tenant_state'],
+            'subscription_id': live['subscription_id'], 'subscription_status': live['subscription_status'],
+            'live_subscriptions': live['live_subscriptions'], 'customer_id': live['customer_id'],
+            'mismatches': [group for group in host_groups(tenant_id, hv) if group in MISMATCH_GROUPS],
+        })
+    return {'live_tenant_ids': len(built['hosts']), 'undeclared': undeclared,
+            'mismatches': {group: built['groups'][group] for group in MISMATCH_GROUPS}}
+
+
+def combine_fleets(fleets, declared):
+    """One fleet section of several (the slices of a sliced run each read the fleet and know their own hosts only): a
+    tenant ID is undeclared when no slice declares it, and not in ``declared`` (the tenant IDs audited)."""
+    read = [fleet for fleet in fleets if not fleet.get('error')]
+    common = set.intersection(*({entry['tenant_id'] for entry in fleet['undeclared']} for fleet in read)) if read else set()
+    undeclared = {}
+    for fleet in read:
+        for entry in fleet['undeclared']:
+            if entry['tenant_id'] in common - set(declared):
+                undeclared.setdefault(entry['tenant_id'], entry)
+    entries = [undeclared[tenant_id] for tenant_id in sorted(undeclared)]
+    return {
+        'live_tenant_ids': max((fleet['live_tenant_ids'] for fleet in read), default=0),
+        'undeclared': entries,
+        'undeclared_tenants': [entry['tenant_id'] for entry in entries if entry['tenant_state'] is not None],
+        'undeclared_subscriptions': sorted(sub for entry in entries for sub in entry['live_subscriptions']),
+        'mismatches': {group: sorted({tenant_id for fleet in read for tenant_id in fleet['mismatches'].get(group, [])})
+                       for group in MISMATCH_GROUPS},
+        'error': '; '.join(fleet['error'] for fleet in fleets if fleet.get('error')) or None,
+    }
+
+
+def audit_report(tenants, fleets=None):
+    """The audit report (without its time stamp): ``tenants``, the check of each declared tenant, sorted, with the
+    summary; and the fleet section combined of ``fleets`` (each from ``fleet_audit``, or ``{'error': msg}`` when the read
+    failed; None or empty: the fleet was not read)."""
+    tenants = sorted(tenants, key=lambda tenant: tenant['tenant_id'])
+    checked = [tenant for tenant in tenants if not tenant.get('error')]
+    summary = {'tenants': len(tenants), 'in_sync': sum(1 for tenant in checked if not tenant['drift']),
+               'drifted': sum(1 for tenant in checked if tenant['drift']), 'errors': len(tenants) - len(checked)}
+    report = {'tenants': tenants, 'summary': summary, 'fleet': None}
+    if fleets:
+        fleet = report['fleet'] = combine_fleets(fleets, {tenant['tenant_id'] for tenant in tenants})
+        summary.update({'undeclared_tenants': len(fleet['undeclared_tenants']),
+                        'undeclared_subscriptions': len(fleet['undeclared_subscriptions'])},
+                       **{group: len(fleet['mismatches'][group]) for group in MISMATCH_GROUPS})
+    return report

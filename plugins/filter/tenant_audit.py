@@ -1,0 +1,36 @@
+# -*- coding: utf-8 -*-
+# Copyright: thingsstack.tenancy contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The filters thingsstack.tenancy.tenant_fleet_audit and tenant_audit_report (documented in their .yml files): the live
+fleet next to the declaration, and the audit report, for the audit playbooks."""
+
+from __future__ import annotations
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_fleet import (
+    audit_report, fleet_audit, fleet_of, plain)
+
+
+def filter_tenant_fleet_audit(subscriptions, tenants, hosts, hostvars):
+    """``fleet_audit`` of the lists of stripe_subscription_info and tts_tenant_info, against the tenant IDs of ``hosts``
+    (a host's ``tenant_id``, else its name, as the tenant role says)."""
+    for name, value in (('subscriptions', subscriptions), ('tenants', tenants), ('hosts', hosts)):
+        if isinstance(value, (str, dict)) or not isinstance(value, (list, tuple)):
+            raise AnsibleFilterError(f"tenant_fleet_audit: {name} must be a list, got {type(value).__name__}")
+    declared = [plain(hostvars[name].get('tenant_id', name)) for name in hosts]
+    return fleet_audit(fleet_of(plain(subscriptions), plain(tenants)), declared)
+
+
+def filter_tenant_audit_report(tenants, fleets=None):
+    """``audit_report`` of the checks of the declared tenants and the fleet sections."""
+    if isinstance(tenants, (str, dict)) or not isinstance(tenants, (list, tuple)):
+        raise AnsibleFilterError(f"tenant_audit_report: expects a list of tenant checks, got {type(tenants).__name__}")
+    return audit_report(plain(tenants), plain(fleets or []))
+
+
+class FilterModule:
+    """thingsstack.tenancy audit of the live fleet."""
+
+    def filters(self):
+        return {'tenant_fleet_audit': filter_tenant_fleet_audit, 'tenant_audit_report': filter_tenant_audit_report}

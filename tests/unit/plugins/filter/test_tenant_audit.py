@@ -1,0 +1,99 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The audit's view of the live fleet (filters tenant_fleet_audit and tenant_audit_report): what is not declared, the
+mismatch groups as the inventory plugin makes them, the summary, and the combination of the slices of a sliced run."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.thingsstack.tenancy.plugins.filter.tenant_audit import (
+    filter_tenant_audit_report, filter_tenant_fleet_audit)
+
+
+def subscription(sid, tenant_id, cid='cus_acme', status='active', created=100, **metadata):
+    """A subscription as stripe_subscription_info returns it: the customer as an ID, the prices in the items."""
+    return {'id': sid, 'object': 'subscription', 'status': status, 'created': created, 'customer': cid,
+            'metadata': dict({'tenant-id': tenant_id} if tenant_id else {}, **metadata),
+            'items': {'data': [{'id': f'si_{sid}', 'quantity': 1, 'price': {'id': 'price_small', 'lookup_key': 'small'}}]}}
+
+
+def tenant(tenant_id, sid=None, cid='cus_acme', state='STATE_APPROVED'):
+    found = {'ids': {'tenant_id': tenant_id}, 'name': tenant_id, 'state': state}
+    if sid:
+        found['billing'] = {'stripe': {'customer_id': cid, 'subscription_id': sid}}
+    return found
+
+
+SUBSCRIPTIONS = [
+    subscription('sub_ok', 'ok'), subscription('sub_hidden', 'hidden', **{'admin-password': 'Secret-4711'}),
+    subscription('sub_orphan', 'orphan'), subscription('sub_gone', 'gone', status='canceled'),
+    subscription('sub_a', 'dup', cid='cus_a', created=1), subscription('sub_b', 'dup', cid='cus_b', created=2),
+    subscription('sub_mine', 'moved', cid='cus_new'), subscription('sub_none', None)]
+TENANTS = [tenant('ok', 'sub_ok'), tenant('hidden', 'sub_hidden'), tenant('bare'), tenant('dup', 'sub_a', cid='cus_a'),
+           tenant('moved', 'sub_mine', cid='cus_old')]
+
+
+def declared(*names, **tenant_ids):
+    """(hosts, hostvars) of an inventory: hosts named after their tenant, or with tenant_id."""
+    hostvars = {name: {} for name in names}
+    hostvars.update({name: {'tenant_id': tenant_id} for name, tenant_id in tenant_ids.items()})
+    return list(hostvars), hostvars
+
+
+def check(tenant_id, drift=(), error=None):
+    return {'tenant_id': tenant_id, 'drift': list(drift), 'error': error}
+
+
+def test_the_fleet_that_is_not_declared_and_the_mismatch_groups_of_the_whole_fleet():
+    section = filter_tenant_fleet_audit(SUBSCRIPTIONS, TENANTS, *declared('ok', 'dup', host7='moved'))
+    assert section['live_tenant_ids'] == 6  # 'gone' has only a canceled subscription and no tenant: not in the fleet
+    assert [entry['tenant_id'] for entry in section['undeclared']] == ['bare', 'hidden', 'orphan']
+    orphan = section['undeclared'][2]
+    assert orphan == {'tenant_id': 'orphan', 'tenant_state': None, 'subscription_id': 'sub_orphan',
+                      'subscription_status': 'active', 'live_subscriptions': ['sub_orphan'], 'customer_id': 'cus_acme',
+                      'mismatches': ['orphan_subscriptions']}
+    assert section['undeclared'][0]['mismatches'] == ['orphan_tenants'] and section['undeclared'][0]['subscription_id'] is None
+    assert section['mismatches'] == {'orphan_subscriptions': ['orphan'], 'orphan_tenants': ['bare'],
+                                     'owner_mismatch': ['moved'], 'duplicate_tenant_ids': ['dup']}
+    assert 'Secret-4711' not in repr(section)
+
+
+def test_the_report_counts_the_declared_checks_and_the_fleet():
+    section = filter_tenant_fleet_audit(SUBSCRIPTIONS, TENANTS, *declared('ok', 'dup', 'moved'))
+    report = filter_tenant_audit_report([check('ok'), check('dup', [{'resource': 'tenant'}]), check('moved', error='x')],
+                                        [section])
+    assert [t['tenant_id'] for t in report['tenants']] == ['dup', 'moved', 'ok']
+    assert report['summary'] == {'tenants': 3, 'in_sync': 1, 'drifted': 1, 'errors': 1, 'undeclared_tenants': 2,
+                                 'undeclared_subscriptions': 2, 'orphan_subscriptions': 1, 'orphan_tenants': 1,
+                                 'owner_mismatch': 1, 'duplicate_tenant_ids': 1}
+    assert report['fleet']['undeclared_tenants'] == ['bare', 'hidden']
+    assert report['fleet']['undeclared_subscriptions'] == ['sub_hidden', 'sub_orphan'] and report['fleet']['error'] is None
+
+
+def test_without_the_fleet_the_report_is_the_declared_checks_only():
+    report = filter_tenant_audit_report([check('b'), check('a')])
+    assert report == {'tenants': [check('a'), check('b')], 'fleet': None,
+                      'summary': {'tenants': 2, 'in_sync': 2, 'drifted': 0, 'errors': 0}}
+
+
+def test_slices_combine_into_the_report_of_the_whole_inventory():
+    # Two slices of the inventory {ok, dup, moved}: each knew its own hosts only, and read the fleet once.
+    first = filter_tenant_fleet_audit(SUBSCRIPTIONS, TENANTS, *declared('ok', 'moved'))
+    second = filter_tenant_fleet_audit(SUBSCRIPTIONS, TENANTS, *declared('dup'))
+    assert 'dup' in [entry['tenant_id'] for entry in first['undeclared']]
+    report = filter_tenant_audit_report([check('ok'), check('moved')] + [check('dup')], [first, second])
+    assert [entry['tenant_id'] for entry in report['fleet']['undeclared']] == ['bare', 'hidden', 'orphan']
+    assert report['fleet']['mismatches']['duplicate_tenant_ids'] == ['dup']
+    # A combined report combines again to the same; a slice whose fleet read failed says so.
+    again = filter_tenant_audit_report(report['tenants'], [report['fleet'], {'error': 'TTS API error (HTTP 503)'}])
+    assert again['fleet']['undeclared'] == report['fleet']['undeclared'] and again['fleet']['error'] == 'TTS API error (HTTP 503)'
+
+
+def test_bad_input_says_which():
+    with pytest.raises(AnsibleFilterError, match='tenants must be a list'):
+        filter_tenant_fleet_audit([], {'tenants': []}, [], {})
+    with pytest.raises(AnsibleFilterError, match='expects a list of tenant checks'):
+        filter_tenant_audit_report('ok')
