@@ -67,6 +67,16 @@ def write(path, text):
         handle.write(text)
 
 
+def link_collection(collections):
+    """``collections``/ansible_collections/thingsstack/tenancy -> this checkout (an ANSIBLE_COLLECTIONS_PATH entry)."""
+    os.makedirs(os.path.join(collections, 'ansible_collections', 'thingsstack'), exist_ok=True)
+    link = os.path.join(collections, 'ansible_collections', 'thingsstack', 'tenancy')
+    if os.path.lexists(link) and os.readlink(link) != REPO:
+        os.unlink(link)
+    if not os.path.lexists(link):
+        os.symlink(REPO, link)
+
+
 def inventory(hosts):
     width = max(3, len(str(hosts)))
     lines = ['---', 'all:', '  vars:', '    ansible_connection: local',
@@ -115,11 +125,7 @@ def main():
     hosts = int(os.environ.get('BENCH_HOSTS', '100'))
     forks = int(os.environ.get('BENCH_FORKS', '5'))
     os.makedirs(BENCH, exist_ok=True)
-    os.makedirs(os.path.join(COLLECTIONS, 'ansible_collections', 'thingsstack'), exist_ok=True)
-    link = os.path.join(COLLECTIONS, 'ansible_collections', 'thingsstack', 'tenancy')
-    if os.path.islink(link):
-        os.unlink(link)
-    os.symlink(REPO, link)
+    link_collection(COLLECTIONS)
     write(os.path.join(BENCH, 'inventory.yml'), inventory(hosts))
     stripe_play, debug_play = os.path.join(BENCH, 'stripe_customer.yml'), os.path.join(BENCH, 'debug.yml')
     write(stripe_play, STRIPE_PLAY)

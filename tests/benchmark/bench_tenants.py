@@ -30,7 +30,7 @@ import time
 
 import stripe
 
-from bench import control, write  # same folder: the shared helpers of make bench
+from bench import control, link_collection, write  # same folder: the shared helpers of make bench
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.path.join(REPO, 'build')
@@ -168,11 +168,7 @@ def main():
     others = int(os.environ.get('BENCH_OTHER_SUBSCRIPTIONS', '0'))
     memory = {}
     os.makedirs(BENCH, exist_ok=True)
-    os.makedirs(os.path.join(COLLECTIONS, 'ansible_collections', 'thingsstack'), exist_ok=True)
-    link = os.path.join(COLLECTIONS, 'ansible_collections', 'thingsstack', 'tenancy')
-    if os.path.islink(link):
-        os.unlink(link)
-    os.symlink(REPO, link)
+    link_collection(COLLECTIONS)
     inventory_path = os.path.join(BENCH, 'tenants.yml')
     write(inventory_path, inventory(tenants))
     localhost = os.path.join(BENCH, 'localhost.yml')

@@ -65,6 +65,7 @@ CONNECTION_VARS = ('STRIPE_API_KEY', 'STRIPE_API_BASE', 'TTS_URL', 'TTS_TENANT_A
 sys.path[:0] = [HARNESS, os.path.join(REPO, 'tests', 'benchmark')]
 # pylint: disable=wrong-import-position,unused-import
 import emulators  # noqa: E402  (tests/harness: start, stop and ask the emulators)
+from bench import link_collection  # noqa: E402  (tests/benchmark: the collection path of this checkout)
 from bench_tenants import recap  # noqa: E402,F401  (tests/benchmark: the PLAY RECAP parser, for the tests)
 
 
@@ -111,13 +112,9 @@ class Services:
     # -- setup and teardown
     def start(self):
         shutil.rmtree(self.logs, ignore_errors=True)
-        for sub in ('logs', 'tmp', 'ansible-home/tmp', 'ansible-home/remote-tmp', 'collections/ansible_collections/thingsstack'):
+        for sub in ('logs', 'tmp', 'ansible-home/tmp', 'ansible-home/remote-tmp'):
             os.makedirs(os.path.join(OUT, sub), exist_ok=True)
-        link = os.path.join(COLLECTIONS, 'ansible_collections', 'thingsstack', 'tenancy')
-        if os.path.lexists(link) and os.readlink(link) != REPO:
-            os.unlink(link)
-        if not os.path.lexists(link):
-            os.symlink(REPO, link)
+        link_collection(COLLECTIONS)
         env = {k: v for k, v in os.environ.items()
                if k not in CONNECTION_VARS and not k.startswith('ANSIBLE_') and k not in ('PYTHONPATH',)}
         env.update({

@@ -78,6 +78,7 @@ CREATE_RE = re.compile(r'/(customers|subscriptions|prices|products|tax_ids|tenan
 sys.path[:0] = [HARNESS, os.path.join(REPO, 'tests', 'benchmark')]
 # pylint: disable=wrong-import-position
 import emulators  # noqa: E402  (tests/harness: start, stop and ask the emulators)
+from bench import link_collection  # noqa: E402  (tests/benchmark: the collection path of this checkout)
 from bench_tenants import recap  # noqa: E402  (tests/benchmark: the PLAY RECAP parser)
 
 
@@ -266,13 +267,9 @@ class Suite:
     # -- setup and teardown
     def start(self):
         shutil.rmtree(LOGS, ignore_errors=True)
-        for sub in ('logs', 'ansible-home/tmp', 'collections/ansible_collections/thingsstack'):
+        for sub in ('logs', 'ansible-home/tmp'):
             os.makedirs(os.path.join(OUT, sub), exist_ok=True)
-        link = os.path.join(COLLECTIONS, 'ansible_collections', 'thingsstack', 'tenancy')
-        if os.path.lexists(link) and os.readlink(link) != REPO:
-            os.unlink(link)
-        if not os.path.lexists(link):
-            os.symlink(REPO, link)
+        link_collection(COLLECTIONS)
         if self.live:
             say('LIVE: Stripe test mode at %s and The Things Stack at %s, from the environment (no emulators); tenant IDs '
                 'of this run are res-%s-* and con-%s-*; every tenant in direct mode, as billing mode needs a Tenant Billing '
