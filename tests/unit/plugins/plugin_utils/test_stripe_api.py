@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import pytest
+import yaml
 
 stripe = pytest.importorskip('stripe')
 
@@ -159,3 +160,11 @@ def test_the_api_version_is_pinned_to_the_one_the_collection_is_tested_with():
     params = ArgumentSpecValidator(stripe_argument_spec()).validate({'api_key': KEY}).validated_parameters
     assert params['api_version'] == STRIPE_API_VERSION
     assert get_api(dict(params, api_base='http://127.0.0.1:9')).client._requestor._options.stripe_version == STRIPE_API_VERSION
+
+
+def test_the_documented_api_version_defaults_are_the_pinned_one():
+    """The docs repeat the default (ansible-doc reads YAML, not code): the modules' fragment and the inventory plugin."""
+    from ansible_collections.thingsstack.tenancy.plugins.doc_fragments.stripe import ModuleDocFragment  # pylint: disable=import-outside-toplevel
+    from ansible_collections.thingsstack.tenancy.plugins.inventory import tenants  # pylint: disable=import-outside-toplevel
+    assert yaml.safe_load(ModuleDocFragment.DOCUMENTATION)['options']['api_version']['default'] == STRIPE_API_VERSION
+    assert yaml.safe_load(tenants.DOCUMENTATION)['options']['stripe_api_version']['default'] == STRIPE_API_VERSION
