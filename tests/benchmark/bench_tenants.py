@@ -22,26 +22,20 @@ so that the request goals are checked in an account whose size would show in the
 Playbook output goes to build/bench-tenants/.
 """
 
-import json
 import os
-import subprocess
 import sys
-import time
 
 import stripe
 
-from bench import control, link_collection, write  # same folder: the shared helpers of make bench
+from bench import (  # same folder: the helpers the benchmarks share
+    BUILD, COLLECTIONS, PROVISION, ansible_env, catalog, clear, counters, cpu_delta, emulator_bases, emulator_cpu,
+    link_collection, per_tenant, play, run, start_emulators, stop_emulators, write)
+# The PLAY RECAP parser moved to bench.py; tests/playbooks/conftest.py and tests/resilience/run_resilience.py import it
+# from here.
+from bench import recap  # noqa: F401  pylint: disable=unused-import
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BUILD = os.path.join(REPO, 'build')
 BENCH = os.path.join(BUILD, 'bench-tenants')
 EMU_STATE = os.path.join(BENCH, 'emulators')
-COLLECTIONS = os.path.join(BUILD, 'demo-collections')
-EMULATORS = os.path.join(REPO, 'tests', 'harness', 'emulators.py')
-PROVISION = os.path.join(REPO, 'playbooks', 'provision.yml')
-CATALOG = os.path.join(REPO, 'playbooks', 'catalog.yml')
-EXAMPLE_CATALOG = os.path.join(REPO, 'playbooks', 'vars', 'catalog.example.yml')
-SERVICES = (('stripe', 'STRIPE_API_BASE'), ('tts', 'TTS_URL'))
 GOALS = {'converged_reads': 3, 'converged_writes': 0, 'first_requests': 8, 'wall_ratio': 1.5}
 
 
@@ -67,89 +61,6 @@ def debug_play(tasks):
     return '\n'.join(lines) + '\n'
 
 
-def recap(output):
-    """Per-host PLAY RECAP counters of an ansible-playbook output: {host: {'ok': n, 'changed': n, 'skipped': n, ...}}.
-    The playbook tests (tests/playbooks/conftest.py) use it too."""
-    hosts = {}
-    in_recap = False
-    for line in output.splitlines():
-        if line.startswith('PLAY RECAP'):
-            in_recap = True
-            continue
-        if in_recap and ' : ok=' in line:
-            host, dummy, fields = line.partition(':')
-            pairs = (field.partition('=') for field in fields.split())
-            hosts[host.strip()] = {key: int(value) for key, dummy, value in pairs if value.isdigit()}
-    return hosts
-
-
-def total(hosts, key):
-    return sum(counts.get(key, 0) for counts in hosts.values())
-
-
-def play(name, playbook, inventory_path, env, forks, extra=(), memory=None):
-    log_path = os.path.join(BENCH, name + '.log')
-    cmd = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i', inventory_path, '-f', str(forks)]
-    cmd += list(extra) + [playbook]
-    print('  %-16s ansible-playbook -i %s -f %d %s > %s' % (
-        name, os.path.relpath(inventory_path, REPO), forks, ' '.join(cmd[5:]).replace(REPO + os.sep, ''),
-        os.path.relpath(log_path, REPO)), flush=True)
-    start = time.monotonic()
-    with open(log_path, 'wb') as out:
-        with subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=BENCH) as proc:
-            dummy, status, usage = os.wait4(proc.pid, 0)
-            proc.returncode = rc = os.waitstatus_to_exitcode(status)
-    seconds = time.monotonic() - start
-    if memory is not None:
-        memory[name] = usage.ru_maxrss / 1024  # MiB: the largest of ansible-playbook and the workers it reaped
-    with open(log_path, encoding='utf-8', errors='replace') as handle:
-        hosts = recap(handle.read())
-    print('  %-16s %.2f s, exit %d, %d hosts, ok=%d changed=%d skipped=%d failed=%d' % (
-        '', seconds, rc, len(hosts), total(hosts, 'ok'), total(hosts, 'changed'), total(hosts, 'skipped'),
-        total(hosts, 'failed')), flush=True)
-    if rc != 0:
-        raise RuntimeError('%s failed (exit %d); see %s' % (name, rc, log_path))
-    return seconds, hosts
-
-
-def emulator_cpu():
-    """CPU seconds each emulator process has used so far (Linux /proc; {} elsewhere)."""
-    out = {}
-    for service, dummy in SERVICES:
-        try:
-            with open(os.path.join(EMU_STATE, service + '.pid'), encoding='utf-8') as handle:
-                pid = int(handle.read().strip())
-            with open('/proc/%d/stat' % pid, encoding='utf-8') as handle:
-                fields = handle.read().rsplit(')', 1)[1].split()
-            out[service] = (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
-        except (OSError, ValueError, IndexError):
-            pass
-    return out
-
-
-def cpu_delta(before, after):
-    return ', '.join('%s %.2f s' % (service, after[service] - before[service]) for service in after if service in before) or 'n/a'
-
-
-def counters(bases):
-    return {service: control(base, 'GET', '/_emulator/counters') for service, base in bases.items()}
-
-
-def clear(bases):
-    for base in bases.values():
-        control(base, 'POST', '/_emulator/log/clear')
-
-
-def per_tenant(counts, tenants):
-    """Requests the collection sent per tenant (not the webhooks the TTS emulator received from Stripe)."""
-    out = {}
-    for service, values in counts.items():
-        sent = {key: values.get(key, 0) / tenants for key in ('reads', 'writes')}
-        out[service] = dict(sent, total=sent['reads'] + sent['writes'])
-    out['all'] = {key: sum(out[s][key] for s in counts) for key in ('reads', 'writes', 'total')}
-    return out
-
-
 def fill_account(env, count):
     """``count`` live subscriptions of other tenants, straight through the API (one customer, the example price)."""
     client = stripe.StripeClient(env['STRIPE_API_KEY'], base_addresses={'api': env['STRIPE_API_BASE']})
@@ -171,45 +82,29 @@ def main():
     link_collection(COLLECTIONS)
     inventory_path = os.path.join(BENCH, 'tenants.yml')
     write(inventory_path, inventory(tenants))
-    localhost = os.path.join(BENCH, 'localhost.yml')
-    write(localhost, '---\nall:\n  hosts:\n    localhost:\n      ansible_connection: local\n'
-                     '      ansible_python_interpreter: "{{ ansible_playbook_python }}"\n')
-
-    env = dict(os.environ)
-    for key in ('STRIPE_API_KEY', 'STRIPE_API_BASE', 'TTS_URL', 'TTS_TENANT_ADMIN_KEY', 'ANSIBLE_CONFIG'):
-        env.pop(key, None)
-    env.update({
-        'ANSIBLE_COLLECTIONS_PATH': COLLECTIONS,
-        'ANSIBLE_HOME': os.path.join(BUILD, 'ansible-home'),
-        'ANSIBLE_LOCAL_TEMP': os.path.join(BUILD, 'ansible-home', 'tmp'),
-        'ANSIBLE_REMOTE_TMP': os.path.join(BUILD, 'ansible-home', 'remote-tmp'),
-        'ANSIBLE_NOCOLOR': '1',
-        'PATH': os.path.dirname(sys.executable) + os.pathsep + env.get('PATH', ''),
-    })
+    env = ansible_env()
     print('bench-tenants: %d direct-mode tenants, %d forks, ansible-playbook from %s'
           % (tenants, forks, os.path.dirname(sys.executable)))
     print('bench-tenants: starting the Stripe and TTS emulators (no Tenant Billing Server)', flush=True)
-    subprocess.run([sys.executable, EMULATORS, 'start', '--stripe', '--tts', '--state-dir', EMU_STATE], check=True)
+    state = start_emulators(EMU_STATE, 'stripe', 'tts')
     try:
-        with open(os.path.join(EMU_STATE, 'state.json'), encoding='utf-8') as handle:
-            state = json.load(handle)
         env.update(state)
-        bases = {service: state[variable] for service, variable in SERVICES}
+        bases = emulator_bases(state)
         print('bench-tenants: 0. the catalog (not measured)', flush=True)
-        play('catalog', CATALOG, localhost, env, forks, ['-e', '@' + EXAMPLE_CATALOG])
+        catalog(BENCH, env, forks)
         if others:
             print('bench-tenants: 0. %d live subscriptions of other tenants in the account (not measured)' % others, flush=True)
             fill_account(env, others)
         clear(bases)
         print('bench-tenants: 1. first run: provision.yml creates every customer, subscription and tenant', flush=True)
-        cpu0 = emulator_cpu()
-        first_s, first_recap = play('first-run', PROVISION, inventory_path, env, forks, memory=memory)
-        cpu1 = emulator_cpu()
+        cpu0 = emulator_cpu(EMU_STATE)
+        first_s, first_recap = play(BENCH, 'first-run', PROVISION, inventory_path, env, forks, memory=memory)
+        cpu1 = emulator_cpu(EMU_STATE)
         first = counters(bases)
         clear(bases)
         print('bench-tenants: 2. converged run: provision.yml again', flush=True)
-        converged_s, converged_recap = play('converged-run', PROVISION, inventory_path, env, forks, memory=memory)
-        cpu2 = emulator_cpu()
+        converged_s, converged_recap = play(BENCH, 'converged-run', PROVISION, inventory_path, env, forks, memory=memory)
+        cpu2 = emulator_cpu(EMU_STATE)
         converged = counters(bases)
         listed = max(counts.get('ok', 0) + counts.get('skipped', 0) for counts in converged_recap.values())
         ran = max(counts.get('ok', 0) for counts in converged_recap.values())
@@ -220,12 +115,12 @@ def main():
             print('bench-tenants: 3.%d debug floor: %d and %d ansible.builtin.debug tasks per host%s' % (
                 round_, listed, ran, '' if round_ == 1 else ', and the converged run again'), flush=True)
             if round_ > 1:
-                converged_times.append(play('converged-run-%d' % round_, PROVISION, inventory_path, env, forks)[0])
-            listed_times.append(play('debug-%d' % listed, os.path.join(BENCH, 'debug-listed.yml'), inventory_path, env, forks)[0])
-            ran_times.append(play('debug-%d' % ran, os.path.join(BENCH, 'debug-ran.yml'), inventory_path, env, forks)[0])
+                converged_times.append(play(BENCH, 'converged-run-%d' % round_, PROVISION, inventory_path, env, forks)[0])
+            listed_times.append(play(BENCH, 'debug-%d' % listed, os.path.join(BENCH, 'debug-listed.yml'), inventory_path, env, forks)[0])
+            ran_times.append(play(BENCH, 'debug-%d' % ran, os.path.join(BENCH, 'debug-ran.yml'), inventory_path, env, forks)[0])
         converged_s, debug_listed_s, debug_ran_s = min(converged_times), min(listed_times), min(ran_times)
     finally:
-        subprocess.run([sys.executable, EMULATORS, 'stop', '--state-dir', EMU_STATE], check=False)
+        stop_emulators(EMU_STATE)
 
     first_pt, converged_pt = per_tenant(first, tenants), per_tenant(converged, tenants)
     ratio_listed = converged_s / debug_listed_s
@@ -268,8 +163,4 @@ def main():
 
 
 if __name__ == '__main__':
-    try:
-        sys.exit(main())
-    except (RuntimeError, subprocess.CalledProcessError, OSError) as exc:
-        print('bench-tenants: error: %s' % exc, file=sys.stderr)
-        sys.exit(1)
+    run(main, 'bench-tenants')
