@@ -116,7 +116,8 @@ def main():
                 round_, listed, ran, '' if round_ == 1 else ', and the converged run again'), flush=True)
             if round_ > 1:
                 converged_times.append(play(BENCH, 'converged-run-%d' % round_, PROVISION, inventory_path, env, forks)[0])
-            listed_times.append(play(BENCH, 'debug-%d' % listed, os.path.join(BENCH, 'debug-listed.yml'), inventory_path, env, forks)[0])
+            listed_times.append(play(BENCH, 'debug-%d' % listed, os.path.join(BENCH, 'debug-listed.yml'), inventory_path, env, forks,
+                                     memory=memory)[0])
             ran_times.append(play(BENCH, 'debug-%d' % ran, os.path.join(BENCH, 'debug-ran.yml'), inventory_path, env, forks)[0])
         converged_s, debug_listed_s, debug_ran_s = min(converged_times), min(listed_times), min(ran_times)
     finally:
@@ -145,8 +146,8 @@ def main():
                   ', '.join('%s %d' % (s, raw[s].get('total', 0)) for s in raw)))
     print('  emulator CPU time                           first run: %s; converged run: %s'
           % (cpu_delta(cpu0, cpu1), cpu_delta(cpu1, cpu2)))
-    print('  controller peak memory (max RSS)            first run: %.0f MiB; converged run: %.0f MiB'
-          % (memory['first-run'], memory['converged-run']))
+    print('  controller peak memory (max RSS)            first run: %.0f MiB; converged run: %.0f MiB; debug play: %.0f MiB'
+          % (memory['first-run'], memory['converged-run'], memory['debug-%d' % listed]))
     checks = [
         ('converged reads per tenant <= %d' % GOALS['converged_reads'], converged_pt['all']['reads'] <= GOALS['converged_reads']),
         ('converged writes per tenant == 0', converged_pt['all']['writes'] == GOALS['converged_writes']),
