@@ -11,8 +11,9 @@ playbooks/provision.yml twice:
   2. converged run (the same again: changed=0), timed, with the counters.
 Then it times a play with the same number of ansible.builtin.debug tasks per host as the converged run listed per host
 (ok + skipped, the validation and include tasks included; on average, so the role's run_once tasks count once per
-play), and a second one with as many as ran (ok), the "debug floor". The converged run and both debug plays are repeated BENCH_REPEAT times (default 3), alternating, and the best
-time of each is compared, which keeps other load on the machine out of the ratio as far as possible.
+play), and a second one with as many as ran (ok), the "debug floor". The converged run and both debug plays are
+repeated BENCH_REPEAT times (default 3), alternating, and the best time of each is compared, which keeps other load on
+the machine out of the ratio as far as possible.
 It prints wall times, requests per tenant (reads and writes per service, from the emulators' counters), the emulators'
 CPU time, the controller's peak memory (ansible-playbook and its workers, max RSS) and the ratios, and checks the goals:
 converged <= 3 reads and 0 writes per tenant, first run <= 8 requests per tenant, converged wall time <= 1.5x the debug
@@ -61,9 +62,9 @@ def debug_play(tasks):
     return '\n'.join(lines) + '\n'
 
 
-def tasks_per_host(recap, *kinds):
+def tasks_per_host(hosts, *kinds):
     """The tasks a host ran on average (rounded): a run_once task counts once per play, not once per host."""
-    return round(sum(counts.get(kind, 0) for counts in recap.values() for kind in kinds) / len(recap))
+    return round(sum(counts.get(kind, 0) for counts in hosts.values() for kind in kinds) / len(hosts))
 
 
 def fill_account(env, count):
