@@ -241,6 +241,7 @@ def build_fleet(fleet, tbs_plans=()):
 # the group variables of billing_tenants / direct_tenants, as in playbooks/inventory/example.
 DECLARED_VARS = ('tenant_name', 'tenant_description', 'tenant_customer_id', 'tenant_customer', 'tenant_plan', 'tenant_admin',
                  'tenant_state', 'tenant_cancel_at_period_end', 'tenant_attributes', 'tenant_configuration', 'tenant_adopt')
+EXPORT_VARS = DECLARED_VARS + ('tenant_provisioning', 'tenant_live')
 MODE_GROUPS = {'billing': 'billing_tenants', 'direct': 'direct_tenants'}
 ATTENTION = {
     'orphan_subscriptions': 'no tenant: provisioning creates it (direct) or waits for the Tenant Billing Server (billing)',
@@ -278,7 +279,9 @@ def export_fleet(hosts):
     children = {group: {} for group in MODE_GROUPS.values()}
     skipped, adopted, attention = [], [], {}
     for name in sorted(hosts):
-        hv = plain(hosts[name])
+        # Only the variables the export reads: a host's variables also hold Ansible's (groups, play hosts), which name
+        # every host of the fleet, so converting all of them would cost O(N) a host, O(N^2) an export.
+        hv = plain({key: hosts[name][key] for key in EXPORT_VARS if key in hosts[name]})
         if not hv.get('tenant_plan') or not hv.get('tenant_provisioning'):
             skipped.append(name)
             continue

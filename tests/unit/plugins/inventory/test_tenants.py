@@ -289,6 +289,30 @@ def test_the_export_declares_the_subscribed_tenants_by_mode_and_says_what_provis
     assert yaml.safe_load(exported['files']['group_vars/direct_tenants.yml']) == {'tenant_provisioning': 'direct'}
 
 
+class _HostVars(dict):
+    """Host variables as Ansible gives them: reading a variable renders it, and the magic ones name every host."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.read = []
+
+    def __getitem__(self, key):
+        self.read.append(key)
+        return super().__getitem__(key)
+
+    def items(self):
+        raise AssertionError('the export converted every variable of the host')
+
+
+def test_the_export_reads_only_the_variables_it_declares_not_those_naming_the_whole_fleet():
+    built = fleet([subscription('sub_1', 'acme')], [tenant('acme', 'sub_1')])
+    everyone = ['tenant-%04d' % number for number in range(1000)]
+    host = _HostVars(built['hosts']['acme'], groups={'all': everyone}, ansible_play_hosts=everyone)
+    exported = export_files({'acme': host})
+    assert exported['exported'] == ['acme']
+    assert 'groups' not in host.read and 'ansible_play_hosts' not in host.read and 'tenant_live' in host.read
+
+
 def test_the_export_takes_only_hosts_of_the_inventory_plugin():
     with pytest.raises(Exception, match=r'tenant_export: web1 did not come from the inventory plugin'):
         filter_tenant_export(['web1'], {'web1': {'ansible_host': 'x'}})
