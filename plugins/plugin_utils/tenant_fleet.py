@@ -285,7 +285,11 @@ def export_fleet(hosts):
         if not hv.get('tenant_plan') or not hv.get('tenant_provisioning'):
             skipped.append(name)
             continue
-        children[MODE_GROUPS[hv['tenant_provisioning']]][name] = {key: hv[key] for key in DECLARED_VARS if key in hv}
+        declared = {key: hv[key] for key in DECLARED_VARS if key in hv}
+        if isinstance(declared.get('tenant_admin'), dict):
+            # A password set in the fleet inventory's own variables is a secret: it stays there (or in a vault), never in the export.
+            declared['tenant_admin'] = {key: value for key, value in declared['tenant_admin'].items() if key != 'password'}
+        children[MODE_GROUPS[hv['tenant_provisioning']]][name] = declared
         if hv.get('tenant_adopt'):
             adopted.append(name)
         reasons = [ATTENTION[group] for group in host_groups(name, hv) if group in ATTENTION]

@@ -313,6 +313,18 @@ def test_the_export_reads_only_the_variables_it_declares_not_those_naming_the_wh
     assert 'groups' not in host.read and 'ansible_play_hosts' not in host.read and 'tenant_live' in host.read
 
 
+def test_the_export_never_writes_the_admin_password_of_the_inventory_variables():
+    built = fleet([subscription('sub_1', 'acme', metadata={'tenant-id': 'acme', 'admin-email': 'ops@acme.example'})],
+                  [tenant('acme', 'sub_1')])
+    host = dict(built['hosts']['acme'])
+    host['tenant_admin'] = dict(host.get('tenant_admin') or {}, password='S3cret-pw')
+    exported = export_files({'acme': host})
+    assert 'S3cret-pw' not in json.dumps(exported['files']) and 'password' not in exported['files']['hosts.yml']
+    declared = yaml.safe_load(exported['files']['hosts.yml'])['all']['children']['tenants']['children']
+    without_password = {key: value for key, value in host['tenant_admin'].items() if key != 'password'}
+    assert declared['billing_tenants']['hosts']['acme']['tenant_admin'] == without_password
+
+
 def test_the_export_takes_only_hosts_of_the_inventory_plugin():
     with pytest.raises(Exception, match=r'tenant_export: web1 did not come from the inventory plugin'):
         filter_tenant_export(['web1'], {'web1': {'ansible_host': 'x'}})
