@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from ansible_collections.thingsstack.tenancy.plugins.modules import stripe_subscription
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_action import StripeAction
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import TenancyError
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import ApiError, TenancyError
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.reconcile import apply_changes, project, update_diff
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_api import is_key_conflict
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_subscriptions import (
-    apply_items, brief_items, check_named_subscription, check_subscription_options, check_tenant_unique, creation_only_warning,
-    customer_subscriptions, deprecated_name_warning, desired_metadata, is_live, mask_secrets, password_warnings, reconcile_items,
-    resolve_customer, resolve_items, retrieve_subscription, select_tenant, subscription_items, subscription_metadata_changes,
-    tenant_claims, tenant_of, wanted_items)
+    CLAIM_SLOTS, CLAIM_WINDOW, apply_items, brief_items, check_named_subscription, check_subscription_options, check_tenant_unique,
+    claim_key, creation_only_warning, customer_subscriptions, deprecated_name_warning, desired_metadata, is_live, mask_secrets,
+    password_warnings, recent_subscriptions, reconcile_items, resolve_customer, resolve_items, retrieve_subscription, select_tenant,
+    subscription_items, subscription_metadata_changes, tenant_claims, tenant_of, wanted_items)
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_rules import SECRET_METADATA_KEYS
 
 BILLING_FIELDS = ('collection_method', 'days_until_due', 'default_payment_method', 'cancel_at_period_end', 'description')
@@ -51,8 +52,7 @@ class ActionModule(StripeAction):
                                    'so give customer and tenant_id instead to create one')
             if customer_id is None:
                 self.no_customer_yet(params['customer'])
-            ended = [sub['id'] for sub in tenant_subscriptions]  # only ended ones remain: a new key after each cancel
-            return self.create(api, params, customer_id, ended)
+            return self.create(api, params, customer_id)
         if not is_live(current):
             raise TenancyError(f"id: subscription {current['id']} is {current['status']} and Stripe cannot update it; "
                                'give customer and tenant_id instead of id to create a new subscription')
@@ -71,7 +71,7 @@ class ActionModule(StripeAction):
             self.warnings.append('customer is empty, as when an earlier task in check mode would create the customer and so '
                                  'returns no ID; check mode shows the subscription that customer would get')
 
-    def create(self, api, params, customer_id, ended):
+    def create(self, api, params, customer_id):
         wanted = wanted_items(params)
         if not wanted:
             raise TenancyError('price: a new subscription needs price or items')
@@ -86,12 +86,44 @@ class ActionModule(StripeAction):
         if metadata:
             payload['metadata'] = metadata
         payload.update((field, params[field]) for field in BILLING_FIELDS + CREATE_ONLY_FIELDS if params[field] not in (None, ''))
-        subscription = self.created(api, api.v1.subscriptions, params=payload, natural_key=['subscription', customer_id, params['tenant_id'], ended],
-                                    kind='subscription', predicted=dict(payload, id=None, object='subscription', status=None, items={
-                                        'object': 'list', 'data': apply_items([], items)}))
+        predicted = dict(payload, id=None, object='subscription', status=None, items={'object': 'list', 'data': apply_items([], items)})
+        subscription, created = self.write((predicted, True), self.claim, api, params['tenant_id'], customer_id, payload)
+        if not created:
+            return self.update(api, params, subscription)
         self.warn_status(subscription)
         after = dict(payload, items=items)
         return {'changed': True, 'subscription': mask_secrets(subscription), 'diff': {'before': {}, 'after': mask_secrets(after)}}
+
+    def claim(self, api, tenant_id, customer_id, payload):
+        """Create the tenant's subscription under the tenant's claim key: ``(subscription, True)``; or ``(subscription,
+        False)`` for a live subscription of this customer that an earlier or concurrent request made for the tenant.
+
+        Every run that creates a subscription for the tenant uses the same key for the same slot, so Stripe lets one
+        create through and refuses another one with other parameters (another customer's) for as long as it keeps the
+        key. A slot whose subscription has ended, or whose create failed (a declined first payment), is used up: the
+        next slot is tried, and racing runs meet on that one too.
+        """
+        for slot in range(CLAIM_SLOTS):
+            try:
+                subscription, replayed = api.create_keyed(api.v1.subscriptions, params=payload, key=claim_key(tenant_id, slot))
+            except ApiError as exc:
+                if not is_key_conflict(exc):
+                    raise
+                if exc.details.get('status') == 409:
+                    raise TenancyError(f"tenant_id: another request is creating a subscription for tenant {tenant_id!r} right now "
+                                       '(a concurrent run?); run again to see which customer it bills', status=409) from None
+                recent = [sub for sub in recent_subscriptions(api, tenant_id) if is_live(sub)]
+                check_tenant_unique(tenant_id, [sub for sub in recent if sub.get('customer') != customer_id])
+                if recent:  # this customer's: made by an earlier run with other parameters; converge it
+                    return recent[0], False
+                continue
+            if not replayed:
+                return subscription, True
+            current = retrieve_subscription(api, subscription['id'])  # the replay shows the object as it was created
+            if current and is_live(current):
+                return current, False
+        raise TenancyError(f"tenant_id: tenant {tenant_id!r} was claimed {CLAIM_SLOTS} times within {CLAIM_WINDOW // 3600} hours "
+                           'by subscriptions that ended or failed; wait, or create the subscription in the Stripe Dashboard')
 
     def update(self, api, params, current):
         old_tenant, new_tenant = tenant_of(current), params['tenant_id']

@@ -14,16 +14,26 @@ description:
     with the tenant metadata (C(tenant-id), C(tenant-name), C(admin-email), ...) that The Things Stack's
     Tenant Billing Server reads to create and maintain the tenant.
   - The subscription is found by O(id), or among the live (not C(canceled) or C(incomplete_expired))
-    subscriptions of O(customer) by its C(tenant-id) metadata. Lookups use Stripe's strongly consistent
-    list API, never search. Two live subscriptions of the customer with the tenant ID make the task fail
-    with their IDs; it never guesses.
+    subscriptions of O(customer) by its C(tenant-id) metadata, with Stripe's strongly consistent list API (never
+    search: a subscription made moments before must be found). Two live subscriptions of the customer with the
+    tenant ID make the task fail with their IDs; it never guesses.
   - "One tenant, one subscription. Before it creates a subscription, or writes a new C(tenant-id) to one, the module
-    makes sure that no other live subscription carries that tenant ID: among the customer's own subscriptions with the
-    strongly consistent list it reads anyway, and among other customers' as O(claim_lookup) says."
+    looks for another live subscription that carries that tenant ID: among the customer's own subscriptions with the
+    strongly consistent list it reads anyway, and among other customers' as O(claim_lookup) says (a search hit is
+    read again by ID before it counts)."
+  - "Stripe itself enforces the claim on a tenant ID: the create carries the idempotency key
+    C(thingsstack-tenant-claim-TENANT-SLOT), the same for every customer and every run. Stripe keeps a key at least
+    24 hours and refuses a second create with other parameters under it, so of two runs that create a subscription for
+    the same tenant ID for two customers, at the same time or one after the other while Search has not caught up, only
+    one succeeds. The other fails naming the tenant and the live subscription and customer that won, found in the
+    strongly consistent list of the subscriptions created in the last 25 hours (read only then). A claim whose
+    subscription ended or whose create failed (a declined first payment) uses up its slot and the next create takes
+    the next slot; a create still being processed by another run fails the task, which then says to run again.
+    Subscriptions older than a key's lifetime are what O(claim_lookup) finds."
   - Prices are reconciled in place. An item whose price is no longer wanted is switched to the new price,
     so it keeps its ID, which The Things Stack stores as the tenant's C(billing.stripe.subscription_item_id).
-  - Creates carry a deterministic idempotency key made from the customer, the tenant ID and a hash of the
-    parameters, so a retried or concurrent create cannot make a second subscription.
+  - A retried create (a timeout, a response lost after Stripe acted) reuses its key, so Stripe answers with the
+    subscription it made instead of making a second one.
   - Only the options that are given are compared and written. A second identical run changes nothing and
     sends no write request; it reads the customer (only when O(customer) is an email) and the customer's
     subscriptions, and no price when each O(price) is the ID or lookup key of a price the subscription already has.
@@ -60,11 +70,12 @@ options:
         subscription or writes a new C(tenant-id).
       - V(list) reads every live subscription of the Stripe account, strongly consistent, one request per 100 live
         subscriptions. Its cost grows with the account, so it suits small accounts and one-off tasks.
-      - V(search) makes one Search API request, whatever the size of the account. Stripe's search is eventually
-        consistent (usually less than a minute behind, longer during incidents) and not available for accounts in India,
-        so a subscription another customer made for the same tenant ID moments before can be missed. The role
-        thingsstack.tenancy.tenant uses it together with the tenant's C(billing.stripe) link in The Things Stack, which it
-        reads first and which names the owner of an existing tenant with strong consistency.
+      - V(search) makes one Search API request, whatever the size of the account, and reads each live hit again by ID.
+        Stripe's search is eventually consistent (usually less than a minute behind, up to an hour during incidents) and
+        not available to accounts in India (use V(list) there). What it misses because it is behind, the claim key
+        (see above) refuses at the create. The role thingsstack.tenancy.tenant uses it by default (its
+        C(tenant_claim_lookup)), together with the tenant's C(billing.stripe) link in The Things Stack, which it reads
+        first and which names the owner of an existing tenant with strong consistency.
       - A second live subscription of the same customer is always found, by the customer's own strongly consistent list.
     type: str
     choices: [list, search]

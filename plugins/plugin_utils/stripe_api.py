@@ -133,6 +133,13 @@ def idempotency_key(operation, natural_key, payload):
     return f"thingsstack-{operation}-{digest[:40]}"
 
 
+def is_key_conflict(exc):
+    """The ApiError of a create whose idempotency key another request used: with other parameters (400
+    ``idempotency_error``), or while that request was still being processed (409, after the retries)."""
+    error = exc.details.get('stripe_error') or {}
+    return error.get('type') == 'idempotency_error' or exc.details.get('status') == 409
+
+
 def _header(headers, name):
     for key, value in (headers or {}).items():
         if key.lower() == name:
@@ -177,6 +184,14 @@ class StripeApi:
             key = idempotency_key(kind, [natural_key, 'after', obj['id']], params)
         raise ApiError(f"Stripe kept replaying deleted {kind} objects for the same request; last: {obj['id']}")
 
+    def create_keyed(self, service, *parent, params, key):
+        """Create with a key chosen by the caller (the same for every request that may claim the same thing):
+        ``(object, replayed)``, where ``replayed`` means Stripe answered with the result of an earlier request with
+        this key. Another request's parameters under the key raise ApiError (``is_key_conflict``)."""
+        obj = self._call(service.create, parent, params, key)
+        # A replay of this call's own first attempt (its response was lost) is this call's object, not an earlier one.
+        return obj, self.last_replayed and not self.last_retried
+
     def _is_gone(self, service, parent, object_id):
         return self.retrieve(service.retrieve, *parent, object_id) is None
 
@@ -220,6 +235,7 @@ class StripeApi:
             try:
                 obj = method(*args, params=params or {}, options=options)
                 self.last_replayed = bool(obj.last_response and _header(obj.last_response.headers, 'idempotent-replayed') == 'true')
+                self.last_retried = attempt > 0
                 return obj.to_dict(for_json=True)
             except stripe.StripeError as exc:
                 delay = self._retry_delay(exc, attempt)

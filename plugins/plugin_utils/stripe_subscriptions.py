@@ -9,6 +9,7 @@ metadata keys, lengths) live in ``tenant_rules``; this file only applies them to
 
 from __future__ import annotations
 
+import time
 from decimal import Decimal
 
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import ApiError, InvalidOption, TenancyError
@@ -29,6 +30,10 @@ TENANT_KEYS = frozenset(SUBSCRIPTION_KEYS.values())
 OPTION_OF_KEY = {key: option for option, key in SUBSCRIPTION_KEYS.items()}
 # Keys the TBS reads; purge_metadata never removes them (each has its own option, or is deprecated).
 PROTECTED_KEYS = TENANT_KEYS | frozenset(DEPRECATED_NAME_KEYS)
+# The claim on a tenant ID: Stripe keeps an idempotency key at least 24 hours. A conflict on a claim key is explained
+# by the subscriptions created in this window; older ones are what the claim lookup (search lags an hour at most) finds.
+CLAIM_WINDOW = 25 * 3600
+CLAIM_SLOTS = 10  # claims of one tenant ID that may end (cancel, failed first payment) within the window
 
 
 def mask_secrets(obj):
@@ -206,10 +211,23 @@ def live_subscriptions(api):
     return api.list_all(api.v1.subscriptions.list)
 
 
+def search_quote(value):
+    """``value`` as a quoted string of a Search API query: a quote or backslash in it cannot end the string early."""
+    return "'" + str(value).replace('\\', '\\\\').replace("'", "\\'") + "'"
+
+
 def subscriptions_with_tenant(api, tenant_id):
     """The subscriptions whose tenant-id metadata is ``tenant_id``, in any status, by one Search API query (bounded,
-    but eventually consistent: a subscription made in the last minute or so may be missing)."""
-    return api.search_all(api.v1.subscriptions.search, f"metadata['tenant-id']:'{tenant_id}'")
+    but eventually consistent: a subscription made in the last minute or so may be missing, a changed one stale)."""
+    return api.search_all(api.v1.subscriptions.search, f"metadata['tenant-id']:{search_quote(tenant_id)}")
+
+
+def recent_subscriptions(api, tenant_id):
+    """The subscriptions carrying ``tenant_id`` created within CLAIM_WINDOW, in any status: a strongly consistent list
+    of the account's recent subscriptions (one request per 100 of them), read only when a claim key conflicts."""
+    since = int(time.time()) - CLAIM_WINDOW
+    found = api.list_all(api.v1.subscriptions.list, params={'status': 'all', 'created': {'gte': since}})
+    return [sub for sub in found if tenant_of(sub) == tenant_id]
 
 
 def check_named_subscription(subscription, params, customer_id):
@@ -239,8 +257,14 @@ def select_tenant(subscriptions, tenant_id, customer_id):
 
 def tenant_claims(api, tenant_id, own_id=None, lookup='list'):
     """The live subscriptions of any customer, other than ``own_id``, that carry ``tenant_id``; ``lookup`` is the
-    module's claim_lookup: ``list`` reads every live subscription of the account, ``search`` one Search API query."""
-    found = subscriptions_with_tenant(api, tenant_id) if lookup == 'search' else live_subscriptions(api)
+    module's claim_lookup: ``list`` reads every live subscription of the account, ``search`` one Search API query whose
+    hits are each read again by ID (a hit may be stale: since canceled, or no longer carrying the tenant)."""
+    if lookup == 'search':
+        # An ended hit stays ended (terminal statuses); a live one may be stale: canceled since, or no longer the tenant's.
+        hits = [sub['id'] for sub in subscriptions_with_tenant(api, tenant_id) if is_live(sub) and sub['id'] != own_id]
+        found = [sub for sub in (retrieve_subscription(api, sub_id) for sub_id in hits) if sub]
+    else:
+        found = live_subscriptions(api)
     return [sub for sub in found if is_live(sub) and tenant_of(sub) == tenant_id and sub['id'] != own_id]
 
 
@@ -249,8 +273,14 @@ def check_tenant_unique(tenant_id, others):
     if others:
         owners = ', '.join(f"{sub['id']} (customer {sub['customer']})" for sub in others)
         raise TenancyError(f"tenant_id: tenant {tenant_id!r} already has the live subscription {owners}; "
-                           'The Things Stack bills a tenant through exactly one subscription',
+                           'The Things Stack bills a tenant through exactly one subscription (nothing was written)',
                            conflicts=[sub['id'] for sub in others])
+
+
+def claim_key(tenant_id, slot):
+    """The idempotency key of the create that claims ``tenant_id``: the same for every customer and every run, so that
+    Stripe itself lets only one create through per slot (a second one with other parameters is refused)."""
+    return f"thingsstack-tenant-claim-{tenant_id}-{slot}"
 
 
 # -- items ----------------------------------------------------------------------------------------

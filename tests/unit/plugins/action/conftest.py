@@ -175,6 +175,8 @@ class FakeStripe(FakeClient):
         self.objects = {name: {} for name in ('customers', 'tax_ids', 'products', 'prices', 'subscriptions')}
         self.numbers = collections.defaultdict(lambda: itertools.count(1))
         self.new_subscription_status = 'active'
+        self.idempotency = {}  # key -> (params, object as created): Stripe's idempotency layer for create_keyed
+        self.now = 1_800_000_000  # the clock of `created`
         self.plain_price_list_hides_archived = False  # how Stripe's reference describes a list without `active`
         self.v1 = SimpleNamespace(
             customers=service('customers', 'retrieve', 'list', 'update', 'delete', tax_ids=service('tax_ids', 'list', 'delete')),
@@ -232,6 +234,20 @@ class FakeStripe(FakeClient):
         self.record(f'{service_node.name}.create', parent, params, natural_key)
         return copy.deepcopy(getattr(self, f'create_{service_node.name}')(*parent, **copy.deepcopy(params)))
 
+    def create_keyed(self, service_node, *parent, params, key):
+        """Stripe's idempotency: a key seen with the same parameters replays the first result, with others is refused."""
+        self.record(f'{service_node.name}.create', parent, params, key)
+        if key in self.idempotency:
+            first_params, obj = self.idempotency[key]
+            if first_params != params:
+                raise ApiError('Stripe API error (HTTP 400, idempotency_error): Keys for idempotent requests can only be used '
+                               'with the same parameters they were first used with', status=400,
+                               stripe_error={'type': 'idempotency_error', 'code': None, 'param': None, 'request_id': None})
+            return copy.deepcopy(obj), True
+        obj = getattr(self, f'create_{service_node.name}')(*parent, **copy.deepcopy(params))
+        self.idempotency[key] = (copy.deepcopy(params), copy.deepcopy(obj))
+        return copy.deepcopy(obj), False
+
     # -- Stripe's behaviour
 
     def search(self, resource, params):
@@ -276,6 +292,9 @@ class FakeStripe(FakeClient):
                     return False
             elif key == 'active':
                 if obj.get('active', True) != value:
+                    return False
+            elif key == 'created':
+                if obj.get('created', self.now) < value['gte']:
                     return False
             elif key not in PAGING and reference(obj.get(key)) != value:
                 return False
@@ -346,7 +365,7 @@ class FakeStripe(FakeClient):
         return price
 
     def create_subscriptions(self, items, **fields):
-        subscription = dict({'object': 'subscription', 'metadata': {}, 'status': self.new_subscription_status}, **fields,
+        subscription = dict({'object': 'subscription', 'metadata': {}, 'status': self.new_subscription_status, 'created': self.now}, **fields,
                             id=self.new_id('subscriptions'), items={'object': 'list', 'data': [], 'has_more': False})
         self.change_items(subscription, items)
         self.objects['subscriptions'][subscription['id']] = subscription

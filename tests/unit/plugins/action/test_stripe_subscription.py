@@ -39,7 +39,7 @@ def test_create_writes_tenant_metadata_once_with_a_deterministic_key(run, stripe
     result = run(price='small', tenant_name='Acme', collection_method='send_invoice', days_until_due=30)
     create, = stripe.writes
     assert create.method == 'subscriptions.create'
-    assert create.natural_key == ['subscription', 'cus_1', 'acme', []]
+    assert create.natural_key == 'thingsstack-tenant-claim-acme-0'  # the same for every customer: Stripe enforces the claim
     assert create.params == {'customer': 'cus_1', 'items': [{'price': 'price_small', 'quantity': 1}],
                              'metadata': {'tenant-id': 'acme', 'tenant-name': 'Acme'}, 'collection_method': 'send_invoice', 'days_until_due': 30}
     assert result['changed'] and result['subscription']['id'] == 'sub_new1'
@@ -157,10 +157,66 @@ def test_two_matches_fail_with_their_ids(run, stripe, failed):
     assert failed(run(price='small'), 'sub_1, sub_2')['candidates'] == ['sub_1', 'sub_2']
 
 
-def test_a_new_key_after_the_tenant_was_canceled(run, stripe):
-    stripe.load(subscriptions=[subscription('sub_old', status='canceled')])
+def test_the_next_claim_slot_after_the_tenant_was_canceled(run, stripe):
+    first = run(price='small')['subscription']
+    run(state='absent')
+    result = run(price='small')
+    assert result['changed'] and result['subscription']['id'] != first['id']
+    # slot 0 replays the canceled subscription (read again by ID), so the create moves to slot 1
+    assert [call.natural_key for call in stripe.writes if call.method == 'subscriptions.create'] == [
+        'thingsstack-tenant-claim-acme-0', 'thingsstack-tenant-claim-acme-0', 'thingsstack-tenant-claim-acme-1']
+    assert [sub['status'] for sub in stripe.objects['subscriptions'].values()] == ['canceled', 'active']
+
+
+def hide_from_search(stripe, monkeypatch):
+    """Search behind by more than the subscriptions made so far, as Stripe's search is after a create."""
+    monkeypatch.setattr(stripe, 'search', lambda resource, params: {'object': 'search_result', 'data': [], 'has_more': False})
+
+
+def test_another_customers_claim_that_search_misses_is_refused_by_the_claim_key(run, stripe, failed, monkeypatch):
+    run(price='small', customer='cus_2')
+    hide_from_search(stripe, monkeypatch)
+    result = failed(run(price='large', claim_lookup='search'),
+                    r"^tenant_id: tenant 'acme' already has the live subscription sub_new1 \(customer cus_2\)")
+    assert result['conflicts'] == ['sub_new1']
+    assert len(stripe.objects['subscriptions']) == 1
+    # the refused create, then the strongly consistent list of the recent subscriptions that explains it
+    assert stripe.methods[-2:] == ['subscriptions.create', 'subscriptions.list']
+    assert stripe.calls[-1].params['created'] == {'gte': pytest.approx(stripe.now - 25 * 3600, abs=10 ** 8)}
+
+
+def test_own_earlier_claim_with_other_parameters_is_converged_not_duplicated(run, stripe, monkeypatch):
     run(price='small')
-    assert stripe.writes[0].natural_key == ['subscription', 'cus_1', 'acme', ['sub_old']]
+    hide_from_search(stripe, monkeypatch)
+    monkeypatch.setattr(stripe, 'page', lambda resource, parent, params: (  # the customer's own list misses it too
+        {'object': 'list', 'data': [], 'has_more': False} if 'customer' in params else type(stripe).page(stripe, resource, parent, params)))
+    result = run(price='small', quantity=3, claim_lookup='search')
+    assert result['changed']
+    assert len(stripe.objects['subscriptions']) == 1
+    assert stripe.writes[-1].method == 'subscriptions.update' and stripe.writes[-1].params['items'][0]['quantity'] == 3
+
+
+def test_a_claim_whose_create_failed_moves_to_the_next_slot(run, stripe):
+    stripe.idempotency['thingsstack-tenant-claim-acme-0'] = ({'customer': 'cus_9', 'payment_behavior': 'error_if_incomplete'}, {})
+    result = run(price='small')
+    assert result['changed'] and result['subscription']['customer'] == 'cus_1'
+    assert stripe.writes[-1].natural_key == 'thingsstack-tenant-claim-acme-1'
+
+
+def test_a_create_still_in_flight_fails_and_says_to_run_again(run, stripe, failed):
+    stripe.failures['subscriptions.create'] = ApiError('Stripe API error (HTTP 409, idempotency_error)', status=409,
+                                                       stripe_error={'type': 'idempotency_error'})
+    failed(run(price='small'), r"^tenant_id: another request is creating a subscription for tenant 'acme' right now")
+    assert not stripe.objects['subscriptions']
+
+
+def test_a_stale_search_hit_is_read_again_before_it_decides(run, stripe, monkeypatch):
+    stripe.load(subscriptions=[subscription('sub_old', customer='cus_2', status='canceled')])
+    stale = dict(subscription('sub_old', customer='cus_2'))
+    monkeypatch.setattr(stripe, 'search', lambda resource, params: {'object': 'search_result', 'data': [stale], 'has_more': False})
+    result = run(price='small', claim_lookup='search')
+    assert result['changed'] and result['subscription']['customer'] == 'cus_1'
+    assert 'subscriptions.retrieve' in stripe.methods
 
 
 def test_changing_the_tenant_id_by_id_needs_force(run, stripe, failed):

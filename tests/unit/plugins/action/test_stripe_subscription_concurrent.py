@@ -52,8 +52,11 @@ def test_claim_lookup_search_finds_other_customers_claims_with_one_request(run_a
                                                dict(subscription('sub_old', customer='cus_3'), status='canceled')])
     result = run_action('stripe_subscription', customer='cus_1', tenant_id='acme', price='small', claim_lookup='search')
     failed(result, r"^tenant_id: tenant 'acme' already has the live subscription sub_other \(customer cus_2\)")
-    assert [call.method for call in stripe.reads] == ['subscriptions.list', 'prices.list', 'subscriptions.search']
-    assert stripe.reads[-1].params['query'] == "metadata['tenant-id']:'acme'"
+    # the live hit is read again by ID before it decides (search may be stale); the ended one cannot be live again
+    assert [call.method for call in stripe.reads] == ['subscriptions.list', 'prices.list', 'subscriptions.search',
+                                                      'subscriptions.retrieve']
+    assert stripe.reads[-2].params['query'] == "metadata['tenant-id']:'acme'"
+    assert stripe.reads[-1].args == ('sub_other',)
 
 
 def test_claim_lookup_search_creates_when_only_ended_subscriptions_carry_the_tenant(run_action, stripe):

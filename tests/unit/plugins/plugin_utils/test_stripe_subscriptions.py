@@ -11,7 +11,7 @@ from ansible_collections.thingsstack.tenancy.plugins.modules import stripe_subsc
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import InvalidOption, TenancyError
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_subscriptions import (
     apply_items, brief_items, check_named_subscription, check_subscription_options, check_tenant_unique, creation_only_warning,
-    deprecated_name_warning, is_live, is_running, item_price, password_warnings, reconcile_items, select_tenant,
+    deprecated_name_warning, is_live, is_running, item_price, password_warnings, reconcile_items, search_quote, select_tenant,
     subscription_metadata_changes, tenant_metadata, wanted_items)
 
 
@@ -267,3 +267,13 @@ def test_a_running_subscription_is_a_live_one_that_is_paid_for(status, live, run
     assert is_live({'status': status}) is live
     assert is_running({'status': status}) is running
     assert is_running({}) is False
+
+
+@pytest.mark.parametrize('value, quoted', [
+    ('acme', "'acme'"),
+    ("o'brien", r"'o\'brien'"),
+    ('back\\slash', r"'back\\slash'"),
+    ("x\\' OR status:'active", r"'x\\\' OR status:\'active'"),
+])
+def test_search_values_are_quoted_so_they_cannot_end_the_string(value, quoted):
+    assert search_quote(value) == quoted
