@@ -12,13 +12,16 @@ parameter is rejected the way real Stripe rejects it. The emulator knows nothing
 
 Start it with::
 
-    python tests/emulators/stripe_emulator.py --port 0 --port-file /tmp/stripe.port
+    python tests/emulators/stripe_emulator.py --port 0 --port-file /tmp/stripe.port [--search-lag SECONDS]
 
 It binds 127.0.0.1 only, writes the chosen port to ``--port-file`` (atomically, once listening) and
 serves until SIGTERM or SIGINT. The control API (no auth, never logged) lives under ``/_emulator/``:
 
 =======  ==============================  ==================================================
-POST     /_emulator/reset                forget all objects, the log, faults, idempotency
+POST     /_emulator/reset                forget all objects, the log, faults, idempotency; config back to
+                                        its start value (``search_lag`` 0 unless ``--search-lag``)
+GET      /_emulator/config               ``{"search_lag": SECONDS}``
+POST     /_emulator/config               ``{"search_lag": SECONDS}`` merges the given keys, returns the config
 POST     /_emulator/log/clear            forget the request log (and so the counters)
 GET      /_emulator/requests             ``{"requests": [{seq, method, path, query, ...}]}``
 GET      /_emulator/counters             ``{"total", "reads", "writes", "by_status"}``
@@ -30,20 +33,38 @@ GET      /_emulator/health               ``{"ok": true}``
 =======  ==============================  ==================================================
 
 A FAULT applies to the next ``count`` API requests that match its optional ``method`` and ``path``
-(prefix): ``{"type": "status", "status": 429, "code": "rate_limit", "retry_after": 1,
+(a prefix; with ``"path_exact": true`` the whole path, so ``/v1/subscriptions`` is creates only, not
+``/v1/subscriptions/sub_...``): ``{"type": "status", "status": 429, "code": "rate_limit", "retry_after": 1,
 "should_retry": null, "echo_request": false}``, ``{"type": "delay", "seconds": 0.5}`` or ``{"type": "drop_response"}``
 (the request is performed and its idempotency record kept, then the connection is closed without
-a response). Status faults answer before the idempotency layer, so nothing is saved for them. With
-``echo_request`` a status fault's error message repeats the request (method, URL, ``Authorization`` header and
-body), as a misbehaving gateway or a debugging proxy might: a client must keep such a message out of its output.
+a response). Status faults answer before the idempotency layer, so nothing is saved for them. A delay
+counts as processing time: the request's idempotency key is in flight from its arrival, across the delay,
+until it is answered. With ``echo_request`` a status fault's error message repeats the request (method, URL,
+``Authorization`` header and body), as a misbehaving gateway or a debugging proxy might: a client must keep such a
+message out of its output.
+
+Search lag: with ``search_lag`` N > 0, ``GET /v1/subscriptions/search`` answers from the index as it was N
+seconds ago (Stripe's search is usually under a minute behind, up to an hour in incidents): a subscription
+created less than N s ago is missing, one changed less than N s ago (metadata, status, cancel, items, ...) is
+matched and returned as its version before that change. The index keeps the last 16 versions of each
+subscription. Retrieve and list stay strongly consistent. Search pages are newest first; ``next_page`` is an
+opaque cursor that is only valid with the query that returned it (and until a reset): any other ``page`` is a
+400 ``invalid_request_error`` with param ``page`` (the message is the emulator's; Stripe's was not found).
+
+Idempotency as in Stripe: results are saved per (API key, ``Idempotency-Key``) once an endpoint runs; a replay
+with other parameters is a 400 ``idempotency_error``. A request whose key belongs to a request still being
+processed is answered 409, ``invalid_request_error`` with code ``idempotency_key_in_use`` and Stripe's message
+("There is currently another in-progress request using this Idempotent Key ...", as Stripe's responses show
+it) whatever its parameters, and nothing is saved for it: once the first request is answered, the same key
+replays its result. The SDK and the collection retry 409.
 
 Request log entries: ``seq, method, path, query`` (flat dict of the raw query string), ``params`` (flat
 dict of the raw form body), ``status`` (for a dropped response: the status that was not sent),
 ``idempotency_key``, ``fault`` (null or the fault type), ``replayed``, ``request_id``.
 
 Deliberate simplifications: objects are shared by all API keys (``livemode`` follows the key); no
-invoices (``latest_invoice`` is null), search other than subscriptions by metadata and status (and without
-Stripe's indexing delay), price_data, tiers or coupons; webhook URLs may be plain
+invoices (``latest_invoice`` is null), search other than subscriptions by metadata and status (with no
+indexing delay unless ``search_lag`` is set), price_data, tiers or coupons; webhook URLs may be plain
 http on 127.0.0.1 (real Stripe wants public https); subscriptions never age (no
 incomplete_expired / past_due transitions except ending a trial without a way to pay). Validation
 failures (unknown, missing or malformed parameters) are not saved for idempotent replay, as in Stripe.
@@ -51,6 +72,7 @@ failures (unknown, missing or malformed parameters) are not saved for idempotent
 # pylint: disable=too-many-lines
 
 import argparse
+import base64
 import copy
 import hashlib
 import heapq
@@ -132,6 +154,15 @@ LOCK_TIMEOUT_MESSAGE = ("This object cannot be accessed right now because anothe
 NO_PAYMENT_METHOD_MESSAGE = ("This customer has no attached payment source or default payment method. Please consider "
                              "adding a default payment method. For more information, visit "
                              "https://stripe.com/docs/billing/subscriptions/payment-methods-setting#payment-method-priority.")
+# Stripe's wording as seen in API responses (type invalid_request_error, code idempotency_key_in_use, HTTP 409).
+IDEMPOTENCY_IN_USE_MESSAGE = ("There is currently another in-progress request using this Idempotent Key (that probably "
+                              "means you submitted twice, and the other request is still going through): {key}. Please "
+                              "try again later.")
+# The emulator's wording: Stripe's own message for a bad search cursor was not found.
+INVALID_PAGE_MESSAGE = ("Invalid page: '{page}' is not a next_page returned by a search with this query. Start again "
+                        "without page.")
+SEARCH_HISTORY = 16
+MAX_SEARCH_LAG = 3600
 IDEMPOTENCY_MISMATCH_MESSAGE = ("Keys for idempotent requests can only be used with the same parameters they were first "
                                 "used with. Try using a key other than '{key}' if you meant to execute a different "
                                 "request.")
@@ -758,12 +789,19 @@ class Response:  # pylint: disable=too-few-public-methods
         self.drop = drop
 
 
+def check_search_lag(value):
+    """A search lag in seconds from the control API or the command line; raises ValueError."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= MAX_SEARCH_LAG:
+        raise ValueError(f"search_lag must be a number of seconds between 0 and {MAX_SEARCH_LAG}")
+    return float(value)
+
+
 def normalize_fault(raw):
     """Validate one control-API fault; raises ValueError with a readable message."""
     if not isinstance(raw, dict):
         raise ValueError("each fault must be a JSON object")
     kind = raw.get("type")
-    allowed = {"type", "count", "method", "path"} | {
+    allowed = {"type", "count", "method", "path", "path_exact"} | {
         "status": {"status", "code", "retry_after", "should_retry", "echo_request"}, "delay": {"seconds"},
         "drop_response": set()}.get(kind, set())
     if kind not in ("status", "delay", "drop_response"):
@@ -774,7 +812,12 @@ def normalize_fault(raw):
     count = raw.get("count", 1)
     if not isinstance(count, int) or isinstance(count, bool) or count < 1:
         raise ValueError("count must be a positive integer")
-    fault = {"type": kind, "count": count, "method": (raw.get("method") or "").upper() or None, "path": raw.get("path")}
+    if raw.get("path_exact") not in (None, True, False):
+        raise ValueError("path_exact must be true or false")
+    if raw.get("path_exact") and not raw.get("path"):
+        raise ValueError("path_exact needs a path")
+    fault = {"type": kind, "count": count, "method": (raw.get("method") or "").upper() or None, "path": raw.get("path"),
+             "path_exact": bool(raw.get("path_exact"))}
     if kind == "status":
         status = raw.get("status")
         if not isinstance(status, int) or not 400 <= status <= 599:
@@ -822,9 +865,10 @@ def fault_response(fault, call):
 class Emulator:  # pylint: disable=too-many-instance-attributes,too-many-public-methods
     """All state and behaviour; the HTTP layer only moves bytes."""
 
-    def __init__(self):
+    def __init__(self, search_lag=0.0):
         self.lock = threading.RLock()
         self.webhooks = WebhookDispatcher()
+        self.initial_config = {"search_lag": float(search_lag)}
         self._reset_state()
 
     def _reset_state(self):
@@ -838,6 +882,10 @@ class Emulator:  # pylint: disable=too-many-instance-attributes,too-many-public-
         self.events = {}
         self.endpoints = {}
         self.idempotency = {}
+        self.in_flight = set()
+        self.config = dict(self.initial_config)
+        self.search_history = {}
+        self.page_secret = secrets.token_bytes(16)
         self.faults = []
         self.log = []
         self.log_seq = 0
@@ -877,9 +925,7 @@ class Emulator:  # pylint: disable=too-many-instance-attributes,too-many-public-
                 payload, extra_headers = fault_response(fault, call)
                 status = fault["status"]
             else:
-                if fault and fault["type"] == "delay":
-                    time.sleep(fault["seconds"])
-                status, payload, extra_headers = self._execute(call)
+                status, payload, extra_headers = self._perform(call, fault)
                 entry["replayed"] = bool(extra_headers)
                 if status < 400:
                     apply_legacy_shapes(payload, call.api_version)
@@ -891,10 +937,33 @@ class Emulator:  # pylint: disable=too-many-instance-attributes,too-many-public-
             self.log.append(entry)
         return Response(status, payload, headers, drop=bool(fault) and fault["type"] == "drop_response")
 
+    def _perform(self, call, fault):
+        """A ``delay`` fault, then ``_execute``; an idempotency key counts as in flight from arrival to answer."""
+        flight = None
+        if call.idempotency_key and call.method in ("POST", "DELETE") and len(call.idempotency_key) <= 255:
+            flight = (call.api_key, call.idempotency_key)
+        with self.lock:
+            conflict = flight in self.in_flight
+            if flight is not None and not conflict:
+                self.in_flight.add(flight)
+        try:
+            if fault and fault["type"] == "delay":
+                time.sleep(fault["seconds"])
+            if conflict:
+                # nothing is saved: the first request's result is what later replays return
+                error = ApiError(409, IDEMPOTENCY_IN_USE_MESSAGE.format(key=call.idempotency_key), code="idempotency_key_in_use")
+                return error.status, error.body(), []
+            return self._execute(call)
+        finally:
+            if flight is not None and not conflict:
+                with self.lock:
+                    self.in_flight.discard(flight)
+
     def _take_fault(self, method, path):
         with self.lock:
             for fault in self.faults:
-                if (fault["method"] or method) == method and path.startswith(fault["path"] or ""):
+                matches_path = path == fault["path"] if fault["path_exact"] else path.startswith(fault["path"] or "")
+                if (fault["method"] or method) == method and matches_path:
                     fault["count"] -= 1
                     if not fault["count"]:
                         self.faults.remove(fault)
@@ -968,6 +1037,8 @@ class Emulator:  # pylint: disable=too-many-instance-attributes,too-many-public-
             ("DELETE", "/_emulator/faults"): self._ctl_faults_clear,
             ("GET", "/_emulator/webhook_deliveries"): self._ctl_deliveries,
             ("GET", "/_emulator/health"): lambda _data: (200, {"ok": True}),
+            ("GET", "/_emulator/config"): self._ctl_config,
+            ("POST", "/_emulator/config"): self._ctl_config_set,
         }
         handler = handlers.get((method, path))
         if handler is None:
@@ -1022,6 +1093,25 @@ class Emulator:  # pylint: disable=too-many-instance-attributes,too-many-public-
         with self.lock:
             self.faults = []
         return 200, {"faults": []}
+
+    def _ctl_config(self, _data):
+        with self.lock:
+            return 200, dict(self.config)
+
+    def _ctl_config_set(self, data):
+        if not isinstance(data, dict):
+            return 400, {"error": "expected a JSON object such as {\"search_lag\": 5}"}
+        unknown = sorted(set(data) - set(self.config))
+        if unknown:
+            return 400, {"error": f"unknown config keys: {unknown} (known: {sorted(self.config)})"}
+        if "search_lag" in data:
+            try:
+                data = dict(data, search_lag=check_search_lag(data["search_lag"]))
+            except ValueError as err:
+                return 400, {"error": str(err)}
+        with self.lock:
+            self.config.update(data)
+            return 200, dict(self.config)
 
     def _ctl_deliveries(self, _data):
         return 200, {"deliveries": self.webhooks.deliveries()}
@@ -1418,6 +1508,7 @@ class Emulator:  # pylint: disable=too-many-instance-attributes,too-many-public-
         for sub in self.subscriptions.values():
             if sub["default_payment_method"] == payment_method["id"]:
                 sub["default_payment_method"] = None
+                self._index_subscription(sub)
         self._emit("payment_method.detached", public(payment_method), request)
         return public(payment_method)
 
@@ -1728,6 +1819,38 @@ class Emulator:  # pylint: disable=too-many-instance-attributes,too-many-public-
                              "url": f"/v1/subscription_items?subscription={sub['id']}"}
         return rendered
 
+    def _index_subscription(self, sub):
+        """Record a changed subscription for search (see ``search_lag``); returns its rendering."""
+        rendered = self._render_subscription(sub)
+        history = self.search_history.setdefault(sub["id"], [])
+        history.append((time.monotonic(), copy.deepcopy(rendered)))
+        del history[:-SEARCH_HISTORY]
+        return rendered
+
+    def _search_version(self, sub, cutoff):
+        """The subscription as search sees it: live with no lag, else its newest rendering from before ``cutoff``."""
+        if cutoff is None:
+            return sub
+        for changed, rendered in reversed(self.search_history.get(sub["id"], [])):
+            if changed <= cutoff:
+                return rendered
+        return None
+
+    def _page_token(self, query, seq):
+        mac = hmac.new(self.page_secret, f"{query}\n{seq}".encode(), hashlib.sha256).hexdigest()[:24]
+        return "page_" + base64.urlsafe_b64encode(f"{seq}:{mac}".encode()).decode().rstrip("=")
+
+    def _page_after(self, query, page):
+        """The ``_seq`` below which the page ``page`` of ``query`` starts; a 400 for a cursor not issued for it."""
+        body = page[len("page_"):]
+        try:
+            seq = int(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)).decode("ascii").split(":")[0])
+        except ValueError:
+            seq = None
+        if seq is None or not hmac.compare_digest(page.encode(), self._page_token(query, seq).encode()):
+            raise ParamError(INVALID_PAGE_MESSAGE.format(page=page), param="page")
+        return seq
+
     def _resolve_items(self, sub, given_items, existing):  # pylint: disable=too-many-branches
         """Apply ``items`` parameters to a list of (unsaved) item dicts; returns the new list."""
         items = [copy.deepcopy(item) for item in existing]
@@ -1922,6 +2045,7 @@ class Emulator:  # pylint: disable=too-many-instance-attributes,too-many-public-
         del sub["_item_objects"]
         self._store(self.subscriptions, sub)
         self._save_items(sub, items)
+        self._index_subscription(sub)
         if customer["currency"] is None:
             customer["currency"] = sub["currency"]
         rendered = self._render_subscription(sub)
@@ -1976,7 +2100,7 @@ class Emulator:  # pylint: disable=too-many-instance-attributes,too-many-public-
         del updated["_item_objects"]
         sub.update(updated)
         self._save_items(sub, items)
-        after = self._render_subscription(sub)
+        after = self._index_subscription(sub)
         previous = diff_attributes(before, after)
         if previous:
             self._emit("customer.subscription.updated", after, request, previous)
@@ -1987,7 +2111,7 @@ class Emulator:  # pylint: disable=too-many-instance-attributes,too-many-public-
         sub.update(status="canceled", canceled_at=timestamp, ended_at=timestamp)
         sub["cancellation_details"] = {"comment": details.get("comment") or None, "feedback": details.get("feedback") or None,
                                        "reason": "cancellation_requested"}
-        rendered = self._render_subscription(sub)
+        rendered = self._index_subscription(sub)
         self._emit("customer.subscription.deleted", rendered, request)
         return rendered
 
@@ -2021,31 +2145,38 @@ class Emulator:  # pylint: disable=too-many-instance-attributes,too-many-public-
     def subscriptions_search(self, request):
         """GET /v1/subscriptions/search: the query fields ``metadata['KEY']`` and ``status``, clauses joined by AND.
 
-        Stripe's search is eventually consistent (usually under a minute behind); this index has no delay, so a test
-        cannot rely on it being behind, and the collection never uses search for read-after-write.
+        With ``search_lag`` N (control API or ``--search-lag``) it answers as Stripe's index might have N seconds ago:
+        a subscription created less than N s ago is missing, one changed less than N s ago is found (or not) and
+        returned as it was before that change. Newest first; ``next_page`` is an opaque cursor bound to the query.
         """
         params = request.params
+        lag = self.config["search_lag"]
+        cutoff = time.monotonic() - lag if lag else None
         clauses = [clause.strip() for clause in re.split(r"\s+AND\s+", params["query"].strip())]
-        subs = list(self.subscriptions.values())
+        matchers = []
         for clause in clauses:
             match = SEARCH_CLAUSE.match(clause)
             if match is None:
                 raise ParamError(f"Invalid search query: {clause!r} (the emulator knows metadata['key']:'value' and "
                                  "status:'value', joined by AND)", param="query")
-            key, value = match.group("key"), match.group("value")
-            if key is not None:
-                subs = [sub for sub in subs if sub["metadata"].get(key) == value]
-            else:
-                subs = [sub for sub in subs if sub["status"] == value]
+            matchers.append((match.group("key"), match.group("value")))
         limit = params.get("limit", 10)
         if not 1 <= limit <= 100:
             raise ParamError("Invalid limit: must be at least 1 and at most 100.", code="parameter_invalid_integer", param="limit")
-        ordered = sorted(subs, key=lambda obj: obj["_seq"], reverse=True)
-        start = int(params.get("page") or 0)
-        page = ordered[start:start + limit]
-        more = len(ordered) > start + limit
-        return {"object": "search_result", "data": [self._render_subscription(sub) for sub in page], "has_more": more,
-                "next_page": str(start + limit) if more else None, "url": "/v1/subscriptions/search"}
+        after = self._page_after(params["query"], params["page"]) if params.get("page") else None
+        found = []
+        for sub in sorted(self.subscriptions.values(), key=lambda obj: obj["_seq"], reverse=True):
+            if after is not None and sub["_seq"] >= after:
+                continue
+            version = self._search_version(sub, cutoff)
+            if version is not None and all((version["metadata"].get(key) if key is not None else version["status"]) == value
+                                           for key, value in matchers):
+                found.append((sub["_seq"], version))
+        page, more = found[:limit], len(found) > limit
+        data = [self._render_subscription(version) if cutoff is None else copy.deepcopy(version) for _seq, version in page]
+        return {"object": "search_result", "data": data, "has_more": more,
+                "next_page": self._page_token(params["query"], page[-1][0]) if more else None,
+                "url": "/v1/subscriptions/search"}
 
     def subscription_items_list(self, request):
         """GET /v1/subscription_items"""
@@ -2222,10 +2353,16 @@ def main(argv=None):
     parser.add_argument("--host", default="127.0.0.1", help="must be 127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--port-file", help="write the listening port here (atomically)")
+    parser.add_argument("--search-lag", type=float, default=0.0, metavar="SECONDS",
+                        help="subscription search answers as of SECONDS ago (also the value /_emulator/reset restores)")
     args = parser.parse_args(argv)
     if args.host != "127.0.0.1":
         parser.error("the emulator only binds 127.0.0.1")
-    emulator = Emulator()
+    try:
+        check_search_lag(args.search_lag)
+    except ValueError as err:
+        parser.error(str(err))
+    emulator = Emulator(search_lag=args.search_lag)
     server = EmulatorServer((args.host, args.port), emulator)
     port = server.server_address[1]
     if args.port_file:

@@ -553,3 +553,218 @@ def test_subscription_search_refuses_what_it_does_not_know(client):
     assert error.http_status == 400 and "Invalid search query" in error.user_message
     error = sdk_error(lambda: client.v1.customers.search(params={"query": "email:'a@b.example'"}))
     assert error.http_status == 400 and "does not implement search" in error.user_message
+
+
+# -- search lag, search cursors, in-flight idempotency, created filters ---------------------------------
+
+def subscription_for(client, tenant, price=None, customer=None):
+    customer = customer or client.v1.customers.create(params={"name": tenant})
+    price = price or paid_price(client, 0)
+    return client.v1.subscriptions.create(params={"customer": customer.id, "items": [{"price": price.id}],
+                                                  "metadata": {"tenant-id": tenant}})
+
+
+def search_ids(client, query):
+    return [sub.id for sub in client.v1.subscriptions.search(params={"query": query}).data]
+
+
+def test_search_lag_hides_new_and_shows_stale_changed_subscriptions(client, control):
+    assert control.get("config") == {"search_lag": 0.0}
+    assert control.post("config", {"search_lag": 2}) == {"search_lag": 2.0}
+    sub = subscription_for(client, "acme")
+    assert search_ids(client, "metadata['tenant-id']:'acme'") == []
+    # retrieve and list stay strongly consistent
+    assert client.v1.subscriptions.retrieve(sub.id).metadata["tenant-id"] == "acme"
+    assert [s.id for s in client.v1.subscriptions.list().data] == [sub.id]
+    wait_for(lambda: search_ids(client, "metadata['tenant-id']:'acme'") == [sub.id])
+    client.v1.subscriptions.update(sub.id, params={"metadata": {"tenant-id": "globex"}})
+    client.v1.subscriptions.cancel(sub.id)
+    stale = client.v1.subscriptions.search(params={"query": "metadata['tenant-id']:'acme' AND status:'active'"}).data
+    assert [(s.id, s.status, s.metadata["tenant-id"]) for s in stale] == [(sub.id, "active", "acme")]
+    assert search_ids(client, "metadata['tenant-id']:'globex'") == []
+    assert search_ids(client, "status:'canceled'") == []
+    current = client.v1.subscriptions.retrieve(sub.id)
+    assert (current.status, current.metadata["tenant-id"]) == ("canceled", "globex")
+    wait_for(lambda: search_ids(client, "metadata['tenant-id']:'globex' AND status:'canceled'") == [sub.id])
+    assert search_ids(client, "metadata['tenant-id']:'acme'") == []
+
+
+def test_search_lag_zero_is_immediate_and_reset_clears_the_lag(client, control):
+    control.post("config", {"search_lag": 30})
+    sub = subscription_for(client, "acme")
+    assert search_ids(client, "metadata['tenant-id']:'acme'") == []
+    assert control.post("config", {"search_lag": 0}) == {"search_lag": 0.0}
+    assert search_ids(client, "metadata['tenant-id']:'acme'") == [sub.id]
+    client.v1.subscriptions.update(sub.id, params={"metadata": {"tenant-id": "globex"}})
+    assert search_ids(client, "metadata['tenant-id']:'globex'") == [sub.id]
+    control.post("config", {"search_lag": 30})
+    control.post("reset")
+    assert control.get("config") == {"search_lag": 0.0}
+    again = subscription_for(client, "acme")
+    assert search_ids(client, "metadata['tenant-id']:'acme'") == [again.id]
+
+
+def test_config_refuses_bad_values(emulator, control):
+    for body in ({"search_lag": -1}, {"search_lag": True}, {"search_lag": "5"}, {"search_lag": 3601}, {"lag": 1}, [1]):
+        response = control.session.post(emulator + "/_emulator/config", json=body, timeout=10)
+        assert response.status_code == 400, body
+    assert control.get("config") == {"search_lag": 0.0}
+
+
+def test_search_lag_command_line_option_is_what_reset_restores(tmp_path):
+    process, base_url = start_emulator(tmp_path / "port.txt", "--search-lag", "30")
+    try:
+        ctl = Control(base_url)
+        assert ctl.get("config") == {"search_lag": 30.0}
+        ctl.post("config", {"search_lag": 1})
+        ctl.post("reset")
+        assert ctl.get("config") == {"search_lag": 30.0}
+    finally:
+        process.terminate()
+        assert process.wait(timeout=10) == 0
+    result = subprocess.run([sys.executable, EMULATOR, "--search-lag", "-1", "--port-file", str(tmp_path / "p")],
+                            capture_output=True, timeout=30, check=False)
+    assert result.returncode != 0 and b"search_lag" in result.stderr and not (tmp_path / "p").exists()
+
+
+def test_search_pages_with_opaque_cursors_and_refuses_unknown_ones(emulator, api, client, control):
+    price = paid_price(client, 0)
+    customer = client.v1.customers.create(params={"name": "Acme"})
+    made = [subscription_for(client, "acme", price, customer).id for _index in range(5)]
+    subscription_for(client, "globex", price, customer)
+    query = "metadata['tenant-id']:'acme'"
+    first = client.v1.subscriptions.search(params={"query": query, "limit": 2})
+    assert first.next_page.startswith("page_") and not first.next_page[len("page_"):].isdigit()
+    pages, page = [[s.id for s in first.data]], first
+    while page.has_more:
+        page = client.v1.subscriptions.search(params={"query": query, "limit": 2, "page": page.next_page})
+        pages.append([s.id for s in page.data])
+    assert pages == [made[4:2:-1], made[2:0:-1], made[:1]] and page.next_page is None
+    foreign = first.next_page
+    for bad, bad_query in (("2", query), ("nope", query), ("page_", query), ("page_%%%", query), ("page_\u00e9", query),
+                           (foreign + "x", query), (foreign, "metadata['tenant-id']:'globex'")):
+        error = sdk_error(lambda bad=bad, bad_query=bad_query: client.v1.subscriptions.search(
+            params={"query": bad_query, "page": bad}))
+        assert isinstance(error, stripe.InvalidRequestError), bad
+        assert (error.http_status, error.param, error.json_body["error"]["type"]) == (400, "page", "invalid_request_error")
+    control.post("reset")
+    stale = api.get(emulator + "/v1/subscriptions/search", params={"query": query, "page": foreign})
+    assert stale.status_code == 400 and stale.json()["error"]["param"] == "page"
+    assert control.counters()["by_status"] == {"400": 1}
+
+
+def test_list_cursor_of_an_unknown_object_is_a_400(client):
+    subscription_for(client, "acme")
+    for param in ("starting_after", "ending_before"):
+        error = sdk_error(lambda param=param: client.v1.subscriptions.list(params={param: "sub_nope"}))
+        assert (error.http_status, error.code, error.param) == (400, "resource_missing", param)
+        assert error.user_message == "No such subscription: 'sub_nope'"
+    error = sdk_error(lambda: client.v1.customers.list(params={"starting_after": "cus_nope"}))
+    assert (error.http_status, error.code, error.param) == (400, "resource_missing", "starting_after")
+
+
+def test_delay_fault_with_path_exact_only_delays_subscription_creates(client, control):
+    sub = subscription_for(client, "acme")
+    response = control.session.post(control.base_url + "/_emulator/faults", json={"faults": [{"type": "delay", "path_exact": True}]},
+                                    timeout=10)
+    assert response.status_code == 400 and "path_exact" in response.json()["error"]
+    control.faults({"type": "delay", "seconds": 0.2, "method": "POST", "path": "/v1/subscriptions", "path_exact": True})
+    control.post("log/clear")
+    client.v1.subscriptions.update(sub.id, params={"metadata": {"a": "b"}})
+    assert len(control.get("faults")["faults"]) == 1
+    subscription_for(client, "globex")
+    assert control.get("faults") == {"faults": []}
+    assert [(entry["path"], entry["fault"]) for entry in control.requests()] == [
+        (f"/v1/subscriptions/{sub.id}", None), ("/v1/customers", None), ("/v1/products", None), ("/v1/prices", None),
+        ("/v1/subscriptions", "delay")]
+
+
+def _create_in_background(client, params, key):
+    result = {}
+
+    def run():
+        try:
+            result["sub"] = client.v1.subscriptions.create(params=params, options={"idempotency_key": key})
+        except stripe.StripeError as err:  # pragma: no cover - reported by the assertion below
+            result["error"] = err
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, result
+
+
+def test_request_whose_idempotency_key_is_in_flight_is_a_409_and_saves_nothing(emulator, api, client, control):
+    customer = client.v1.customers.create(params={"name": "Acme"})
+    price = paid_price(client, 0)
+    params = {"customer": customer.id, "items": [{"price": price.id}], "metadata": {"tenant-id": "acme"}}
+    form = {"customer": customer.id, "items[0][price]": price.id, "metadata[tenant-id]": "acme"}
+    control.faults({"type": "delay", "seconds": 1.5, "method": "POST", "path": "/v1/subscriptions", "path_exact": True})
+    thread, result = _create_in_background(client, params, "tenant-acme")
+    wait_for(lambda: control.get("faults") == {"faults": []})
+    conflict = api.post(emulator + "/v1/subscriptions", data=form, headers={"Idempotency-Key": "tenant-acme"})
+    other = api.post(emulator + "/v1/subscriptions", data=dict(form, **{"metadata[tenant-id]": "globex"}),
+                     headers={"Idempotency-Key": "tenant-acme"})
+    thread.join(timeout=30)
+    assert "error" not in result and result["sub"].metadata["tenant-id"] == "acme"
+    for response in (conflict, other):
+        assert response.status_code == 409 and "Idempotent-Replayed" not in response.headers
+        error = response.json()["error"]
+        assert (error["type"], error["code"]) == ("invalid_request_error", "idempotency_key_in_use")
+        assert error["message"].startswith("There is currently another in-progress request using this Idempotent Key")
+        assert "tenant-acme" in error["message"]
+    replay = api.post(emulator + "/v1/subscriptions", data=form, headers={"Idempotency-Key": "tenant-acme"})
+    assert replay.headers["Idempotent-Replayed"] == "true" and replay.json()["id"] == result["sub"].id
+    mismatch = sdk_error(lambda: client.v1.subscriptions.create(params=dict(params, metadata={"tenant-id": "globex"}),
+                                                                options={"idempotency_key": "tenant-acme"}))
+    assert isinstance(mismatch, stripe.IdempotencyError) and mismatch.http_status == 400
+    assert [s.id for s in client.v1.subscriptions.list(params={"status": "all"}).data] == [result["sub"].id]
+    posts = [(entry["status"], entry["replayed"]) for entry in control.requests()
+             if (entry["method"], entry["path"]) == ("POST", "/v1/subscriptions")]
+    assert sorted(posts) == [(200, False), (200, True), (400, False), (409, False), (409, False)]
+
+
+def test_sdk_retries_an_in_flight_409_into_the_first_requests_replay(emulator, client, control):
+    customer = client.v1.customers.create(params={"name": "Acme"})
+    price = paid_price(client, 0)
+    params = {"customer": customer.id, "items": [{"price": price.id}]}
+    control.faults({"type": "delay", "seconds": 1.0, "method": "POST", "path": "/v1/subscriptions", "path_exact": True})
+    thread, result = _create_in_background(client, params, "tenant-retry")
+    wait_for(lambda: control.get("faults") == {"faults": []})
+    retrying = stripe.StripeClient(API_KEY, base_addresses={"api": emulator}, max_network_retries=8)
+    second = retrying.v1.subscriptions.create(params=params, options={"idempotency_key": "tenant-retry"})
+    thread.join(timeout=30)
+    assert second.id == result["sub"].id
+    statuses = [(entry["status"], entry["replayed"]) for entry in control.requests()
+             if (entry["method"], entry["path"]) == ("POST", "/v1/subscriptions")]
+    assert (200, False) in statuses and (409, False) in statuses and statuses[-1] == (200, True)
+    assert len(client.v1.subscriptions.list().data) == 1
+
+
+def test_subscription_list_created_filters(client):
+    customer = client.v1.customers.create(params={"name": "Acme"})
+    other = client.v1.customers.create(params={"name": "Globex"})
+    price, other_price = paid_price(client, 0), paid_price(client, 0)
+    old = subscription_for(client, "acme", price, customer)
+    assert abs(old.created - time.time()) < 60
+    wait_for(lambda: int(time.time()) > old.created)
+    new = subscription_for(client, "acme", price, customer)
+    client.v1.subscriptions.cancel(new.id)
+    newer = subscription_for(client, "acme", other_price, customer)
+    elsewhere = subscription_for(client, "globex", price, other)
+    assert newer.created >= new.created > old.created
+
+    def listed(**params):
+        return [sub.id for sub in client.v1.subscriptions.list(params=dict({"status": "all"}, **params)).auto_paging_iter()]
+
+    assert listed(created={"gte": new.created}, customer=customer.id) == [newer.id, new.id]
+    assert listed(created={"gt": old.created}, customer=customer.id, limit=1) == [newer.id, new.id]
+    assert listed(created={"lt": new.created}) == [old.id]
+    assert listed(created={"lte": old.created}, customer=customer.id) == [old.id]
+    assert listed(created=old.created) == [old.id]
+    assert listed(created={"gte": old.created, "lt": new.created}, customer=customer.id) == [old.id]
+    assert listed(created={"gte": new.created}, price=price.id) == [elsewhere.id, new.id]
+    assert listed(created={"gt": newer.created + 3600}) == []
+    live = client.v1.subscriptions.list(params={"created": {"gte": new.created}, "customer": customer.id}).data
+    assert [sub.id for sub in live] == [newer.id]
+    error = sdk_error(lambda: client.v1.subscriptions.list(params={"created": {"gte": "yesterday"}}))
+    assert (error.http_status, error.param) == (400, "created[gte]")
