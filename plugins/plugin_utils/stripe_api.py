@@ -76,7 +76,7 @@ if stripe is not None:
 def require_sdk():
     if stripe is None:
         raise TenancyError("The Python packages 'stripe' and 'requests' are required on the Ansible controller: "
-                           "pip install 'stripe>=16' requests")
+                           "pip install 'stripe>=16.1,<17' requests")
 
 
 def check_connection(params):

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 import yaml
 
@@ -168,3 +170,12 @@ def test_the_documented_api_version_defaults_are_the_pinned_one():
     from ansible_collections.thingsstack.tenancy.plugins.inventory import tenants  # pylint: disable=import-outside-toplevel
     assert yaml.safe_load(ModuleDocFragment.DOCUMENTATION)['options']['api_version']['default'] == STRIPE_API_VERSION
     assert yaml.safe_load(tenants.DOCUMENTATION)['options']['stripe_api_version']['default'] == STRIPE_API_VERSION
+
+
+def test_requirements_ask_for_the_sdk_release_that_pins_the_api_version():
+    """An older 16.x pins an older API version (16.0.0: 2026-09-30.endive): requirements.txt starts at the tested release."""
+    path = os.path.join(os.path.dirname(__file__), '..', '..', '..', '..', 'requirements.txt')
+    with open(path, encoding='utf-8') as handle:
+        lines = [line.split('#')[0].strip() for line in handle]
+    assert f'stripe>={stripe.VERSION},<{int(stripe.VERSION.split(".")[0]) + 1}.0.0' in lines
+    assert stripe.api_version == STRIPE_API_VERSION
