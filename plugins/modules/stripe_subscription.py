@@ -14,8 +14,8 @@ description:
     with the tenant metadata (C(tenant-id), C(tenant-name), C(admin-email), ...) that The Things Stack's
     Tenant Billing Server reads to create and maintain the tenant.
   - The subscription is found by O(id), or among the live (not C(canceled) or C(incomplete_expired))
-    subscriptions of O(customer) by its C(tenant-id) metadata, with Stripe's strongly consistent list API (never
-    search: a subscription made moments before must be found). Two live subscriptions of the customer with the
+    subscriptions of O(customer) by its C(tenant-id) metadata, with Stripe's strongly consistent list API, never
+    search, so that a subscription made moments before is found. Two live subscriptions of the customer with the
     tenant ID make the task fail with their IDs; it never guesses.
   - "One tenant, one subscription. Before it creates a subscription, or writes a new C(tenant-id) to one, the module
     looks for another live subscription that carries that tenant ID: among the customer's own subscriptions with the

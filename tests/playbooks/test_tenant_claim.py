@@ -13,7 +13,7 @@ import pytest
 import requests
 import yaml
 
-from conftest import OUT, local_inventory, recap
+from conftest import OUT, recap
 from test_role_ownership import customer, inventory, make_tenant_by_hand, stripe_get, tts_tenant
 from test_role_input import failures
 
