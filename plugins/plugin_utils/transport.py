@@ -155,12 +155,27 @@ def check_endpoint(option, url, allow_http, allow_http_option, description):
                                     "(http:// is accepted without it for loopback addresses only)")
 
 
+# The order in which both clients choose the CA certificates when ca_path is not given: the variables requests reads
+# (REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE), then OpenSSL's (SSL_CERT_FILE, SSL_CERT_DIR), then certifi.
+CA_ENVIRONMENT = ('REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE', 'SSL_CERT_FILE', 'SSL_CERT_DIR')
+
+
 def tls_verify(validate_certs, ca_path, ca_path_option):
-    """The ``verify`` argument of requests: False, a CA bundle file or directory, or True (REQUESTS_CA_BUNDLE or certifi)."""
+    """The ``verify`` argument of requests: False, a CA bundle file or directory, or True (certifi).
+
+    ``ca_path`` first, then the first of ``CA_ENVIRONMENT`` that is set, then certifi's bundle: the same for both
+    clients, whatever requests or the Stripe SDK would pick by themselves.
+    """
     if not validate_certs:
         return False
-    if not ca_path:  # an empty STRIPE_CA_PATH / TTS_CA_PATH (an AWX credential without a CA certificate) is no CA
-        return True
-    if not os.path.exists(ca_path):
-        raise InvalidOption(ca_path_option, f"no such file or directory: {ca_path}")
-    return ca_path
+    if ca_path:  # an empty STRIPE_CA_PATH / TTS_CA_PATH (an AWX credential without a CA certificate) is no CA
+        if not os.path.exists(ca_path):
+            raise InvalidOption(ca_path_option, f"no such file or directory: {ca_path}")
+        return ca_path
+    for name in CA_ENVIRONMENT:
+        path = os.environ.get(name)
+        if path:
+            if not os.path.exists(path):
+                raise InvalidOption(ca_path_option, f"is not set, and {name} names no such file or directory: {path}")
+            return path
+    return True
