@@ -35,6 +35,12 @@ options:
       - If not set, the value of the E(STRIPE_API_BASE) environment variable is used, else Stripe's own API.
       - Must be C(https://), except for a loopback address (C(localhost), C(127.0.0.0/8), C(::1)) or with
         O(allow_http=true), so that the key is never sent in cleartext. Checked before the first request.
+      - "Written as C(https://HOST[:PORT][/PATH]) (C(http://) as above), in lowercase ASCII: a host name, a
+        dotted-decimal IPv4 address or a bracketed IPv6 address. Refused: user info (C(user@), C(user:password@)),
+        backslashes, whitespace and control characters, percent-encoded hosts and IPv6 zone IDs, a query or fragment,
+        other numeric forms of an IPv4 address (C(0x7f.1), C(2130706433), C(0177.0.0.1), C(127.1)), and anything
+        that Python's C(urllib.parse) and C(urllib3) (the parser of C(requests)) read as different hosts, so that
+        the host checked is the host connected to."
     type: str
     default: https://api.stripe.com
   validate_certs:
@@ -47,8 +53,10 @@ options:
     description:
       - A CA bundle (PEM file) or directory of certificates to verify O(api_base) with, for example the CA of a
         TLS-intercepting corporate proxy. Not used with O(validate_certs=false).
-      - If not set, the value of the E(STRIPE_CA_PATH) environment variable is used, else the CA bundle of
-        C(requests) (E(REQUESTS_CA_BUNDLE) when set, else C(certifi)); the C(stripe) SDK's own bundle is not used.
+      - If not set, the value of the E(STRIPE_CA_PATH) environment variable is used, else the first of
+        E(REQUESTS_CA_BUNDLE), E(CURL_CA_BUNDLE), E(SSL_CERT_FILE) and E(SSL_CERT_DIR) that is set, else the bundle of
+        C(certifi); the C(stripe) SDK's own bundle is not used. The TTS modules choose theirs in the same order. A
+        variable that names a missing file or directory fails the task before the first request.
       - HTTPS proxies are taken from E(HTTPS_PROXY) and E(NO_PROXY).
     type: path
   allow_http:

@@ -64,8 +64,8 @@ def require_requests():
 
 
 def base_url(url):
-    """The deployment's base address without a trailing slash or ``/api/v3``."""
-    url = (url or '').strip().rstrip('/')
+    """The deployment's base address without a trailing slash or ``/api/v3`` (whitespace is refused, not stripped)."""
+    url = (url or '').rstrip('/')
     if url.endswith(API_PREFIX):
         url = url[:-len(API_PREFIX)]
     return url

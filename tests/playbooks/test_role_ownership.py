@@ -8,6 +8,7 @@ together converge without duplicates.
 import os
 import threading
 
+import pytest
 import requests
 import yaml
 
@@ -173,3 +174,15 @@ def test_billing_mode_adopts_a_tenant_the_billing_server_would_refuse(services):
     del billing['all']['children']['tenants']['vars']['tenant_adopt']
     kept = services.playbook('provision', billing)
     assert kept.rc == 0 and recap(kept.output)[tenant]['changed'] == 0, kept.output
+
+
+def test_billing_mode_wait_reports_the_real_message_only(services):
+    """A plan the Billing Server does not manage: the wait ends without a tenant, and the run says what differs."""
+    if services.live:
+        pytest.skip('needs a plan the Tenant Billing Server does not manage (the emulated TBS manages tts-small-monthly only)')
+    tenant = services.tenant_id('tbswait')
+    billing = local_inventory({tenant: customer(services, tenant)}, tenant_provisioning='billing', tenant_wait_timeout=2,
+                              tenant_plan=PLAN)
+    waited = services.playbook('provision', billing)
+    assert waited.rc != 0 and f"tenant '{tenant}' did not appear within wait_timeout=2 s" in waited.output, waited.output
+    assert 'Unknown error' not in waited.output, waited.output

@@ -31,6 +31,7 @@ from ansible_collections.thingsstack.tenancy.plugins.module_utils.stripe_spec im
 from ansible_collections.thingsstack.tenancy.plugins.module_utils.tts_spec import tts_argument_spec  # noqa: E402
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils import stripe_api, tts_api  # noqa: E402
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import ApiError, InvalidOption  # noqa: E402
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.transport import CA_ENVIRONMENT, tls_verify  # noqa: E402
 
 STRIPE_KEY = 'sk_test_tls_unit_key'
 TTS_KEY = 'ab' * 16
@@ -99,6 +100,7 @@ def endpoint(tmp_path_factory):
     server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), Handler)
     server.daemon_threads = True
     server.paths = []
+    server.missing_ca = tmp_path / 'missing-ca.pem'
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert_path, key_path)
     server.socket = context.wrap_socket(server.socket, server_side=True)
@@ -137,7 +139,7 @@ def tts_get(params):
 
 @pytest.fixture(autouse=True)
 def no_ambient_tls_settings(monkeypatch):
-    for name in ('REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE', 'STRIPE_CA_PATH', 'STRIPE_VALIDATE_CERTS', 'TTS_CA_PATH', 'TTS_VALIDATE_CERTS'):
+    for name in CA_ENVIRONMENT + ('STRIPE_CA_PATH', 'STRIPE_VALIDATE_CERTS', 'TTS_CA_PATH', 'TTS_VALIDATE_CERTS'):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -177,6 +179,36 @@ def test_requests_ca_bundle_is_honoured_and_validate_certs_false_skips_verificat
 
 
 @pytest.mark.parametrize('call, params', [(stripe_list, stripe_params), (tts_get, tts_params)], ids=['stripe', 'tts'])
+@pytest.mark.parametrize('variable', ['SSL_CERT_FILE', 'CURL_CA_BUNDLE'])
+def test_ssl_cert_file_and_curl_ca_bundle_are_honoured_by_both_clients(endpoint, monkeypatch, call, params, variable):
+    url, ca_path, wrong_ca_path, dummy = endpoint
+    monkeypatch.setenv(variable, ca_path)
+    assert call(params(url, max_retries=0)) in ([], TENANT)
+    monkeypatch.setenv(variable, wrong_ca_path)
+    with pytest.raises(ApiError, match='TLS certificate verification failed'):
+        call(params(url, max_retries=0))
+
+
+@pytest.mark.parametrize('call, params', [(stripe_list, stripe_params), (tts_get, tts_params)], ids=['stripe', 'tts'])
+def test_one_order_for_the_ca_ca_path_then_requests_variables_then_openssl_variables(endpoint, monkeypatch, call, params):
+    url, ca_path, wrong_ca_path, server = endpoint
+    monkeypatch.setenv('SSL_CERT_FILE', wrong_ca_path)
+    assert call(params(url, ca_path=ca_path, max_retries=0)) in ([], TENANT)  # ca_path first
+    monkeypatch.setenv('REQUESTS_CA_BUNDLE', ca_path)
+    assert call(params(url, max_retries=0)) in ([], TENANT)  # REQUESTS_CA_BUNDLE before SSL_CERT_FILE
+    monkeypatch.setenv('REQUESTS_CA_BUNDLE', wrong_ca_path)
+    monkeypatch.setenv('SSL_CERT_FILE', ca_path)
+    with pytest.raises(ApiError, match='TLS certificate verification failed'):
+        call(params(url, max_retries=0))
+    monkeypatch.delenv('REQUESTS_CA_BUNDLE')
+    monkeypatch.setenv('SSL_CERT_FILE', str(server.missing_ca))
+    before = len(server.paths)
+    with pytest.raises(InvalidOption, match=r'^ca_path: is not set, and SSL_CERT_FILE names no such file or directory: '):
+        call(params(url, max_retries=0))
+    assert len(server.paths) == before
+
+
+@pytest.mark.parametrize('call, params', [(stripe_list, stripe_params), (tts_get, tts_params)], ids=['stripe', 'tts'])
 def test_cleartext_http_is_refused_before_any_request(endpoint, monkeypatch, call, params):
     url, dummy, dummy, server = endpoint
     monkeypatch.setenv('HTTP_PROXY', url)  # were it sent after all, it would stay on this machine
@@ -184,3 +216,42 @@ def test_cleartext_http_is_refused_before_any_request(endpoint, monkeypatch, cal
     with pytest.raises(InvalidOption, match='would send the credentials in cleartext'):
         call(params('http://tenancy.test.invalid:8443'))
     assert len(server.paths) == before
+
+
+def test_tls_verify_order(tmp_path, monkeypatch):
+    paths = {}
+    for name in ('option', *CA_ENVIRONMENT):
+        paths[name] = tmp_path / name.lower()
+        paths[name].mkdir()
+    assert tls_verify(True, None, 'ca_path') is True
+    assert tls_verify(True, '', 'ca_path') is True
+    for name in reversed(CA_ENVIRONMENT):  # each variable wins over the ones after it
+        monkeypatch.setenv(name, str(paths[name]))
+        assert tls_verify(True, None, 'ca_path') == str(paths[name])
+        assert tls_verify(True, str(paths['option']), 'ca_path') == str(paths['option'])
+        assert tls_verify(False, str(paths['option']), 'ca_path') is False
+    monkeypatch.setenv('REQUESTS_CA_BUNDLE', '')  # empty is not set, as requests reads it
+    assert tls_verify(True, None, 'ca_path') == str(paths['CURL_CA_BUNDLE'])
+    monkeypatch.setenv('SSL_CERT_DIR', str(tmp_path / 'nowhere'))
+    monkeypatch.delenv('CURL_CA_BUNDLE')
+    monkeypatch.delenv('SSL_CERT_FILE')
+    with pytest.raises(InvalidOption, match='^ca_path: is not set, and SSL_CERT_DIR names no such file or directory'):
+        tls_verify(True, None, 'ca_path')
+    assert tls_verify(False, None, 'ca_path') is False
+
+
+@pytest.mark.parametrize('call, params', [(stripe_list, stripe_params), (tts_get, tts_params)], ids=['stripe', 'tts'])
+def test_both_clients_send_with_the_ca_chosen_from_the_environment(monkeypatch, tmp_path, call, params):
+    ca_dir = tmp_path / 'certs'
+    ca_dir.mkdir()
+    monkeypatch.setenv('SSL_CERT_DIR', str(ca_dir))
+    seen = []
+
+    def send(self, request, **kwargs):  # pylint: disable=unused-argument
+        seen.append(kwargs['verify'])
+        raise requests.exceptions.ConnectionError('stop here')
+
+    monkeypatch.setattr(requests.Session, 'send', send)
+    with pytest.raises(ApiError):
+        call(params('https://tenancy-test.invalid', max_retries=0))
+    assert seen == [str(ca_dir)]

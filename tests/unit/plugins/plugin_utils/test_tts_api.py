@@ -304,7 +304,9 @@ def test_http_only_for_loopback_addresses_or_with_the_opt_in():
     check_connection(connection(url='http://tts.test.internal', allow_http=True))
 
 
-def test_certificate_settings(tmp_path):
+def test_certificate_settings(tmp_path, monkeypatch):
+    for name in ('REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE', 'SSL_CERT_FILE', 'SSL_CERT_DIR'):
+        monkeypatch.delenv(name, raising=False)
     ca_file = tmp_path / 'ca.pem'
     ca_file.write_text('')
     params = dict(connection(url=URL), max_retries=0)
