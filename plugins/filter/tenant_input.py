@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: thingsstack.tenancy contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The filters thingsstack.tenancy.tenant_input_errors, tenant_declaration and tenant_conflicts.
+"""The filters thingsstack.tenancy.tenant_input_errors, tenant_price_errors, tenant_declaration and tenant_conflicts.
 
 Documented in the sidecar files plugins/filter/<name>.yml. The tenant role checks its whole input with them before its
 first request; the rules are the modules' own (plugins/plugin_utils/tenant_input.py).
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_input import conflicts, declaration, input_errors
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_input import conflicts, declaration, input_errors, price_errors
 
 
 def _tenant(value):
@@ -22,6 +22,12 @@ def _tenant(value):
 
 def filter_tenant_input_errors(tenant):
     return input_errors(_tenant(tenant))
+
+
+def filter_tenant_price_errors(prices, plan):
+    if not isinstance(plan, dict):
+        raise AnsibleFilterError(f"tenant_price_errors: the plan must be a dict, got {type(plan).__name__}")
+    return price_errors(prices, plan)
 
 
 def filter_tenant_declaration(tenant, host):
@@ -40,6 +46,7 @@ class FilterModule:
     def filters(self):
         return {
             'tenant_input_errors': filter_tenant_input_errors,
+            'tenant_price_errors': filter_tenant_price_errors,
             'tenant_declaration': filter_tenant_declaration,
             'tenant_conflicts': filter_tenant_conflicts,
         }

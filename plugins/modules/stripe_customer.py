@@ -53,14 +53,14 @@ options:
     choices: [present, absent]
     default: present
   name:
-    description: Full name or company name of the customer.
+    description: Full name or company name of the customer, at most 256 characters (Stripe's limit).
     type: str
   description:
     description:
       - Description of the customer. The Things Stack uses it as the default tenant description.
     type: str
   phone:
-    description: Phone number of the customer.
+    description: Phone number of the customer, at most 20 characters (Stripe's limit).
     type: str
   address:
     description:

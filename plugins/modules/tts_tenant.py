@@ -49,16 +49,17 @@ options:
     choices: [present, absent]
     default: present
   name:
-    description: Name of the tenant, at most 50 characters. TBS-owned, see the description.
+    description: Name of the tenant, at most 50 characters, no control characters. TBS-owned, see the description.
     type: str
   description:
-    description: Description of the tenant, at most 2000 characters. TBS-owned.
+    description: Description of the tenant, at most 2000 characters, no control characters but line breaks and tabs. TBS-owned.
     type: str
   attributes:
     description:
       - Attributes (key/value pairs) to set on the tenant. Not given leaves the attributes untouched.
       - Keys follow the ID rule (3 to 36 lowercase letters, digits and single dashes); values are strings.
         A key whose value is an empty string or null is removed.
+      - At most 10 attributes, values at most 200 characters (The Things Stack's attribute rule), checked before any request.
       - TTS replaces the whole attribute map on update; the module sends the merged map.
     type: dict
   purge_attributes:
@@ -161,7 +162,9 @@ options:
         values are managed, each as its own field mask path such as C(configuration.default_cluster.ns.dev_addr_prefixes);
         everything else in the configuration is left alone. A list is one leaf value and replaces the current list.
       - C(clusters) is a map by cluster ID and is managed as one value that replaces the whole map.
-      - A path TTS does not support makes the task fail before any write.
+      - A path TTS does not support makes the task fail before any write. A leaf that is not a field of the configuration
+        (C(default_cluster.SERVICE.FIELD) for the services ui, is, gs, ns, as, js, noc and ars; C(clusters); C(pb.listed))
+        fails before any request.
     type: dict
   initial_user:
     description:
@@ -178,11 +181,12 @@ options:
         type: str
         required: true
       full_name:
-        description: Full name of the user, at most 50 characters.
+        description: Full name of the user, at most 50 characters, no control characters.
         type: str
       password:
         description:
-          - Password of the user. If not given, TTS generates one and emails it to O(initial_user.email).
+          - Password of the user, 8 to 1000 characters (The Things Stack's default password requirements). If not given,
+            TTS generates one and emails it to O(initial_user.email).
           - Never shown in output or diffs.
         type: str
   create:

@@ -13,12 +13,15 @@ import typing
 
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import InvalidOption, TenancyError
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.reconcile import stringify
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.validation import check_country, check_email, check_length, check_metadata
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.validation import (
+    CUSTOMER_NAME_MAX, CUSTOMER_PHONE_MAX, check_country, check_email, check_length, check_metadata)
 
 
 def check_customer_options(params):
     """Every rule of stripe_customer's options, checked before any request."""
     check_email('email', params['email'])
+    check_length('name', params['name'], CUSTOMER_NAME_MAX)
+    check_length('phone', params['phone'], CUSTOMER_PHONE_MAX)
     if params['id'] and not params['id'].startswith('cus_'):
         raise InvalidOption('id', f"must be a customer ID (cus_...), got {params['id']!r}")
     if params['expected_id'] and not params['expected_id'].startswith('cus_'):

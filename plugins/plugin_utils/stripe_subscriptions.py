@@ -20,7 +20,7 @@ from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_rules i
     CREATION_ONLY_KEYS, DEPRECATED_NAME_KEYS, PASSWORD_MAX, SECRET_METADATA_KEYS, SUBSCRIPTION_KEYS, TENANT_DESCRIPTION_MAX, TENANT_NAME_MAX,
     USER_NAME_MAX, check_tenant_id, check_tts_email, check_user_id)
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.validation import (
-    METADATA_MAX_KEYS, METADATA_VALUE_MAX, check_email, check_length, check_metadata)
+    METADATA_MAX_KEYS, METADATA_VALUE_MAX, TRIAL_PERIOD_DAYS_MAX, TRIAL_PERIOD_DAYS_MIN, check_email, check_length, check_metadata, check_range)
 
 ENDED = ('canceled', 'incomplete_expired')  # terminal statuses: such a subscription can no longer be updated
 UNPAID = ('unpaid', 'paused')  # not ended, but not paid for: the Tenant Billing Server suspends the tenant of an unpaid one
@@ -92,8 +92,7 @@ def check_subscription_options(params):
             raise InvalidOption('days_until_due', 'is only valid with collection_method=send_invoice')
         if params['days_until_due'] < 0:
             raise InvalidOption('days_until_due', f"must not be negative, got {params['days_until_due']}")
-    if params['trial_period_days'] is not None and params['trial_period_days'] < 0:
-        raise InvalidOption('trial_period_days', f"must not be negative, got {params['trial_period_days']}")
+    check_range('trial_period_days', params['trial_period_days'], TRIAL_PERIOD_DAYS_MIN, TRIAL_PERIOD_DAYS_MAX)
 
 
 # -- tenant metadata ------------------------------------------------------------------------------

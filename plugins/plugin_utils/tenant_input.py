@@ -11,13 +11,15 @@ variable, not the module option. ``declaration`` and ``conflicts`` find tenants 
 from __future__ import annotations
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.module_utils.common.validation import check_type_int
 
 from ansible_collections.thingsstack.tenancy.plugins.module_utils.stripe_spec import stripe_argument_spec
 from ansible_collections.thingsstack.tenancy.plugins.module_utils.tts_spec import tts_argument_spec
 from ansible_collections.thingsstack.tenancy.plugins.modules import stripe_customer, stripe_subscription, tts_tenant
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import InvalidOption
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_customers import check_customer_options
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_subscriptions import check_subscription_options
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_subscriptions import check_amount, check_subscription_options
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_rules import tenant_from_billing
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tts_tenants import check_tenant_options
 
 CONNECTION_OPTIONS = frozenset(stripe_argument_spec()) | frozenset(tts_argument_spec())
@@ -36,7 +38,12 @@ SUBSCRIPTION_NAMES = {'tenant_id': 'tenant_id', 'tenant_name': 'tenant_name', 't
 TENANT_NAMES = {'tenant_id': 'tenant_id', 'attributes': 'tenant_attributes', 'configuration': 'tenant_configuration',
                 'wait_timeout': 'tenant_wait_timeout', 'initial_user.user_id': 'tenant_admin.user',
                 'initial_user.email': 'tenant_admin.email', 'initial_user.full_name': 'tenant_admin.full_name',
-                'initial_user.password': 'tenant_admin.password'}
+                'initial_user.password': 'tenant_admin.password', 'contact_info[0].value': 'tenant_customer.email',
+                'contact_info[1].value': 'tenant_admin.email'}
+# Why a Stripe-side variable fails a rule of The Things Stack: it becomes a field of the tenant.
+DERIVED = {'tenant_customer.name': "it is the tenant's name unless tenant_name is set",
+           'tenant_customer.description': "it is the tenant's description unless tenant_description is set",
+           'tenant_customer.email': "it is the tenant's billing contact email"}
 
 
 def given(options):
@@ -86,9 +93,24 @@ def subscription_options(tenant, subscribed):
                 tenant_name=tenant.get('tenant_name'), tenant_description=tenant.get('tenant_description'))
 
 
-def tenant_options(tenant, direct, deleting):
+def derived_fields(tenant):
+    """The name, description and contacts the Tenant Billing Server (or direct mode) derives for the tenant, and the role
+    variable each comes from: tenant_from_billing with the metadata the role writes and the declared customer."""
+    customer, admin = tenant.get('tenant_customer') or {}, tenant.get('tenant_admin') or {}
+    metadata = given({'tenant-id': tenant.get('tenant_id'), 'tenant-name': tenant.get('tenant_name'),
+                      'tenant-description': tenant.get('tenant_description'), 'admin-email': admin.get('email')})
+    fields = tenant_from_billing({'id': '', 'metadata': metadata}, {'id': '', 'price': {'id': ''}}, dict(customer, id=''), {})
+    names = {'name': 'tenant_name' if metadata.get('tenant-name') else 'tenant_customer.name',
+             'description': 'tenant_description' if metadata.get('tenant-description') else 'tenant_customer.description'}
+    derived = {'name': fields['name'] or None, 'description': fields['description'] or None}
+    if customer.get('email'):  # by tenant_customer_id alone the contact email is known only after the customer is read
+        derived['contact_info'] = fields['contact_info']
+    return derived, names
+
+
+def tenant_options(tenant, direct, deleting, derived=None):
     admin = tenant.get('tenant_admin') or {}
-    options = dict(tenant_id=tenant.get('tenant_id'), state='absent' if deleting else 'present',
+    options = dict(derived or {}, tenant_id=tenant.get('tenant_id'), state='absent' if deleting else 'present',
                    create=direct and tenant.get('tenant_state') != 'absent', attributes=tenant.get('tenant_attributes'),
                    configuration=tenant.get('tenant_configuration'), wait_timeout=tenant.get('tenant_wait_timeout'))
     email = admin.get('email') or (tenant.get('tenant_customer') or {}).get('email')
@@ -96,6 +118,12 @@ def tenant_options(tenant, direct, deleting):
         options['initial_user'] = given({'user_id': admin.get('user'), 'email': email, 'full_name': admin.get('full_name'),
                                          'password': admin.get('password')})
     return options
+
+
+def explained(error):
+    """A message on a variable the tenant derives a field from says so."""
+    variable = (error or '').split(': ', 1)[0]
+    return f"{error} ({DERIVED[variable]})" if variable in DERIVED else error
 
 
 def input_errors(tenant):
@@ -116,13 +144,29 @@ def input_errors(tenant):
     subscription_names = dict(SUBSCRIPTION_NAMES, customer='tenant_customer_id' if customer['id'] else 'tenant_customer.email')
     errors.append(checked(lambda: check_subscription_options(module_params(stripe_subscription, subscription_options(tenant, subscribed))),
                           subscription_names, 'tenant_plan.'))
-    errors.append(checked(lambda: check_tenant_options(module_params(tts_tenant, tenant_options(tenant, direct, deleting))),
-                          TENANT_NAMES, 'tenant_'))
+    # The tenant as TBS (or direct mode) makes it: the fields derived from Stripe input too, by TTS's rules.
+    derived, derived_names = derived_fields(tenant) if subscribed else ({}, {})
+    errors.append(explained(checked(lambda: check_tenant_options(module_params(tts_tenant, tenant_options(tenant, direct, deleting, derived))),
+                                    dict(TENANT_NAMES, **derived_names), 'tenant_')))
     first = {}
     for error in errors:  # the modules share rules: one message per variable
         if error:
             first.setdefault(error.split(': ', 1)[0], error)
     return list(first.values())
+
+
+def price_errors(prices, plan):
+    """What is wrong with the price of ``tenant_plan`` as Stripe returned it (stripe_price_info's ``prices``), before the
+    subscription is created: none found, or an amount Stripe cannot charge. The quantity is parsed as the module parses it."""
+    reference = plan.get('price')
+    if not isinstance(prices, list) or not prices or not isinstance(prices[0], dict):
+        return [f"tenant_plan.price: no Stripe price has the ID or lookup key {reference!r}"]
+    try:
+        quantity = check_type_int(1 if plan.get('quantity') is None else plan['quantity'])
+    except TypeError:  # refused by tenant_input_errors already
+        return []
+    error = checked(lambda: check_amount('price', prices[0], quantity), {}, 'tenant_plan.')
+    return [error] if error else []
 
 
 def declaration(tenant, host):

@@ -19,6 +19,7 @@ import re
 from ansible_collections.thingsstack.tenancy.plugins.module_utils.tenant_limits import LIMIT_KEYS
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import InvalidOption
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tts_blocklist import BLOCKED_IDS
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.validation import check_length
 
 TENANT_ID_RE = re.compile(r'^[a-z0-9](?:[-]?[a-z0-9]){2,}$')
 USER_ID_RE = re.compile(r'^[a-z0-9](?:[-]?[a-z0-9]){1,}$')
@@ -30,6 +31,23 @@ TENANT_NAME_MAX = 50
 TENANT_DESCRIPTION_MAX = 2000
 USER_NAME_MAX = 50
 PASSWORD_MAX = 1000
+# The Identity Server's default password requirements (is.user-registration.password-requirements.min-length, OSS
+# cmd/internal/shared/identityserver/config.go); a tenant can lower it only in its own configuration, which does not exist yet
+# when its first admin is created.
+PASSWORD_MIN = 8
+# TTS's rule for entity attributes (map max_pairs 10, value max_len 200: DOCS ttn.lorawan.v3 User.yml, Application.yml,
+# Gateway.yml, Organization.yml); Tenant.yml lists only the key rule, the same attribute store applies the rest.
+ATTRIBUTES_MAX = 10
+ATTRIBUTE_VALUE_MAX = 200
+# Control characters (Unicode Cc): not a PGV rule of TTS, but names are shown on one line in the Console, the CLI's
+# tables and its emails, and Stripe's Dashboard; a description may hold line breaks and tabs.
+CONTROL_RE = re.compile(r'[\x00-\x1f\x7f-\x9f]')
+DESCRIPTION_CONTROL_RE = re.compile(r'[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]')
+# The seed's paths of tti.lorawan.v3.Configuration a field mask may name (DOCS Configuration.yml, Configuration.Cluster.yml;
+# CLI flags of ttn-lw-cli tenants update): under default_cluster one service and any of its fields, clusters as one map.
+CONFIGURATION_FIELDS = ('default_cluster', 'clusters', 'pb')
+CLUSTER_SERVICES = ('ui', 'is', 'gs', 'ns', 'as', 'js', 'noc', 'ars')
+CONFIGURATION_PART_RE = re.compile(r'^[A-Za-z0-9_]+$')
 
 # Subscription metadata keys the TBS reads, by the option name that sets them.
 SUBSCRIPTION_KEYS = {
@@ -65,6 +83,32 @@ def check_tenant_id(option, value):
 
 def check_user_id(option, value):
     check_id(option, value, USER_ID_RE, 2)
+
+
+def check_text(option, value, maximum, description=False):
+    """A TTS name (one line) or description: its length, and no control characters."""
+    check_length(option, value, maximum)
+    found = (DESCRIPTION_CONTROL_RE if description else CONTROL_RE).search(value or '')
+    if found:
+        raise InvalidOption(option, f"must not contain control characters, got {found.group()!r} at position {found.start()}")
+
+
+def check_password(option, value):
+    """An initial user's password by the Identity Server's default requirements; empty lets TTS generate one."""
+    if value:
+        check_length(option, value, PASSWORD_MAX, PASSWORD_MIN)
+
+
+def check_configuration_path(path):
+    """A field mask path of the tenant configuration (``configuration.…``) that TTS knows, or InvalidOption."""
+    top, *rest = path.split('.')[1:]
+    if top == 'default_cluster':
+        known = not rest or rest[0] in CLUSTER_SERVICES and all(CONFIGURATION_PART_RE.match(part) for part in rest)
+    else:
+        known = top in CONFIGURATION_FIELDS and (not rest or top == 'pb' and rest == ['listed'])
+    if not known:
+        raise InvalidOption('configuration', f"{path} is not a field of The Things Stack's tenant configuration (known: "
+                                             f"default_cluster.{{{','.join(CLUSTER_SERVICES)}}}.FIELD, clusters, pb.listed)")
 
 
 def check_tts_email(option, value):
@@ -142,7 +186,10 @@ def check_existing_tenant_id(option, value):
 
 
 def check_attribute_keys(option, attributes):
-    """Tenant attribute keys follow the ID rule (3 to 36 characters), without the blocklist."""
+    """Tenant attribute keys follow the ID rule (3 to 36 characters), without the blocklist; at most ATTRIBUTES_MAX of them."""
+    if len(attributes or {}) > ATTRIBUTES_MAX:
+        raise InvalidOption(option, f"at most {ATTRIBUTES_MAX} attributes are allowed (The Things Stack's attribute rule), "
+                                    f"got {len(attributes)}")
     for key in attributes or {}:
         if not isinstance(key, str) or not 3 <= len(key) <= ID_MAX or not TENANT_ID_RE.match(key):
             raise InvalidOption(option, f"key {key!r} must be 3 to {ID_MAX} lowercase letters and digits, "

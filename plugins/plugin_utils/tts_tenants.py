@@ -18,8 +18,9 @@ from ansible_collections.thingsstack.tenancy.plugins.module_utils.tenant_limits 
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import InvalidOption, TenancyError
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.reconcile import stringify
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_rules import (
-    CONTACT_VALUE_MAX, PASSWORD_MAX, TENANT_DESCRIPTION_MAX, TENANT_NAME_MAX, TENANT_STATE_DESCRIPTION_MAX, USER_NAME_MAX,
-    check_attribute_keys, check_existing_tenant_id, check_tenant_id, check_tts_email, check_user_id)
+    ATTRIBUTE_VALUE_MAX, CONTACT_VALUE_MAX, TENANT_DESCRIPTION_MAX, TENANT_NAME_MAX, TENANT_STATE_DESCRIPTION_MAX, USER_NAME_MAX,
+    check_attribute_keys, check_configuration_path, check_existing_tenant_id, check_password, check_tenant_id, check_text, check_tts_email,
+    check_user_id)
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tts_json import assign, json_keys, lookup, remove
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.validation import check_length
 
@@ -41,8 +42,8 @@ def check_tenant_options(params, null_options=()):
         check_tenant_id('tenant_id', params['tenant_id'])
     else:
         check_existing_tenant_id('tenant_id', params['tenant_id'])
-    check_length('name', params['name'], TENANT_NAME_MAX)
-    check_length('description', params['description'], TENANT_DESCRIPTION_MAX)
+    check_text('name', params['name'], TENANT_NAME_MAX)
+    check_text('description', params['description'], TENANT_DESCRIPTION_MAX, description=True)
     check_length('state_description', params['state_description'], TENANT_STATE_DESCRIPTION_MAX)
     check_attributes(params['attributes'])
     for index, contact in enumerate(params['contact_info'] or []):
@@ -56,13 +57,14 @@ def check_tenant_options(params, null_options=()):
         if not value:
             raise InvalidOption(f'billing.stripe.{key}', 'must not be empty (TTS requires all four Stripe IDs)')
     if params['configuration'] is not None:
-        configuration_leaves(params['configuration'])
+        for path in configuration_leaves(params['configuration']):
+            check_configuration_path(path)
     user = params['initial_user']
     if user is not None:
         check_user_id('initial_user.user_id', user['user_id'] or params['tenant_id'])
         check_tts_email('initial_user.email', user['email'])
-        check_length('initial_user.full_name', user['full_name'], USER_NAME_MAX)
-        check_length('initial_user.password', user['password'], PASSWORD_MAX)
+        check_text('initial_user.full_name', user['full_name'], USER_NAME_MAX)
+        check_password('initial_user.password', user['password'])
     if params['wait_timeout'] < 0:
         raise InvalidOption('wait_timeout', f"must be 0 or more seconds, got {params['wait_timeout']}")
     return limits
@@ -75,6 +77,9 @@ def check_attributes(attributes):
     for key, value in attributes.items():
         if isinstance(value, (dict, list)):
             raise InvalidOption('attributes', f"value of {key!r} must be a string or number, not a {type(value).__name__}")
+        if len(stringify(value)) > ATTRIBUTE_VALUE_MAX:
+            raise InvalidOption('attributes', f"value of {key!r} must be at most {ATTRIBUTE_VALUE_MAX} characters long "
+                                              f"(The Things Stack's attribute rule), got {len(stringify(value))}")
 
 
 def parse_limits(params, null_options):

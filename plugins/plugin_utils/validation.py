@@ -12,6 +12,12 @@ from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import 
 METADATA_MAX_KEYS = 50
 METADATA_KEY_MAX = 40
 METADATA_VALUE_MAX = 500
+# Stripe's API reference (OpenAPI spec, POST /v1/customers): phone maxLength 20, name maxLength 256.
+CUSTOMER_PHONE_MAX = 20
+CUSTOMER_NAME_MAX = 256
+# Stripe's API reference, POST /v1/subscriptions trial_period_days: a trial of 1 to 730 days (two years).
+TRIAL_PERIOD_DAYS_MIN = 1
+TRIAL_PERIOD_DAYS_MAX = 730
 
 # A practical address check, not RFC 5322: one @, no spaces, a dot in the domain.
 EMAIL_RE = re.compile(r'^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$')
@@ -42,6 +48,11 @@ def check_length(option, value, maximum, minimum=0):
     if value is not None and not minimum <= len(value) <= maximum:
         rule = f"at most {maximum}" if not minimum else f"{minimum} to {maximum}"
         raise InvalidOption(option, f"must be {rule} characters long, got {len(value)}")
+
+
+def check_range(option, value, minimum, maximum):
+    if value is not None and not minimum <= value <= maximum:
+        raise InvalidOption(option, f"must be {minimum} to {maximum}, got {value}")
 
 
 def check_metadata(option, metadata):

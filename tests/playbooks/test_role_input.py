@@ -1,7 +1,8 @@
-"""The tenant role checks the whole tenant before its first request (issue 8, points 4 and 5).
+"""The tenant role checks the whole tenant before its first request (issue 8, points 4 and 5; issue 20, point 4).
 
 Every bad input is refused naming the role variable, and the tenants of a play that contradict each other are refused
-together; neither service receives a single request for them.
+together; neither service receives a single request for them. A price Stripe cannot bill is refused after the one read
+of the price, with nothing written.
 """
 
 import json
@@ -40,6 +41,25 @@ BAD = {
     'badid': ({'tenant_id': 'Bad--Tenant'}, 'tenant_id'),
     'state': ({'tenant_state': 'gone'}, 'tenant_state'),
     'timeouttype': ({'tenant_wait_timeout': 'soon'}, 'tenant_wait_timeout'),
+    # issue 20: the TTS-side fields derived from Stripe input, by TTS's rules, and the limits of the real services
+    'custname': ({'tenant_customer': {'email': 'b@acme.example', 'name': 'N' * 5000}}, 'tenant_customer.name'),
+    'tenantname': ({'tenant_customer': {'email': 'b@acme.example', 'name': 'N' * 60}}, 'tenant_customer.name'),
+    'umlaut': ({'tenant_customer': {'email': 'ops@bücher.example'}}, 'tenant_customer.email'),
+    'configpath': ({'tenant_configuration': {'default_cluster': {'nope': {'enabled': True}}}}, 'tenant_configuration'),
+    'trial731': ({'tenant_plan': dict(GOOD['tenant_plan'], trial_period_days=731)}, 'tenant_plan.trial_period_days'),
+    'trial0': ({'tenant_plan': dict(GOOD['tenant_plan'], trial_period_days=0)}, 'tenant_plan.trial_period_days'),
+    'control': ({'tenant_name': 'Acme\x07Corp'}, 'tenant_name'),
+    'controldesc': ({'tenant_description': 'Acme\x1b[2J'}, 'tenant_description'),
+    'attrcount': ({'tenant_attributes': {f'key-{index}': 'v' for index in range(1000)}}, 'tenant_attributes'),
+    'attrvalue': ({'tenant_attributes': {'crm-id': 'v' * 10000}}, 'tenant_attributes'),
+    'shortpass': ({'tenant_admin': {'password': 'abc'}}, 'tenant_admin.password'),
+    'phone': ({'tenant_customer': {'email': 'b@acme.example', 'phone': '1' * 100}}, 'tenant_customer.phone'),
+}
+# Refused after the role's one read of the price (a tenant that does not exist yet), before any write.
+PRICE_BAD = {
+    'noprice': ({'tenant_plan': dict(GOOD['tenant_plan'], price='no-such-price-20')}, 'tenant_plan.price'),
+    'amount': ({'tenant_plan': dict(GOOD['tenant_plan'], price='tts-large-monthly', quantity=1000)}, 'tenant_plan.quantity'),
+    'amountstr': ({'tenant_plan': dict(GOOD['tenant_plan'], price='tts-large-monthly', quantity='1e3')}, 'tenant_plan.quantity'),
 }
 FATAL = re.compile(r'^fatal: \[([^\]]+)\]: FAILED! => (\{.*\})$', re.MULTILINE)
 
@@ -68,7 +88,7 @@ def test_bad_input_is_refused_naming_the_variable_before_any_request(services):
     result = services.playbook('provision', inventory)
     assert result.rc != 0
     failed = failures(result.output)
-    assert len(BAD) + 1 >= 20
+    assert len(BAD) + 1 >= 32
     assert set(failed) == set(hosts), result.output
     for suffix, (dummy, variable) in BAD.items():
         message = failed[f'{prefix}-{suffix}']
@@ -77,6 +97,27 @@ def test_bad_input_is_refused_naming_the_variable_before_any_request(services):
     assert all(counts['changed'] == 0 for counts in recap(result.output).values())
     assert PASSWORD not in result.output
     assert_no_request(services)
+
+
+def test_a_price_stripe_cannot_bill_is_refused_with_nothing_written(services):
+    prefix = services.tenant_id('price')
+    hosts = {f'{prefix}-{suffix}': values for suffix, (values, dummy) in PRICE_BAD.items()}
+    inventory = local_inventory(hosts, tenant_customer={'email': '{{ inventory_hostname | lower }}@example.com'}, **GOOD)
+    services.clear_counters()
+    result = services.playbook('provision', inventory)
+    assert result.rc != 0
+    failed = failures(result.output)
+    assert set(failed) == set(hosts), result.output
+    for suffix, (dummy, variable) in PRICE_BAD.items():
+        assert variable in failed[f'{prefix}-{suffix}'], (suffix, failed[f'{prefix}-{suffix}'])
+    assert "no Stripe price has the ID or lookup key 'no-such-price-20'" in failed[f'{prefix}-noprice']
+    assert "more than Stripe's maximum amount" in failed[f'{prefix}-amountstr']
+    assert all(counts['changed'] == 0 for counts in recap(result.output).values())
+    counts = services.counters()
+    if counts is not None:
+        # per tenant: the tenant read (it does not exist), then the price read; no customer lookup, no write
+        assert services.writes() == 0, counts
+        assert (counts['stripe']['reads'], counts['tts']['reads']) == (len(hosts), len(hosts)), counts
 
 
 def test_contradicting_tenants_are_refused_together(services):

@@ -207,3 +207,10 @@ def test_check_mode_predicts_create_update_and_delete_without_writing(customer, 
     deleted = customer(check_mode=True, id='cus_acme', state='absent')
     assert deleted['changed'] and deleted['customer'] == {'id': 'cus_acme', 'deleted': True}
     assert stripe.writes == [] and stripe.objects['customers']['cus_acme'] == ACME
+
+
+def test_stripe_limits_on_phone_and_name_are_refused_before_any_request(customer, stripe):
+    result = customer(email='billing@acme.example', phone='+49' + '1' * 97)
+    assert result['failed'] and result['msg'] == 'phone: must be at most 20 characters long, got 100' and stripe.calls == []
+    result = customer(email='billing@acme.example', name='N' * 257)
+    assert result['failed'] and result['msg'] == 'name: must be at most 256 characters long, got 257' and stripe.calls == []

@@ -6,6 +6,7 @@ TTS fake (conftest.py)."""
 from __future__ import annotations
 
 import functools
+import re
 
 import pytest
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
@@ -413,11 +414,22 @@ def test_absent_in_check_mode_deletes_nothing(run, tts):
 
 
 def test_unsupported_managed_paths_fail_before_any_write(run, tts, failed):
+    # A path of the configuration this release of TTS does not know yet (an older release): its X-Warning on the read.
     tts.load(tenant())
-    tts.last_headers = {'X-Warning': 'unsupported field mask paths: configuration.nope.x'}
-    result = failed(run(tenant_id='acme', configuration={'nope': {'x': 1}}),
-                    r'^configuration: The Things Stack does not support the field mask path\(s\) configuration.nope.x')
+    tts.last_headers = {'X-Warning': 'unsupported field mask paths: configuration.default_cluster.noc.x'}
+    result = failed(run(tenant_id='acme', configuration={'default_cluster': {'noc': {'x': 1}}}),
+                    r'^configuration: The Things Stack does not support the field mask path\(s\) configuration.default_cluster.noc.x')
     assert result['option'] == 'configuration' and tts.writes == []
+
+
+@pytest.mark.parametrize('configuration, path', [({'nope': {'x': 1}}, 'configuration.nope.x'),
+                                                 ({'default_cluster': {'xyz': {'a': 1}}}, 'configuration.default_cluster.xyz.a'),
+                                                 ({'pb': {'unlisted': True}}, 'configuration.pb.unlisted'),
+                                                 ({'clusters': {'eu1': {}}, 'ui': 1}, 'configuration.ui')])
+def test_an_unknown_configuration_path_fails_before_any_request(run, tts, failed, configuration, path):
+    result = failed(run(tenant_id='acme', configuration=configuration),
+                    rf"^configuration: {re.escape(path)} is not a field of The Things Stack's tenant configuration")
+    assert result['option'] == 'configuration' and tts.calls == []
 
 
 def forbidden(*paths):
@@ -427,14 +439,14 @@ def forbidden(*paths):
 
 def test_paths_current_tts_refuses_fail_as_the_option_before_any_write(run, tts, failed):
     tts.load(tenant())
-    tts.forbidden = {'configuration.nope.x'}
-    result = failed(run(tenant_id='acme', name='Acme', configuration={'nope': {'x': 1}}),
-                    r'^configuration: The Things Stack does not support the field mask path\(s\) configuration.nope.x')
+    tts.forbidden = {'configuration.default_cluster.noc.x'}
+    result = failed(run(tenant_id='acme', name='Acme', configuration={'default_cluster': {'noc': {'x': 1}}}),
+                    r'^configuration: The Things Stack does not support the field mask path\(s\) configuration.default_cluster.noc.x')
     assert result['option'] == 'configuration' and tts.writes == []
-    tts.failures['update_tenant'] = forbidden('configuration.nope.x')  # a registry whose update mask allows less than its read
+    tts.failures['update_tenant'] = forbidden('configuration.default_cluster.noc.x')  # a registry whose update mask allows less than its read
     tts.forbidden = set()
-    failed(run(tenant_id='acme', configuration={'nope': {'x': 1}}), r'^configuration: The Things Stack does not support')
-    assert 'nope' not in tts.tenants['acme'].get('configuration', {})
+    failed(run(tenant_id='acme', configuration={'default_cluster': {'noc': {'x': 1}}}), r'^configuration: The Things Stack does not support')
+    assert 'noc' not in tts.tenants['acme'].get('configuration', {}).get('default_cluster', {})
 
 
 def test_a_refusal_of_other_paths_stays_the_api_error(run, tts, failed):
@@ -446,12 +458,12 @@ def test_a_refusal_of_other_paths_stays_the_api_error(run, tts, failed):
 
 def test_a_create_after_an_earlier_read_checks_its_configuration_paths_once(run, tts, failed):
     earlier = {'tenant_id': 'acme', 'tenants': [], 'fields': ['name', 'configuration', 'billing']}
-    tts.forbidden = {'configuration.nope.x'}
-    failed(run(tenant_id='acme', name='Acme', configuration={'nope': {'x': 1}}, tenant_info=earlier),
+    tts.forbidden = {'configuration.default_cluster.noc.x'}
+    failed(run(tenant_id='acme', name='Acme', configuration={'default_cluster': {'noc': {'x': 1}}}, tenant_info=earlier),
            r'^configuration: The Things Stack does not support')
     assert tts.methods == ['get_tenant'] and tts.writes == []
     tts.forbidden = set()
-    assert run(tenant_id='acme', name='Acme', configuration={'nope': {'x': 1}}, tenant_info=earlier)['changed']
+    assert run(tenant_id='acme', name='Acme', configuration={'default_cluster': {'noc': {'x': 1}}}, tenant_info=earlier)['changed']
     assert tts.methods[1:] == ['get_tenant', 'create_tenant']
     tts.calls.clear()
     result = run(tenant_id='globex', name='Globex', tenant_info=dict(earlier, tenant_id='globex'))

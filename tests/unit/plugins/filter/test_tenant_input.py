@@ -9,7 +9,7 @@ import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.thingsstack.tenancy.plugins.filter.tenant_input import (
-    filter_tenant_conflicts, filter_tenant_declaration, filter_tenant_input_errors)
+    filter_tenant_conflicts, filter_tenant_declaration, filter_tenant_input_errors, filter_tenant_price_errors)
 
 GOOD = {'tenant_id': 'acme', 'tenant_state': 'present', 'tenant_provisioning': 'direct', 'tenant_delete': False,
         'tenant_customer': {'email': 'billing@acme.example', 'name': 'Acme'}, 'tenant_plan': {'price': 'small'},
@@ -24,7 +24,13 @@ def test_good_input_has_no_error():
     assert errors() == []
     assert errors(tenant_provisioning='billing', tenant_state='suspended', tenant_plan={}) == []
     assert errors(tenant_state='absent', tenant_plan={}, tenant_customer={}, tenant_customer_id='cus_1', tenant_delete=True) == []
-    assert errors(tenant_admin={'user': 'jo', 'email': 'jo@acme.example', 'password': 'S3cret!'}) == []
+    assert errors(tenant_admin={'user': 'jo', 'email': 'jo@acme.example', 'password': 'S3cret!x'}) == []
+    # a long customer name is no tenant name when tenant_name is set; nor is a bad customer email when the customer is
+    # only deleted from (absent)
+    assert errors(tenant_customer={'email': 'billing@acme.example', 'name': 'N' * 200}, tenant_name='Acme') == []
+    assert errors(tenant_configuration={'default_cluster': {'ns': {'dev_addr_prefixes': ['26000000/8']}}, 'pb': {'listed': True},
+                                        'clusters': {'eu1': {}}}) == []
+    assert errors(tenant_plan={'price': 'small', 'quantity': '1e3', 'trial_period_days': 730}) == []
 
 
 @pytest.mark.parametrize('changes, message', [
@@ -38,6 +44,24 @@ def test_good_input_has_no_error():
     ({'tenant_plan': {}}, 'tenant_plan.price: the price ID or lookup key of the pricing plan is required'),
     ({'tenant_attributes': {'x': 'y'}}, "tenant_attributes: key 'x' must be 3 to 36"),
     ({'tenant_customer': {}}, 'tenant_customer.email or tenant_customer_id: one of them is required'),
+    # The Things Stack's rules on the fields the tenant derives from Stripe input name what the operator wrote
+    ({'tenant_customer': {'email': 'b@acme.example', 'name': 'N' * 51}},
+     "tenant_customer.name: must be at most 50 characters long, got 51 (it is the tenant's name unless tenant_name is set)"),
+    ({'tenant_customer': {'email': 'b@acme.example', 'name': 'N' * 5000}}, 'tenant_customer.name: must be at most 256 characters'),
+    ({'tenant_name': 'N' * 51, 'tenant_customer': {'email': 'b@acme.example', 'name': 'N' * 60}}, 'tenant_name: must be at most 50 characters long, got 51'),
+    ({'tenant_customer': {'email': 'b@acme.example', 'description': 'd\x00'}}, "tenant_customer.description: must not contain control"),
+    ({'tenant_customer': {'email': 'ops@bücher.example'}},
+     "tenant_customer.email: 'ops@bücher.example' is not an email address The Things Stack accepts (it is the tenant's billing contact"),
+    ({'tenant_configuration': {'default_cluster': {'nope': {'x': 1}}}},
+     "tenant_configuration: configuration.default_cluster.nope.x is not a field of The Things Stack's tenant configuration"),
+    ({'tenant_name': 'Acme\nCorp'}, "tenant_name: must not contain control characters, got '\\n' at position 4"),
+    ({'tenant_admin': {'full_name': 'Jo\x1b[31m'}}, 'tenant_admin.full_name: must not contain control characters'),
+    ({'tenant_attributes': {f'key-{i}': 'v' for i in range(11)}}, 'tenant_attributes: at most 10 attributes are allowed'),
+    ({'tenant_attributes': {'crm-id': 'v' * 201}}, "tenant_attributes: value of 'crm-id' must be at most 200 characters"),
+    ({'tenant_admin': {'password': 'abc'}}, 'tenant_admin.password: must be 8 to 1000 characters long, got 3'),
+    ({'tenant_customer': {'email': 'b@acme.example', 'phone': '+49' + '1' * 18}}, 'tenant_customer.phone: must be at most 20'),
+    ({'tenant_plan': {'price': 'small', 'trial_period_days': 731}}, 'tenant_plan.trial_period_days: must be 1 to 730, got 731'),
+    ({'tenant_plan': {'price': 'small', 'trial_period_days': 0}}, 'tenant_plan.trial_period_days: must be 1 to 730, got 0'),
 ])
 def test_bad_input_names_the_role_variable(changes, message):
     found = errors(**changes)
@@ -46,9 +70,33 @@ def test_bad_input_names_the_role_variable(changes, message):
 
 def test_one_message_per_variable_and_no_secret():
     # the admin email defaults to the customer's: the tenant registry's rule names it too
-    assert [error.split(':')[0] for error in errors(tenant_customer={'email': 'nope'})] == ['tenant_customer.email', 'tenant_admin.email']
+    # the admin email and the tenant's contact default to the customer's: one message, on the variable the operator wrote
+    assert [error.split(':')[0] for error in errors(tenant_customer={'email': 'nope'})] == ['tenant_customer.email']
     found = errors(tenant_admin={'password': 'p' * 1001})
-    assert found == ['tenant_admin.password: must be at most 1000 characters long, got 1001']
+    assert found == ['tenant_admin.password: must be 8 to 1000 characters long, got 1001']
+
+
+PRICE = {'id': 'price_1', 'object': 'price', 'currency': 'eur', 'unit_amount': 100000, 'billing_scheme': 'per_unit'}
+
+
+@pytest.mark.parametrize('prices, plan, message', [
+    ([], {'price': 'nope'}, "tenant_plan.price: no Stripe price has the ID or lookup key 'nope'"),
+    (None, {'price': 'price_x'}, "tenant_plan.price: no Stripe price has the ID or lookup key 'price_x'"),
+    ([PRICE], {'price': 'small', 'quantity': 1000}, 'tenant_plan.quantity: 1000 x 100000 EUR'),
+    ([PRICE], {'price': 'small', 'quantity': '1e3'}, 'tenant_plan.quantity: 1000 x 100000 EUR'),
+    ([dict(PRICE, unit_amount=None, unit_amount_decimal='99999999.5')], {'price': 'small'}, 'tenant_plan.quantity: 1 x 99999999.5'),
+])
+def test_a_price_stripe_cannot_bill_names_the_plan_variable(prices, plan, message):
+    found = filter_tenant_price_errors(prices, plan)
+    assert len(found) == 1 and found[0].startswith(message), found
+
+
+def test_a_price_stripe_can_bill_has_no_error():
+    assert filter_tenant_price_errors([PRICE], {'price': 'small', 'quantity': 999}) == []
+    assert filter_tenant_price_errors([PRICE], {'price': 'small', 'quantity': '999'}) == []
+    assert filter_tenant_price_errors([dict(PRICE, billing_scheme='tiered', unit_amount=None)], {'price': 'small', 'quantity': 10 ** 9}) == []
+    with pytest.raises(AnsibleFilterError, match='the plan must be a dict'):
+        filter_tenant_price_errors([PRICE], 'small')
 
 
 def test_the_input_must_be_a_dict():

@@ -7,7 +7,7 @@ import pytest
 
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import InvalidOption
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.validation import (
-    check_country, check_email, check_length, check_metadata)
+    check_country, check_email, check_length, check_metadata, check_range)
 
 
 @pytest.mark.parametrize('email', ['billing@acme.example', 'a.b+c@sub.example.co.uk'])
@@ -51,3 +51,11 @@ def test_length_rule_text():
     check_length('name', 'abc', 3)
     with pytest.raises(InvalidOption, match='^tenant_id: must be 3 to 36 characters long, got 2$'):
         check_length('tenant_id', 'ab', 36, 3)
+
+
+def test_range_rule():
+    for value in (None, 1, 730):
+        check_range('trial_period_days', value, 1, 730)
+    for value in (0, 731, -1):
+        with pytest.raises(InvalidOption, match=f'^trial_period_days: must be 1 to 730, got {value}$'):
+            check_range('trial_period_days', value, 1, 730)
