@@ -204,7 +204,9 @@ options:
     type: str
     choices: [allow_incomplete, default_incomplete, error_if_incomplete]
   trial_period_days:
-    description: Days of free trial; the subscription is C(trialing) until then. Used only when creating the subscription.
+    description:
+      - Days of free trial; the subscription is C(trialing) until then. Used only when creating the subscription.
+      - 1 to 730, as Stripe allows; checked before any request.
     type: int
   cancel_at_period_end:
     description:
