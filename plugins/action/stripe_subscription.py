@@ -11,7 +11,7 @@ from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import 
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.reconcile import apply_changes, project, update_diff
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_api import is_key_conflict
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_subscriptions import (
-    CLAIM_SLOTS, CLAIM_WINDOW, apply_items, brief_items, check_named_subscription, check_subscription_options, check_tenant_unique,
+    CLAIM_SLOTS, CLAIM_WINDOW, apply_items, brief_items, check_named_subscription, check_tenant_billed_by, check_subscription_options, check_tenant_unique,
     claim_key, creation_only_warning, customer_subscriptions, deprecated_name_warning, desired_metadata, is_live, mask_secrets,
     password_warnings, recent_subscriptions, reconcile_items, resolve_customer, resolve_items, retrieve_subscription, select_tenant,
     subscription_items, subscription_metadata_changes, tenant_claims, tenant_of, wanted_items)
@@ -46,6 +46,8 @@ class ActionModule(StripeAction):
             current = None
         if params['state'] == 'absent':
             return self.cancel(api, params, current)
+        if params['tenant_subscription'] and params['tenant_subscription'] != (current or {}).get('id'):
+            check_tenant_billed_by(retrieve_subscription(api, params['tenant_subscription']), params['tenant_id'], customer_id)
         if current is None:
             if params['id']:
                 raise TenancyError(f"id: subscription {params['id']} does not exist; Stripe assigns subscription IDs, "

@@ -80,6 +80,14 @@ options:
     type: str
     choices: [list, search]
     default: list
+  tenant_subscription:
+    description:
+      - The subscription that bills the tenant now, as The Things Stack's C(billing.stripe.subscription_id) of the tenant
+        names it (the role thingsstack.tenancy.tenant passes it when it adopts a tenant).
+      - If it is live, carries O(tenant_id) and belongs to another customer, the task fails before any write: the tenant
+        cannot be taken over by another customer while the subscription that bills it runs. One read, only when it is
+        not the subscription the task manages.
+    type: str
   force_tenant_id_change:
     description:
       - Allow changing the C(tenant-id) of an existing subscription found by O(id).
@@ -308,6 +316,7 @@ ARGUMENT_SPEC = dict(
     customer=dict(type='str'),
     tenant_id=dict(type='str'),
     claim_lookup=dict(type='str', choices=['list', 'search'], default='list'),
+    tenant_subscription=dict(type='str'),
     force_tenant_id_change=dict(type='bool', default=False),
     state=dict(type='str', choices=['present', 'absent'], default='present'),
     price=dict(type='str'),

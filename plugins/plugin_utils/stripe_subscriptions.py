@@ -276,6 +276,16 @@ def check_tenant_unique(tenant_id, others):
                            conflicts=[sub['id'] for sub in others])
 
 
+def check_tenant_billed_by(billing, tenant_id, customer_id):
+    """The subscription the tenant's billing link names (``tenant_subscription``) still claims the tenant while it is live:
+    another customer cannot take the tenant over then, by adoption or otherwise, as it could not create a subscription."""
+    if billing and is_live(billing) and tenant_of(billing) == tenant_id and billing.get('customer') != customer_id:
+        raise TenancyError(f"tenant_id: tenant {tenant_id!r} is billed by the live subscription {billing['id']} of customer "
+                           f"{billing.get('customer')}; The Things Stack bills a tenant through exactly one subscription, so it "
+                           'cannot be taken over while that one runs (cancel it first; nothing was written)',
+                           conflicts=[billing['id']])
+
+
 def claim_key(tenant_id, slot):
     """The idempotency key of the create that claims ``tenant_id``: the same for every customer and every run, so that
     Stripe itself lets only one create through per slot (a second one with other parameters is refused)."""

@@ -11,6 +11,7 @@ import threading
 
 import pytest
 import requests
+import stripe
 import yaml
 
 from conftest import OUT, recap
@@ -144,3 +145,23 @@ def test_two_inventories_adopting_the_same_hand_made_tenants_at_once(services, s
         for tenant, counts in recap(result.output).items():
             assert counts['changed'] == 0 or counts['failed'] == 1, (tenant, result.output)
     assert {tenant: tts_tenant(services, tenant)['billing']['stripe']['customer_id'] for tenant in tenants} == owners
+
+
+def test_adopting_a_tenant_that_another_customers_live_subscription_bills_is_refused(services):
+    """A second live subscription made outside the collection (Dashboard, older versions) cannot flip the tenant's owner."""
+    tenant = services.tenant_id('billed')
+    first = services.playbook('provision', inventory({tenant: customer(services, tenant, 'alpha')}))
+    assert first.rc == 0, first.output
+    owner = tts_tenant(services, tenant)['billing']['stripe']
+    env = services.env
+    client = stripe.StripeClient(env['STRIPE_API_KEY'], base_addresses={'api': env['STRIPE_API_BASE']})
+    other = client.v1.customers.create(params={'email': services.email(tenant, 'beta')})
+    price = client.v1.prices.list(params={'lookup_keys': ['tts-large-monthly']}).data[0]
+    client.v1.subscriptions.create(params={'customer': other.id, 'items': [{'price': price.id}], 'metadata': {'tenant-id': tenant},
+                                           'collection_method': 'send_invoice', 'days_until_due': 30})
+
+    adopt = services.playbook('provision', inventory({tenant: customer(services, tenant, 'beta')}, tenant_adopt=True))
+    assert adopt.rc != 0
+    assert f"tenant '{tenant}' is billed by the live subscription {owner['subscription_id']} of customer {owner['customer_id']}" \
+        in failures(adopt.output)[tenant], adopt.output
+    assert tts_tenant(services, tenant)['billing']['stripe'] == owner

@@ -271,3 +271,25 @@ def test_large_quantities_of_small_or_unpriced_units_are_fine(run, stripe):
     result = run(price='tenth', quantity=900000000)  # 90,000,000.0 cents
     assert result['changed'], result
     assert run(price='tiers', quantity=2 ** 40, tenant_id='globex')['changed']
+
+
+@pytest.mark.parametrize('billing, refused', [
+    (subscription('sub_a', customer='cus_2'), True),  # another customer's live subscription bills the tenant
+    (subscription('sub_a', customer='cus_2', status='canceled'), False),  # ended: the tenant can be taken over
+    (subscription('sub_a', customer='cus_2', tenant='other'), False),  # no longer the tenant's
+])
+def test_a_tenant_billed_by_another_customers_live_subscription_is_not_taken_over(run, stripe, failed, billing, refused):
+    stripe.load(subscriptions=[billing, subscription('sub_b', customer='cus_1', quantity=2)])
+    result = run(price='small', tenant_subscription='sub_a')
+    if refused:
+        failed(result, r"^tenant_id: tenant 'acme' is billed by the live subscription sub_a of customer cus_2")
+        assert not stripe.writes
+    else:
+        assert not result.get('failed'), result
+    assert ('subscriptions.retrieve', ('sub_a',)) in [call[:2] for call in stripe.reads]
+
+
+def test_the_tenant_subscription_that_is_the_managed_one_costs_no_read(run, stripe):
+    stripe.load(subscriptions=[subscription()])
+    result = run(price='small', tenant_subscription='sub_1')
+    assert not result['changed'] and 'subscriptions.retrieve' not in stripe.methods
