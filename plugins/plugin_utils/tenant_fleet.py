@@ -55,8 +55,20 @@ def shown(value, limit=SHOWN_MAX):
     (``\\n``, ``\\x1b``, ``\\u2028``), cut to ``limit`` characters with ``...``. For data from Stripe or TTS in a report,
     a message or a comment: a line break or a terminal escape in a name is shown, never acted on."""
     text = value if isinstance(value, str) else repr(value)
+    cut = limit is not None and len(text) > limit
     out = ''.join(ESCAPES.get(char) or (f'\\u{ord(char):04x}' if _unprintable(char) else char) for char in text[:limit])
-    return out + ('...' if len(text) > limit else '')
+    return out + ('...' if cut else '')
+
+
+MARKDOWN_ESCAPES = {'&': '&amp;', '<': '&lt;', '>': '&gt;', **{char: '\\' + char for char in '\\`*[]|#!~'}}
+
+
+def markdown_text(value):
+    """``value`` as inline Markdown text that renders as itself: on one line (``shown``), HTML and the characters that
+    make code, emphasis, links, headings or table cells escaped. ``None`` is ``-``."""
+    if value is None:
+        return '-'
+    return ''.join(MARKDOWN_ESCAPES.get(char, char) for char in shown(value, None))
 
 
 def _unprintable(char):
@@ -375,9 +387,10 @@ def export_fleet(hosts, invalid=()):
         if ADOPTION_GROUP in groups:
             declared['tenant_adopt'] = False  # proposed, not decided: an operator confirms the claim
             customer = hv.get('tenant_customer') or {}
-            proposed.append({'tenant_id': name, 'subscription_id': shown(hv['tenant_live'].get('subscription_id')),
-                             'customer_id': shown(hv.get('tenant_customer_id')),
-                             'customer': shown(', '.join(str(customer[key]) for key in ('name', 'email') if customer.get(key)))})
+            entry = {'tenant_id': name, 'subscription_id': shown(hv['tenant_live'].get('subscription_id')),
+                     'customer_id': shown(hv.get('tenant_customer_id')),
+                     'customer': shown(', '.join(str(customer[key]) for key in ('name', 'email') if customer.get(key)))}
+            proposed.append(dict(entry, claim=proposal_line(entry)))
         children[MODE_GROUPS[hv['tenant_provisioning']]][name] = declared
         reasons = [ATTENTION[group] for group in groups if group in ATTENTION]
         if reasons:
@@ -398,7 +411,7 @@ def export_header(exported):
     """The comment block of hosts.yml: what it is, the proposed adoptions and how to confirm them, the invalid tenant IDs."""
     header = HEADER
     if exported['proposed']:
-        header += ADOPTION_HELP + ''.join(f"#   {proposal_line(entry)}\n" for entry in exported['proposed'])
+        header += ADOPTION_HELP + ''.join(f"#   {entry['claim']}\n" for entry in exported['proposed'])
     if exported['invalid']:
         header += INVALID_HELP + ''.join(f"#   {invalid_line(entry)}\n" for entry in exported['invalid'])
     return header

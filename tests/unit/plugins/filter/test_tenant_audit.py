@@ -10,7 +10,7 @@ import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.thingsstack.tenancy.plugins.filter.tenant_audit import (
-    filter_tenant_audit_report, filter_tenant_fleet_audit)
+    filter_tenant_audit_report, filter_tenant_fleet_audit, filter_tenant_markdown)
 
 
 def subscription(sid, tenant_id, cid='cus_acme', status='active', created=100, **metadata):
@@ -97,3 +97,27 @@ def test_bad_input_says_which():
         filter_tenant_fleet_audit([], {'tenants': []}, [], {})
     with pytest.raises(AnsibleFilterError, match='expects a list of tenant checks'):
         filter_tenant_audit_report('ok')
+
+
+def test_the_tenant_ids_that_cannot_name_a_host_are_reported_escaped_and_combined():
+    hostile = [subscription('sub_all', 'all'), subscription('sub_nl', 'x|y\nz', cid='cus_nl')]
+    section = filter_tenant_fleet_audit(SUBSCRIPTIONS + hostile, TENANTS, *declared('okay', 'dup', 'moved'))
+    assert [(entry['tenant_id'], entry['subscriptions'], entry['customers']) for entry in section['invalid_tenant_ids']] == [
+        ('all', ['sub_all'], ['cus_acme']), ('x|y\\nz', ['sub_nl'], ['cus_nl'])]
+    assert 'all' not in [entry['tenant_id'] for entry in section['undeclared']]
+    report = filter_tenant_audit_report([check('okay')], [section, section])
+    assert report['summary']['invalid_tenant_ids'] == 2 and report['fleet']['invalid_tenant_ids'] == section['invalid_tenant_ids']
+
+
+@pytest.mark.parametrize('value, expected', [
+    ('x|y\nz', 'x\\|y\\\\nz'),
+    ('# Heading', '\\# Heading'),
+    ('[click](https://evil.example) ![i](x)', '\\[click\\](https://evil.example) \\!\\[i\\](x)'),
+    ('<script>alert(1)</script> & `code` *em* ~s~', '&lt;script&gt;alert(1)&lt;/script&gt; &amp; \\`code\\` \\*em\\* \\~s\\~'),
+    ('sub_1Abc cus_x-1', 'sub_1Abc cus_x-1'),
+    (None, '-'),
+    (3, '3'),
+])
+def test_markdown_text_renders_as_itself_on_one_line(value, expected):
+    assert filter_tenant_markdown(value) == expected
+    assert '\n' not in filter_tenant_markdown(value)

@@ -11,14 +11,15 @@ import pytest
 import yaml
 
 from ansible import constants as C
-from ansible.errors import AnsibleParserError
+from ansible.errors import AnsibleFilterError, AnsibleParserError
 from ansible.inventory.data import InventoryData
 from ansible.parsing.dataloader import DataLoader
 from ansible.plugins.loader import fragment_loader
 from ansible.utils.plugin_docs import get_docstring
 
 from ansible_collections.thingsstack.tenancy.plugins.inventory import tenants as plugin
-from ansible_collections.thingsstack.tenancy.plugins.filter.tenant_export import filter_tenant_export
+from ansible_collections.thingsstack.tenancy.plugins.filter.tenant_export import (
+    filter_tenant_export, filter_tenant_inventory_hosts)
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_fleet import (
     TENANT_PATHS, brief_subscription, build_fleet, export_files, group_name, read_fleet, shown)
 
@@ -277,7 +278,9 @@ def test_the_export_declares_the_subscribed_tenants_by_mode_and_says_what_provis
     exported = export_files(built['hosts'])
     assert exported['exported'] == ['acme', 'byhand', 'globex', 'nobody'] and exported['skipped'] == ['bare']
     assert exported['proposed'] == [{'tenant_id': 'byhand', 'subscription_id': 'sub_3', 'customer_id': 'cus_acme',
-                                     'customer': 'cus_acme Ltd, billing@cus_acme.example'}]
+                                     'customer': 'cus_acme Ltd, billing@cus_acme.example',
+                                     'claim': 'byhand: claimed by subscription sub_3 of customer cus_acme '
+                                              '(cus_acme Ltd, billing@cus_acme.example)'}]
     assert list(exported['attention']) == ['nobody']
     text = exported['files']['hosts.yml']
     assert "tenant_name: !unsafe '{{ lookup(''pipe'', ''id'') }}'" in text  # data from Stripe is never templated
@@ -407,3 +410,14 @@ def test_the_cache_is_written_for_its_owner_only(source, fakes, tmp_path):
     parse(source(CONNECTION + f"cache: true\ncache_plugin: jsonfile\ncache_connection: {cache_dir}\n"), cache=False)
     files = list(cache_dir.iterdir())
     assert files and all(file.stat().st_mode & 0o077 == 0 for file in files)
+
+
+def test_the_written_inventory_is_read_back_as_ansible_reads_it(tmp_path):
+    built = fleet([subscription('sub_1', 'acme'), subscription('sub_2', 'globex')], [tenant('acme', 'sub_1')])
+    path = tmp_path / 'hosts.yml'
+    path.write_text(export_files(built['hosts'])['files']['hosts.yml'])
+    assert filter_tenant_inventory_hosts(str(path)) == ['acme', 'globex']
+    # What a host name with a newline and | did to an export before: Ansible cannot read it, and says so.
+    path.write_text('all:\n  children:\n    tenants:\n      hosts:\n        "x|y\n- z": {}\n  - broken\n')
+    with pytest.raises(AnsibleFilterError, match='Ansible cannot read'):
+        filter_tenant_inventory_hosts(str(path))
