@@ -47,17 +47,23 @@ RESERVED_NAMES = frozenset({'all', 'ungrouped', 'localhost', 'tenants'})
 SHOWN_MAX = 80
 
 
-ESCAPES = {'\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t'}
+ESCAPES = {'\n': '\\n', '\r': '\\r', '\t': '\\t'}
 
 
-def shown(value, limit=SHOWN_MAX):
-    """``value`` as one printable line: backslashes, control and format characters and line separators escaped
-    (``\\n``, ``\\x1b``, ``\\u2028``), cut to ``limit`` characters with ``...``. For data from Stripe or TTS in a report,
-    a message or a comment: a line break or a terminal escape in a name is shown, never acted on."""
+def shown(value, limit=SHOWN_MAX, backslash=True):
+    """``value`` as one printable line: backslashes (unless ``backslash`` is false), control and format characters and
+    line separators escaped (``\\n``, ``\\u001b``, ``\\u2028``), cut to ``limit`` characters with ``...``. For data from
+    Stripe or TTS in a report, a message or a comment: a line break or a terminal escape in a name is shown, never acted on."""
     text = value if isinstance(value, str) else repr(value)
     cut = limit is not None and len(text) > limit
-    out = ''.join(ESCAPES.get(char) or (f'\\u{ord(char):04x}' if _unprintable(char) else char) for char in text[:limit])
+    escapes = dict(ESCAPES, **{'\\': '\\\\'}) if backslash else ESCAPES
+    out = ''.join(escapes.get(char) or (f'\\u{ord(char):04x}' if _unprintable(char) else char) for char in text[:limit])
     return out + ('...' if cut else '')
+
+
+def _unprintable(char):
+    category = unicodedata.category(char)
+    return category[0] == 'C' or category in ('Zl', 'Zp')
 
 
 MARKDOWN_ESCAPES = {'&': '&amp;', '<': '&lt;', '>': '&gt;', **{char: '\\' + char for char in '\\`*[]|#!~'}}
@@ -68,12 +74,8 @@ def markdown_text(value):
     make code, emphasis, links, headings or table cells escaped. ``None`` is ``-``."""
     if value is None:
         return '-'
-    return ''.join(MARKDOWN_ESCAPES.get(char, char) for char in shown(value, None))
-
-
-def _unprintable(char):
-    category = unicodedata.category(char)
-    return category[0] == 'C' or category in ('Zl', 'Zp')
+    # Backslashes are escaped once, as Markdown: a value that is already shown escaped renders as it was shown.
+    return ''.join(MARKDOWN_ESCAPES.get(char, char) for char in shown(value, None, backslash=False))
 
 
 def tenant_id_problem(value, exists=False):
