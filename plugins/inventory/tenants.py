@@ -26,7 +26,7 @@ description:
     tenant has (a deleted tenant) is left out.
   - "Groups: C(subscription_<status>) (C(subscription_none) without a subscription), C(tenant_<state>)
     (C(tenant_none) without a tenant), C(plan_<price lookup key or ID>), C(provisioning_billing) and
-    C(provisioning_direct), and the mismatches: C(orphan_subscriptions) (a live subscription with C(tenant-id) and no
+    C(provisioning_direct), C(adoption_proposed), and the mismatches: C(orphan_subscriptions) (a live subscription with C(tenant-id) and no
     tenant), C(orphan_tenants) (a tenant with no live subscription or no C(billing.stripe)), C(owner_mismatch) (the
     tenant's C(billing.stripe.customer_id) is not its subscription's customer), C(duplicate_tenant_ids) (two or more
     live subscriptions carry the tenant ID). Names are lowercase, other characters than letters, digits and C(_) become
@@ -37,8 +37,20 @@ description:
     (C(tbs.stripe.recurring-plan-ids))."
   - "C(tenant_state): V(present) for a live subscription; with a subscription canceled or canceled at the period end
     (then also C(tenant_cancel_at_period_end=true)) V(suspended) in billing mode and V(absent) in direct mode; a direct
-    tenant suspended with its subscription running V(suspended). A tenant that exists without C(billing.stripe) but has
-    a subscription gets C(tenant_adopt=true), so that provisioning it binds it to that customer knowingly."
+    tenant suspended with its subscription running V(suspended)."
+  - "A tenant that exists without C(billing.stripe) but has a subscription is in the group C(adoption_proposed) and gets
+    no C(tenant_adopt): anyone's subscription may carry its ID, so provisioning refuses it until an operator confirms the
+    claim with C(tenant_adopt=true)."
+  - "What Stripe and The Things Stack say is untrusted input. A tenant ID names a host only when it follows the tenant ID
+    rule of The Things Stack (3 to 36 lowercase letters and digits, single dashes between them, not on the ID blocklist
+    unless the tenant exists) and is no name of a group or the controller (C(all), C(ungrouped), C(localhost),
+    C(tenants), a group of this inventory or of O(groups) / O(keyed_groups)). The others are no hosts: they are listed,
+    with their subscriptions and customers and the values shown escaped, in the variable C(invalid_tenant_ids) of the
+    group C(all), and in a warning."
+  - "When the fleet cannot be read the inventory source fails, with the API keys masked in the message. Set
+    E(ANSIBLE_INVENTORY_UNPARSED_FAILED) (or E(ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED)) so that ansible-core fails
+    the run instead of going on with an empty inventory (see C(docs/inventory-plugin.md))."
+  - The inventory cache holds customer data; the plugin makes the cache file it wrote readable by its owner only.
   - Secrets are never read into host variables or the cache. The subscription metadata key C(admin-password) is dropped
     as the subscriptions are read; the API keys are options only.
   - The inventory file name must end in C(.tenants.yml) or C(.tenants.yaml).
