@@ -19,7 +19,6 @@ import sys
 
 import pytest
 import requests
-import yaml
 
 from conftest import OUT, REPO, recap
 from test_inventory_plugin import (
