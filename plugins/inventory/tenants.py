@@ -48,8 +48,8 @@ description:
     with their subscriptions and customers and the values shown escaped, in the variable C(invalid_tenant_ids) of the
     group C(all), and in a warning."
   - "When the fleet cannot be read the inventory source fails, with the API keys masked in the message. Set
-    E(ANSIBLE_INVENTORY_UNPARSED_FAILED) (or E(ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED)) so that ansible-core fails
-    the run instead of going on with an empty inventory (see C(docs/inventory-plugin.md))."
+    C(ANSIBLE_INVENTORY_UNPARSED_FAILED=true) (or C(ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED=true)) so that
+    ansible-core fails the run instead of going on with an empty inventory (see C(docs/inventory-plugin.md))."
   - The inventory cache holds customer data; the plugin makes the cache file it wrote readable by its owner only.
   - Secrets are never read into host variables or the cache. The subscription metadata key C(admin-password) is dropped
     as the subscriptions are read; the API keys are options only.
