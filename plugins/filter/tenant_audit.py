@@ -1,15 +1,16 @@
 # -*- coding: utf-8 -*-
 # Copyright: thingsstack.tenancy contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The filters thingsstack.tenancy.tenant_fleet_audit and tenant_audit_report (documented in their .yml files): the live
-fleet next to the declaration, and the audit report, for the audit playbooks."""
+"""The filters thingsstack.tenancy.tenant_fleet_audit, tenant_audit_report and tenant_markdown (documented in their .yml
+files): the live fleet next to the declaration, the audit report, and its values as Markdown text, for the audit
+playbooks."""
 
 from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_fleet import (
-    audit_report, fleet_audit, fleet_of, plain)
+    audit_report, fleet_audit, fleet_of, markdown_text, plain)
 
 
 def filter_tenant_fleet_audit(subscriptions, tenants, hosts, hostvars):
@@ -29,8 +30,14 @@ def filter_tenant_audit_report(tenants, fleets=None):
     return audit_report(plain(tenants), plain(fleets or []))
 
 
+def filter_tenant_markdown(value):
+    """``markdown_text``: a value of the report as Markdown text that cannot break a table or a line."""
+    return markdown_text(plain(value))
+
+
 class FilterModule:
     """thingsstack.tenancy audit of the live fleet."""
 
     def filters(self):
-        return {'tenant_fleet_audit': filter_tenant_fleet_audit, 'tenant_audit_report': filter_tenant_audit_report}
+        return {'tenant_fleet_audit': filter_tenant_fleet_audit, 'tenant_audit_report': filter_tenant_audit_report,
+                'tenant_markdown': filter_tenant_markdown}

@@ -26,7 +26,7 @@ description:
     tenant has (a deleted tenant) is left out.
   - "Groups: C(subscription_<status>) (C(subscription_none) without a subscription), C(tenant_<state>)
     (C(tenant_none) without a tenant), C(plan_<price lookup key or ID>), C(provisioning_billing) and
-    C(provisioning_direct), and the mismatches: C(orphan_subscriptions) (a live subscription with C(tenant-id) and no
+    C(provisioning_direct), C(adoption_proposed), and the mismatches: C(orphan_subscriptions) (a live subscription with C(tenant-id) and no
     tenant), C(orphan_tenants) (a tenant with no live subscription or no C(billing.stripe)), C(owner_mismatch) (the
     tenant's C(billing.stripe.customer_id) is not its subscription's customer), C(duplicate_tenant_ids) (two or more
     live subscriptions carry the tenant ID). Names are lowercase, other characters than letters, digits and C(_) become
@@ -37,8 +37,20 @@ description:
     (C(tbs.stripe.recurring-plan-ids))."
   - "C(tenant_state): V(present) for a live subscription; with a subscription canceled or canceled at the period end
     (then also C(tenant_cancel_at_period_end=true)) V(suspended) in billing mode and V(absent) in direct mode; a direct
-    tenant suspended with its subscription running V(suspended). A tenant that exists without C(billing.stripe) but has
-    a subscription gets C(tenant_adopt=true), so that provisioning it binds it to that customer knowingly."
+    tenant suspended with its subscription running V(suspended)."
+  - "A tenant that exists without C(billing.stripe) but has a subscription is in the group C(adoption_proposed) and gets
+    no C(tenant_adopt): anyone's subscription may carry its ID, so provisioning refuses it until an operator confirms the
+    claim with C(tenant_adopt=true)."
+  - "What Stripe and The Things Stack say is untrusted input. A tenant ID names a host only when it follows the tenant ID
+    rule of The Things Stack (3 to 36 lowercase letters and digits, single dashes between them, not on the ID blocklist
+    unless the tenant exists) and is no name of a group or the controller (C(all), C(ungrouped), C(localhost),
+    C(tenants), a group of this inventory or of O(groups) / O(keyed_groups)). The others are no hosts: they are listed,
+    with their subscriptions and customers and the values shown escaped, in the variable C(invalid_tenant_ids) of the
+    group C(all), and in a warning."
+  - "When the fleet cannot be read the inventory source fails, with the API keys masked in the message. Set
+    C(ANSIBLE_INVENTORY_UNPARSED_FAILED=true) (or C(ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED=true)) so that
+    ansible-core fails the run instead of going on with an empty inventory (see C(docs/inventory-plugin.md))."
+  - The inventory cache holds customer data; the plugin makes the cache file it wrote readable by its owner only.
   - Secrets are never read into host variables or the cache. The subscription metadata key C(admin-password) is dropped
     as the subscriptions are read; the API keys are options only.
   - The inventory file name must end in C(.tenants.yml) or C(.tenants.yaml).
@@ -171,12 +183,18 @@ keyed_groups:
     prefix: country
 """
 
+import os
+
 from ansible.errors import AnsibleParserError
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
+from ansible.utils.display import Display
 
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils import stripe_api, tts_api
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import TenancyError
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_fleet import build_fleet, read_fleet
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import TenancyError, mask_secrets
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_fleet import (
+    INVALID, build_fleet, invalid_line, read_fleet, shown)
+
+display = Display()
 
 # The plugin's option -> the client's parameter
 STRIPE_OPTIONS = {'stripe_api_key': 'api_key', 'stripe_api_base': 'api_base', 'stripe_api_version': 'api_version',
@@ -185,6 +203,7 @@ STRIPE_OPTIONS = {'stripe_api_key': 'api_key', 'stripe_api_base': 'api_base', 's
 TTS_OPTIONS = {'tts_url': 'url', 'tts_tenant_admin_key': 'tenant_admin_key', 'tts_validate_certs': 'validate_certs',
                'tts_ca_path': 'ca_path', 'tts_allow_http': 'allow_http', 'timeout': 'timeout', 'max_retries': 'max_retries'}
 ENVIRONMENT = {'stripe_api_key': 'STRIPE_API_KEY', 'tts_url': 'TTS_URL', 'tts_tenant_admin_key': 'TTS_TENANT_ADMIN_KEY'}
+SECRET_OPTIONS = ('stripe_api_key', 'tts_tenant_admin_key')
 
 
 class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
@@ -198,6 +217,35 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     def parse(self, inventory, loader, path, cache=True):
         super().parse(inventory, loader, path, cache)
         self._read_config_data(path)
+        try:
+            self._parse(path, cache)
+            return
+        except Exception as exc:  # pylint: disable=broad-exception-caught  # a service may echo a key into any message
+            message = str(exc) if isinstance(exc, AnsibleParserError) else f"{self.NAME}: {type(exc).__name__}: {exc}"
+        # Raised here, not in the except block: the original exception (with the key) is not even its context.
+        raise AnsibleParserError(self.masked(message))
+
+    def masked(self, message):
+        """``message`` without the keys of the options (also as a client sends them: without surrounding blanks)."""
+        secrets = set()
+        for option in SECRET_OPTIONS:
+            value = self.get_option(option)
+            if isinstance(value, str) and value.strip():
+                secrets |= {value, value.strip()}
+        return mask_secrets(message, secrets)
+
+    def update_cache_if_changed(self):
+        super().update_cache_if_changed()
+        # The cache holds customer names, emails and addresses; ansible-core's file caches write it 0644.
+        # The file name adds a prefix and a version to the key: take the files of the cache directory ending with it.
+        directory = getattr(getattr(self._cache, '_plugin', None), '_cache_dir', None)
+        if directory and os.path.isdir(directory):
+            keys = tuple(self._cache.keys())
+            for name in os.listdir(directory):
+                if keys and name.endswith(keys) and os.path.isfile(os.path.join(directory, name)):
+                    os.chmod(os.path.join(directory, name), 0o600)
+
+    def _parse(self, path, cache):
         cache_key = self.get_cache_key(path)
         use_cache = self.get_option('cache') and cache
         update_cache = self.get_option('cache') and not cache
@@ -238,10 +286,16 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
     def populate(self, fleet):
         strict = self.get_option('strict')
+        invalid = list(fleet.get('invalid') or [])
+        # A name the constructed options give a group (groups:, keyed_groups:) cannot be a host either.
+        reserved = set(self.get_option('groups') or {}) | set(fleet['groups'])
+        for name in [host for host in fleet['hosts'] if host in reserved]:
+            invalid.append(self.shadowing(name, fleet['hosts'].pop(name)))
         for group, members in fleet['groups'].items():
             self.inventory.add_group(group)
             for host in members:
-                self.inventory.add_host(host, group=group)
+                if host in fleet['hosts']:
+                    self.inventory.add_host(host, group=group)
         for host, variables in fleet['hosts'].items():
             self.inventory.add_host(host)
             for name, value in variables.items():
@@ -249,3 +303,18 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             self._set_composite_vars(self.get_option('compose'), variables, host, strict=strict)
             self._add_host_to_composed_groups(self.get_option('groups'), variables, host, strict=strict)
             self._add_host_to_keyed_groups(self.get_option('keyed_groups'), variables, host, strict=strict)
+        for name in [host for host in fleet['hosts'] if host in self.inventory.groups]:
+            self.inventory.remove_host(self.inventory.get_host(name))
+            invalid.append(self.shadowing(name, fleet['hosts'][name]))
+        # Not hosts, but never silent: listed in the variable invalid_tenant_ids of all, and a warning.
+        self.inventory.set_variable('all', INVALID, invalid)
+        if invalid:
+            display.warning(f"{self.NAME}: {len(invalid)} tenant ID(s) of the fleet cannot name a host and are left out (listed "
+                            f"in the variable {INVALID}): " + '; '.join(invalid_line(entry) for entry in invalid))
+
+    @staticmethod
+    def shadowing(name, variables):
+        live = variables.get('tenant_live') or {}
+        return {'tenant_id': shown(name), 'problem': 'a group of this inventory has the same name; as a host it would shadow it',
+                'tenant_exists': bool(live.get('tenant_exists')), 'subscriptions': [shown(sub) for sub in live.get('live_subscriptions') or []],
+                'customers': [shown(live['customer_id'])] if live.get('customer_id') else []}

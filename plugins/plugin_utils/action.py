@@ -13,11 +13,10 @@ import os
 import traceback
 
 from ansible.errors import AnsibleActionFail
-from ansible.module_utils.common.parameters import remove_values
 from ansible.plugins.action import ActionBase
 from ansible.plugins.loader import filter_loader, test_loader
 
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import InvalidOption, TenancyError
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import InvalidOption, TenancyError, mask_secrets
 
 
 def _warm_up_jinja_plugins():
@@ -42,15 +41,6 @@ def no_log_values(validation):
     """The values of the task's ``no_log`` options (also as a client sends them: without surrounding blanks)."""
     values = set(validation._no_log_values)  # pylint: disable=protected-access  # what AnsibleModule uses too
     return values | {value.strip() for value in values if isinstance(value, str) and value.strip()}
-
-
-def mask_secrets(result, secrets):
-    """The whole result with every ``no_log`` value masked, as AnsibleModule does for a module's result.
-
-    A server may echo a request (a password in an error message, a key in an echoed header): whatever carries it,
-    msg, warnings, diff or a returned object, it never reaches the output, the log or a callback.
-    """
-    return remove_values(result, secrets) if secrets else result
 
 
 def module_name(module):

@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+from ansible.module_utils.common.parameters import remove_values
+
 
 class TenancyError(Exception):
     """A failure to report as the task's ``msg``; ``details`` become extra result keys."""
@@ -24,3 +26,12 @@ class InvalidOption(TenancyError):
 
 class ApiError(TenancyError):
     """A remote API refused a request or could not be reached."""
+
+
+def mask_secrets(result, secrets):
+    """The whole result with every secret value masked, as AnsibleModule does for a module's result.
+
+    A server may echo a request (a password in an error message, a key in an echoed header): whatever carries it,
+    msg, warnings, diff or a returned object, it never reaches the output, the log or a callback.
+    """
+    return remove_values(result, secrets) if secrets else result

@@ -10,18 +10,24 @@ written out as a declaration that provisions with no change), the live facts und
 
 No secret is kept: the subscription metadata key ``admin-password`` is dropped when the subscriptions are read, before
 anything can reach a cache, host variables or output.
+
+What Stripe and TTS say is untrusted input: a tenant ID names a host only when it follows TTS's tenant ID rule and is no
+name Ansible or this collection gives a group; the others are listed in ``invalid`` (``invalid_tenant_ids``), and every
+value a report or a comment prints goes through ``shown`` (control characters escaped, length bounded).
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import yaml
 
 from ansible_collections.thingsstack.tenancy.plugins.module_utils.tenant_limits import LIMIT_OPTIONS
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_subscriptions import is_live, is_running, tenant_of
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import InvalidOption
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_rules import (
-    DEPRECATED_NAME_KEYS, SECRET_METADATA_KEYS, SUBSCRIPTION_KEYS)
+    DEPRECATED_NAME_KEYS, SECRET_METADATA_KEYS, SUBSCRIPTION_KEYS, check_existing_tenant_id, check_tenant_id)
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tts_tenants import BILLING_PATH
 
 # The tenant fields the role reads and compares (name, state and billing link in billing mode; every field TBS derives in
@@ -33,6 +39,58 @@ ADMIN_KEYS = {'admin-user': 'user', 'admin-email': 'email', 'admin-full-name': '
 TENANT_KEYS = frozenset(SUBSCRIPTION_KEYS.values())
 
 MISMATCH_GROUPS = ('orphan_subscriptions', 'orphan_tenants', 'owner_mismatch', 'duplicate_tenant_ids')
+ADOPTION_GROUP = 'adoption_proposed'
+INVALID = 'invalid_tenant_ids'
+# Names a tenant ID could spell that Ansible or this collection's inventories give a group or the controller: such a host
+# would shadow the group (``all``: the whole fleet) or run as the controller. Names with ``_`` never pass the ID rule.
+RESERVED_NAMES = frozenset({'all', 'ungrouped', 'localhost', 'tenants'})
+SHOWN_MAX = 80
+
+
+ESCAPES = {'\n': '\\n', '\r': '\\r', '\t': '\\t'}
+
+
+def shown(value, limit=SHOWN_MAX, backslash=True):
+    """``value`` as one printable line: backslashes (unless ``backslash`` is false), control and format characters and
+    line separators escaped (``\\n``, ``\\u001b``, ``\\u2028``), cut to ``limit`` characters with ``...``. For data from
+    Stripe or TTS in a report, a message or a comment: a line break or a terminal escape in a name is shown, never acted on."""
+    text = value if isinstance(value, str) else repr(value)
+    cut = limit is not None and len(text) > limit
+    escapes = dict(ESCAPES, **{'\\': '\\\\'}) if backslash else ESCAPES
+    out = ''.join(escapes.get(char) or (f'\\u{ord(char):04x}' if _unprintable(char) else char) for char in text[:limit])
+    return out + ('...' if cut else '')
+
+
+def _unprintable(char):
+    category = unicodedata.category(char)
+    return category[0] == 'C' or category in ('Zl', 'Zp')
+
+
+MARKDOWN_ESCAPES = {'&': '&amp;', '<': '&lt;', '>': '&gt;', **{char: '\\' + char for char in '\\`*[]|#!~'}}
+
+
+def markdown_text(value):
+    """``value`` as inline Markdown text that renders as itself: on one line (``shown``), HTML and the characters that
+    make code, emphasis, links, headings or table cells escaped. ``None`` is ``-``."""
+    if value is None:
+        return '-'
+    # Backslashes are escaped once, as Markdown: a value that is already shown escaped renders as it was shown.
+    return ''.join(MARKDOWN_ESCAPES.get(char, char) for char in shown(value, None, backslash=False))
+
+
+def tenant_id_problem(value, exists=False):
+    """None when ``value`` may name a host, else why not. The rule of a tenant ID (``check_tenant_id``; for a tenant that
+    exists in TTS ``check_existing_tenant_id``, which lets the registry's own blocklisted IDs such as ``default`` in),
+    and never a name of ``RESERVED_NAMES``."""
+    if not isinstance(value, str):
+        return f"not a string ({type(value).__name__})"
+    if value in RESERVED_NAMES:
+        return 'a name Ansible or this collection gives a group or the controller; as a host it would shadow it'
+    try:
+        (check_existing_tenant_id if exists else check_tenant_id)('tenant-id', value)
+    except InvalidOption as exc:
+        return exc.msg.replace(repr(value), 'the value')  # the entry shows the value, escaped
+    return None
 
 
 def read_fleet(stripe, tts):
@@ -183,8 +241,6 @@ def host_vars(tenant_id, subs, tenant, tbs_plans):
             hv['tenant_plan'] = plan_vars(sub, item)
             live_facts['plan_id'] = item['price']['id']
             live_facts['plan_lookup_key'] = item['price'].get('lookup_key')
-        if tenant is not None and not link:
-            hv['tenant_adopt'] = True  # made by hand without billing.stripe: let the ownership check in, knowingly
     if tenant is not None:
         if tenant.get('attributes'):
             hv['tenant_attributes'] = dict(tenant['attributes'])
@@ -211,28 +267,54 @@ def host_groups(tenant_id, hv):
         groups.append('owner_mismatch')
     if len(live['live_subscriptions']) > 1:
         groups.append('duplicate_tenant_ids')
+    if live['tenant_exists'] and not live['billing'] and live['subscription_id']:
+        groups.append(ADOPTION_GROUP)
     return groups
 
 
 def build_fleet(fleet, tbs_plans=()):
-    """``{'hosts': {tenant_id: host variables}, 'groups': {group: [tenant_id, ...]}}`` of the raw fleet of ``read_fleet``.
+    """``{'hosts': {tenant_id: host variables}, 'groups': {group: [tenant_id, ...]}, 'invalid': [...]}`` of the raw fleet
+    of ``read_fleet``.
 
     A host for every tenant of the registry and every tenant ID a live subscription carries; a tenant ID that only ended
-    subscriptions carry, with no tenant (a deleted tenant's history), is left out.
+    subscriptions carry, with no tenant (a deleted tenant's history), is left out. A tenant ID that cannot name a host
+    (``tenant_id_problem``) is no host: it is an entry of ``invalid`` (``invalid_entry``).
     """
-    tenants = {tenant['ids']['tenant_id']: tenant for tenant in fleet.get('tenants') or []}
+    tenants = {}
+    for tenant in fleet.get('tenants') or []:
+        tenant_id = ((tenant or {}).get('ids') or {}).get('tenant_id')
+        tenants[tenant_id if isinstance(tenant_id, str) else repr(tenant_id)] = tenant
     subs = {}
     for sub in sorted(fleet.get('subscriptions') or [], key=lambda s: s.get('created') or 0, reverse=True):
         if tenant_of(sub):
-            subs.setdefault(tenant_of(sub), []).append(sub)
+            subs.setdefault(str(tenant_of(sub)), []).append(sub)
     ids = set(tenants) | {tenant_id for tenant_id, found in subs.items() if any(is_live(sub) for sub in found)}
-    hosts, groups = {}, {name: [] for name in MISMATCH_GROUPS}
+    hosts, groups, invalid = {}, {name: [] for name in MISMATCH_GROUPS + (ADOPTION_GROUP,)}, []
     for tenant_id in sorted(ids):
+        problem = tenant_id_problem(tenant_id, exists=tenant_id in tenants)
+        if problem:
+            invalid.append(invalid_entry(tenant_id, problem, subs.get(tenant_id, []), tenant_id in tenants))
+            continue
         hv = host_vars(tenant_id, subs.get(tenant_id, []), tenants.get(tenant_id), tbs_plans)
         hosts[tenant_id] = hv
         for group in host_groups(tenant_id, hv):
             groups.setdefault(group, []).append(tenant_id)
-    return {'hosts': hosts, 'groups': groups}
+    return {'hosts': hosts, 'groups': groups, 'invalid': invalid}
+
+
+def invalid_entry(tenant_id, problem, subs, tenant_exists):
+    """What the reports say of a tenant ID that names no host: everything shown escaped (``shown``)."""
+    return {'tenant_id': shown(tenant_id), 'problem': problem, 'tenant_exists': tenant_exists,
+            'subscriptions': [shown(sub.get('id')) for sub in subs if is_live(sub)],
+            'customers': sorted({shown((sub.get('customer') or {}).get('id')) for sub in subs if is_live(sub)})}
+
+
+def invalid_line(entry):
+    """One line of an ``invalid`` entry (already escaped), for messages and comments."""
+    where = ', '.join(filter(None, ['tenant in The Things Stack' if entry['tenant_exists'] else '',
+                                    'subscriptions ' + ', '.join(entry['subscriptions']) if entry['subscriptions'] else '',
+                                    'customers ' + ', '.join(entry['customers']) if entry['customers'] else '']))
+    return f"\"{entry['tenant_id']}\" ({where or '-'}): {entry['problem']}"
 
 
 # -- export: live hosts as a declarative inventory ---------------------------------------------------
@@ -251,9 +333,16 @@ ATTENTION = {
 }
 HEADER = """\
 # Written by thingsstack.tenancy.export from the live fleet (inventory plugin thingsstack.tenancy.tenants).
-# One host per tenant, in the format of playbooks/inventory/example; provisioning it right away changes nothing,
-# except for tenants with tenant_adopt: true (made without billing.stripe: provisioning binds them to their customer,
-# knowingly; remove tenant_adopt after that run).
+# One host per tenant, in the format of playbooks/inventory/example; provisioning it right away changes nothing, and
+# refuses the proposed adoptions below until an operator confirms them.
+"""
+ADOPTION_HELP = """\
+# Proposed adoptions: tenants made without billing.stripe that a subscription claims. They are written with
+# tenant_adopt: false, so provisioning refuses them (tenant_not_managed) and binds nothing. To confirm one, check that
+# the customer owns the tenant, set tenant_adopt: true on its host below, provision, then remove tenant_adopt.
+"""
+INVALID_HELP = """\
+# Tenant IDs of the fleet that cannot name a host, not exported (fix the tenant-id metadata of the subscription):
 """
 
 
@@ -272,16 +361,23 @@ def plain(value):
     return str.__str__(value) if isinstance(value, str) else value
 
 
-def export_fleet(hosts):
+def export_fleet(hosts, invalid=()):
     """The declarative inventory of fleet hosts (``{name: host variables}``): ``hosts`` with the hosts that have a
     subscription (in billing_tenants / direct_tenants), ``skipped`` (no subscription: no customer or plan to declare),
-    ``adopted`` and ``attention`` (host -> why provisioning would change or refuse it)."""
+    ``proposed`` (adoptions to confirm: written with ``tenant_adopt: false``), ``attention`` (host -> why provisioning
+    would change or refuse it) and ``invalid`` (``invalid``, the fleet's tenant IDs that name no host, and any host
+    name that breaks the rule)."""
     children = {group: {} for group in MODE_GROUPS.values()}
-    skipped, adopted, attention = [], [], {}
+    skipped, proposed, attention, invalid = [], [], {}, list(invalid)
     for name in sorted(hosts):
         # Only the variables the export reads: a host's variables also hold Ansible's (groups, play hosts), which name
         # every host of the fleet, so converting all of them would cost O(N) a host, O(N^2) an export.
         hv = plain({key: hosts[name][key] for key in EXPORT_VARS if key in hosts[name]})
+        problem = tenant_id_problem(name, exists=hv['tenant_live'].get('tenant_exists'))
+        if problem:
+            invalid.append({'tenant_id': shown(name), 'problem': problem, 'tenant_exists': bool(hv['tenant_live'].get('tenant_exists')),
+                            'subscriptions': [shown(hv['tenant_live'].get('subscription_id'))], 'customers': []})
+            continue
         if not hv.get('tenant_plan') or not hv.get('tenant_provisioning'):
             skipped.append(name)
             continue
@@ -289,16 +385,38 @@ def export_fleet(hosts):
         if isinstance(declared.get('tenant_admin'), dict):
             # A password set in the fleet inventory's own variables is a secret: it stays there (or in a vault), never in the export.
             declared['tenant_admin'] = {key: value for key, value in declared['tenant_admin'].items() if key != 'password'}
+        groups = host_groups(name, hv)
+        if ADOPTION_GROUP in groups:
+            declared['tenant_adopt'] = False  # proposed, not decided: an operator confirms the claim
+            customer = hv.get('tenant_customer') or {}
+            entry = {'tenant_id': name, 'subscription_id': shown(hv['tenant_live'].get('subscription_id')),
+                     'customer_id': shown(hv.get('tenant_customer_id')),
+                     'customer': shown(', '.join(str(customer[key]) for key in ('name', 'email') if customer.get(key)))}
+            proposed.append(dict(entry, claim=proposal_line(entry)))
         children[MODE_GROUPS[hv['tenant_provisioning']]][name] = declared
-        if hv.get('tenant_adopt'):
-            adopted.append(name)
-        reasons = [ATTENTION[group] for group in host_groups(name, hv) if group in ATTENTION]
+        reasons = [ATTENTION[group] for group in groups if group in ATTENTION]
         if reasons:
             attention[name] = '; '.join(reasons)
     tenants = {'children': {group: {'hosts': members} for group, members in children.items() if members}}
     return {'inventory': {'all': {'children': {'tenants': tenants}}},
             'exported': sorted(name for members in children.values() for name in members),
-            'skipped': skipped, 'adopted': adopted, 'attention': attention}
+            'skipped': skipped, 'proposed': proposed, 'attention': attention, 'invalid': invalid}
+
+
+def proposal_line(entry):
+    """One line of a proposed adoption (its values already escaped), for messages and comments."""
+    return (f"{entry['tenant_id']}: claimed by subscription {entry['subscription_id']} of customer {entry['customer_id']}"
+            + (f" ({entry['customer']})" if entry['customer'] else ''))
+
+
+def export_header(exported):
+    """The comment block of hosts.yml: what it is, the proposed adoptions and how to confirm them, the invalid tenant IDs."""
+    header = HEADER
+    if exported['proposed']:
+        header += ADOPTION_HELP + ''.join(f"#   {entry['claim']}\n" for entry in exported['proposed'])
+    if exported['invalid']:
+        header += INVALID_HELP + ''.join(f"#   {invalid_line(entry)}\n" for entry in exported['invalid'])
+    return header
 
 
 class _InventoryDumper(yaml.SafeDumper):
@@ -326,10 +444,10 @@ GROUP_VARS = {
 }
 
 
-def export_files(hosts):
+def export_files(hosts, invalid=()):
     """``export_fleet`` and the files of the inventory directory, by relative path."""
-    exported = export_fleet(hosts)
-    exported['files'] = dict(GROUP_VARS, **{'hosts.yml': inventory_yaml(exported['inventory'])})
+    exported = export_fleet(hosts, invalid)
+    exported['files'] = dict(GROUP_VARS, **{'hosts.yml': inventory_yaml(exported['inventory'], export_header(exported))})
     return exported
 
 
@@ -352,7 +470,7 @@ def fleet_audit(fleet, declared):
             'mismatches': [group for group in host_groups(tenant_id, hv) if group in MISMATCH_GROUPS],
         })
     return {'live_tenant_ids': len(built['hosts']), 'undeclared': undeclared,
-            'mismatches': {group: built['groups'][group] for group in MISMATCH_GROUPS}}
+            'mismatches': {group: built['groups'][group] for group in MISMATCH_GROUPS}, INVALID: built['invalid']}
 
 
 def combine_fleets(fleets, declared):
@@ -366,6 +484,10 @@ def combine_fleets(fleets, declared):
             if entry['tenant_id'] in common - set(declared):
                 undeclared.setdefault(entry['tenant_id'], entry)
     entries = [undeclared[tenant_id] for tenant_id in sorted(undeclared)]
+    invalid = {}
+    for fleet in read:
+        for entry in fleet.get(INVALID) or []:
+            invalid.setdefault(entry['tenant_id'], entry)
     return {
         'live_tenant_ids': max((fleet['live_tenant_ids'] for fleet in read), default=0),
         'undeclared': entries,
@@ -373,6 +495,7 @@ def combine_fleets(fleets, declared):
         'undeclared_subscriptions': sorted(sub for entry in entries for sub in entry['live_subscriptions']),
         'mismatches': {group: sorted({tenant_id for fleet in read for tenant_id in fleet['mismatches'].get(group, [])})
                        for group in MISMATCH_GROUPS},
+        INVALID: [invalid[tenant_id] for tenant_id in sorted(invalid)],
         'error': '; '.join(fleet['error'] for fleet in fleets if fleet.get('error')) or None,
     }
 
@@ -389,6 +512,6 @@ def audit_report(tenants, fleets=None):
     if fleets:
         fleet = report['fleet'] = combine_fleets(fleets, {tenant['tenant_id'] for tenant in tenants})
         summary.update({'undeclared_tenants': len(fleet['undeclared_tenants']),
-                        'undeclared_subscriptions': len(fleet['undeclared_subscriptions'])},
+                        'undeclared_subscriptions': len(fleet['undeclared_subscriptions']), INVALID: len(fleet[INVALID])},
                        **{group: len(fleet['mismatches'][group]) for group in MISMATCH_GROUPS})
     return report

@@ -5,8 +5,8 @@ Tenants are made the ways an operator makes them by hand: in the Stripe Dashboar
 tenant metadata, from which the Tenant Billing Server creates the tenant), directly in The Things Stack with or without
 the billing link, and a subscription whose tenant never came. `ansible-inventory` lists them with the role's variables
 and the mismatch groups, within the stated request budget, with nothing secret in its output or its cache. Exported
-and provisioned right away, they change nothing, except the tenant made without billing.stripe, which is adopted
-knowingly (its billing link written, once).
+and provisioned right away, they change nothing; the tenant made without billing.stripe is proposed for adoption, refused
+by provisioning until the operator confirms it with tenant_adopt: true, then adopted (its billing link written, once).
 """
 
 import json
@@ -165,7 +165,7 @@ def test_the_live_fleet_with_the_role_variables_and_the_mismatch_groups(services
 
     direct = hostvars[fleet['direct']]
     assert direct['tenant_provisioning'] == 'direct' and direct['tenant_live']['limits']['max_end_devices'] == 20000
-    assert hostvars[fleet['hand']]['tenant_adopt'] is True
+    assert 'tenant_adopt' not in hostvars[fleet['hand']] and fleet['hand'] in members(listing, 'adoption_proposed')
     assert 'tenant_plan' not in hostvars[fleet['bare']]
 
     assert fleet['tbs'] in members(listing, 'provisioning_billing') and fleet['tbs'] in members(listing, 'plan_tts_small_monthly')
@@ -199,13 +199,14 @@ def test_export_then_provision_changes_nothing(services, fleet):
                                extra_vars={'export_inventory_dir': exported, 'export_overwrite': True})
     assert export.rc == 0, export.output
     assert f"Skipped (no subscription): {fleet['bare']}" in export.output
-    assert f"Adopted (tenant_adopt, no billing.stripe): {fleet['hand']}" in export.output
+    assert f"set tenant_adopt: true on its host in {exported}/hosts.yml): {fleet['hand']}: claimed by subscription sub_" in export.output
     with open(os.path.join(exported, 'hosts.yml'), encoding='utf-8') as handle:
         text = handle.read()
+    assert os.stat(os.path.join(exported, 'hosts.yml')).st_mode & 0o777 == 0o600
     declared = yaml.safe_load(text)['all']['children']['tenants']['children']
     assert set(declared['billing_tenants']['hosts']) == {fleet['tbs']}
     assert set(declared['direct_tenants']['hosts']) == {fleet['direct'], fleet['hand']}
-    assert declared['direct_tenants']['hosts'][fleet['hand']]['tenant_adopt'] is True
+    assert declared['direct_tenants']['hosts'][fleet['hand']]['tenant_adopt'] is False
     assert ADMIN_PASSWORD not in text and 'tenant_live' not in text
 
     # Right away: nothing to change for the tenants that are consistent, not one write.
@@ -215,7 +216,17 @@ def test_export_then_provision_changes_nothing(services, fleet):
     assert {host: counts['changed'] for host, counts in recap(consistent.output).items()} == {fleet['tbs']: 0, fleet['direct']: 0}
     assert services.writes() in (0, None), services.counters()
 
-    # The tenant made without billing.stripe: adopted knowingly, its billing link written in TTS (nothing in Stripe), once.
+    # The proposed adoption: refused until confirmed, with the role's message, and nothing written.
+    services.clear_counters()
+    proposed = services.playbook('provision', exported)
+    assert proposed.rc != 0 and recap(proposed.output)[fleet['hand']]['failed'] == 1, proposed.output
+    assert 'exists without billing.stripe' in proposed.output and 'set tenant_adopt: true' in proposed.output
+    assert services.writes() in (0, None), services.counters()
+    assert not tts(services, 'GET', f"/tenants/{fleet['hand']}", field_mask='billing').json().get('billing')
+
+    # Confirmed by the operator: adopted, its billing link written in TTS (nothing in Stripe), once.
+    with open(os.path.join(exported, 'hosts.yml'), 'w', encoding='utf-8') as handle:
+        handle.write(text.replace('tenant_adopt: false', 'tenant_adopt: true'))
     services.clear_counters()
     adopted = services.playbook('provision', exported)
     assert adopted.rc == 0, adopted.output

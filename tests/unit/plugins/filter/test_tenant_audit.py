@@ -10,7 +10,7 @@ import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.thingsstack.tenancy.plugins.filter.tenant_audit import (
-    filter_tenant_audit_report, filter_tenant_fleet_audit)
+    filter_tenant_audit_report, filter_tenant_fleet_audit, filter_tenant_markdown)
 
 
 def subscription(sid, tenant_id, cid='cus_acme', status='active', created=100, **metadata):
@@ -28,11 +28,11 @@ def tenant(tenant_id, sid=None, cid='cus_acme', state='STATE_APPROVED'):
 
 
 SUBSCRIPTIONS = [
-    subscription('sub_ok', 'ok'), subscription('sub_hidden', 'hidden', **{'admin-password': 'Secret-4711'}),
+    subscription('sub_okay', 'okay'), subscription('sub_hidden', 'hidden', **{'admin-password': 'Secret-4711'}),
     subscription('sub_orphan', 'orphan'), subscription('sub_gone', 'gone', status='canceled'),
     subscription('sub_a', 'dup', cid='cus_a', created=1), subscription('sub_b', 'dup', cid='cus_b', created=2),
     subscription('sub_mine', 'moved', cid='cus_new'), subscription('sub_none', None)]
-TENANTS = [tenant('ok', 'sub_ok'), tenant('hidden', 'sub_hidden'), tenant('bare'), tenant('dup', 'sub_a', cid='cus_a'),
+TENANTS = [tenant('okay', 'sub_okay'), tenant('hidden', 'sub_hidden'), tenant('bare'), tenant('dup', 'sub_a', cid='cus_a'),
            tenant('moved', 'sub_mine', cid='cus_old')]
 
 
@@ -48,7 +48,7 @@ def check(tenant_id, drift=(), error=None):
 
 
 def test_the_fleet_that_is_not_declared_and_the_mismatch_groups_of_the_whole_fleet():
-    section = filter_tenant_fleet_audit(SUBSCRIPTIONS, TENANTS, *declared('ok', 'dup', host7='moved'))
+    section = filter_tenant_fleet_audit(SUBSCRIPTIONS, TENANTS, *declared('okay', 'dup', host7='moved'))
     assert section['live_tenant_ids'] == 6  # 'gone' has only a canceled subscription and no tenant: not in the fleet
     assert [entry['tenant_id'] for entry in section['undeclared']] == ['bare', 'hidden', 'orphan']
     orphan = section['undeclared'][2]
@@ -62,13 +62,13 @@ def test_the_fleet_that_is_not_declared_and_the_mismatch_groups_of_the_whole_fle
 
 
 def test_the_report_counts_the_declared_checks_and_the_fleet():
-    section = filter_tenant_fleet_audit(SUBSCRIPTIONS, TENANTS, *declared('ok', 'dup', 'moved'))
-    report = filter_tenant_audit_report([check('ok'), check('dup', [{'resource': 'tenant'}]), check('moved', error='x')],
+    section = filter_tenant_fleet_audit(SUBSCRIPTIONS, TENANTS, *declared('okay', 'dup', 'moved'))
+    report = filter_tenant_audit_report([check('okay'), check('dup', [{'resource': 'tenant'}]), check('moved', error='x')],
                                         [section])
-    assert [t['tenant_id'] for t in report['tenants']] == ['dup', 'moved', 'ok']
+    assert [t['tenant_id'] for t in report['tenants']] == ['dup', 'moved', 'okay']
     assert report['summary'] == {'tenants': 3, 'in_sync': 1, 'drifted': 1, 'errors': 1, 'undeclared_tenants': 2,
                                  'undeclared_subscriptions': 2, 'orphan_subscriptions': 1, 'orphan_tenants': 1,
-                                 'owner_mismatch': 1, 'duplicate_tenant_ids': 1}
+                                 'owner_mismatch': 1, 'duplicate_tenant_ids': 1, 'invalid_tenant_ids': 0}
     assert report['fleet']['undeclared_tenants'] == ['bare', 'hidden']
     assert report['fleet']['undeclared_subscriptions'] == ['sub_hidden', 'sub_orphan'] and report['fleet']['error'] is None
 
@@ -81,10 +81,10 @@ def test_without_the_fleet_the_report_is_the_declared_checks_only():
 
 def test_slices_combine_into_the_report_of_the_whole_inventory():
     # Two slices of the inventory {ok, dup, moved}: each knew its own hosts only, and read the fleet once.
-    first = filter_tenant_fleet_audit(SUBSCRIPTIONS, TENANTS, *declared('ok', 'moved'))
+    first = filter_tenant_fleet_audit(SUBSCRIPTIONS, TENANTS, *declared('okay', 'moved'))
     second = filter_tenant_fleet_audit(SUBSCRIPTIONS, TENANTS, *declared('dup'))
     assert 'dup' in [entry['tenant_id'] for entry in first['undeclared']]
-    report = filter_tenant_audit_report([check('ok'), check('moved')] + [check('dup')], [first, second])
+    report = filter_tenant_audit_report([check('okay'), check('moved')] + [check('dup')], [first, second])
     assert [entry['tenant_id'] for entry in report['fleet']['undeclared']] == ['bare', 'hidden', 'orphan']
     assert report['fleet']['mismatches']['duplicate_tenant_ids'] == ['dup']
     # A combined report combines again to the same; a slice whose fleet read failed says so.
@@ -97,3 +97,27 @@ def test_bad_input_says_which():
         filter_tenant_fleet_audit([], {'tenants': []}, [], {})
     with pytest.raises(AnsibleFilterError, match='expects a list of tenant checks'):
         filter_tenant_audit_report('ok')
+
+
+def test_the_tenant_ids_that_cannot_name_a_host_are_reported_escaped_and_combined():
+    hostile = [subscription('sub_all', 'all'), subscription('sub_nl', 'x|y\nz', cid='cus_nl')]
+    section = filter_tenant_fleet_audit(SUBSCRIPTIONS + hostile, TENANTS, *declared('okay', 'dup', 'moved'))
+    assert [(entry['tenant_id'], entry['subscriptions'], entry['customers']) for entry in section['invalid_tenant_ids']] == [
+        ('all', ['sub_all'], ['cus_acme']), ('x|y\\nz', ['sub_nl'], ['cus_nl'])]
+    assert 'all' not in [entry['tenant_id'] for entry in section['undeclared']]
+    report = filter_tenant_audit_report([check('okay')], [section, section])
+    assert report['summary']['invalid_tenant_ids'] == 2 and report['fleet']['invalid_tenant_ids'] == section['invalid_tenant_ids']
+
+
+@pytest.mark.parametrize('value, expected', [
+    ('x|y\nz', 'x\\|y\\\\nz'),
+    ('# Heading', '\\# Heading'),
+    ('[click](https://evil.example) ![i](x)', '\\[click\\](https://evil.example) \\!\\[i\\](x)'),
+    ('<script>alert(1)</script> & `code` *em* ~s~', '&lt;script&gt;alert(1)&lt;/script&gt; &amp; \\`code\\` \\*em\\* \\~s\\~'),
+    ('sub_1Abc cus_x-1', 'sub_1Abc cus_x-1'),
+    (None, '-'),
+    (3, '3'),
+])
+def test_markdown_text_renders_as_itself_on_one_line(value, expected):
+    assert filter_tenant_markdown(value) == expected
+    assert '\n' not in filter_tenant_markdown(value)

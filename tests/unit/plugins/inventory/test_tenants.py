@@ -11,16 +11,17 @@ import pytest
 import yaml
 
 from ansible import constants as C
-from ansible.errors import AnsibleParserError
+from ansible.errors import AnsibleFilterError, AnsibleParserError
 from ansible.inventory.data import InventoryData
 from ansible.parsing.dataloader import DataLoader
 from ansible.plugins.loader import fragment_loader
 from ansible.utils.plugin_docs import get_docstring
 
 from ansible_collections.thingsstack.tenancy.plugins.inventory import tenants as plugin
-from ansible_collections.thingsstack.tenancy.plugins.filter.tenant_export import filter_tenant_export
+from ansible_collections.thingsstack.tenancy.plugins.filter.tenant_export import (
+    filter_tenant_export, filter_tenant_inventory_hosts)
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_fleet import (
-    TENANT_PATHS, brief_subscription, build_fleet, export_files, group_name, read_fleet)
+    TENANT_PATHS, brief_subscription, build_fleet, export_files, group_name, read_fleet, shown)
 
 TBS = ['tts-small-monthly']
 KEY = 'ab' * 32
@@ -139,9 +140,9 @@ def test_the_mismatch_groups():
     # The subscription the tenant's billing link names, not the newer duplicate.
     assert built['hosts']['dup']['tenant_live']['subscription_id'] == 'sub_a'
     assert built['hosts']['dup']['tenant_live']['live_subscriptions'] == ['sub_b', 'sub_a']
-    # Made by hand without billing.stripe but subscribed: adopted knowingly. Another owner is never adopted silently.
-    assert built['hosts']['byhand']['tenant_adopt'] is True
-    assert 'tenant_adopt' not in built['hosts']['moved']
+    # Made by hand without billing.stripe but subscribed: the adoption is proposed, never decided by the fleet.
+    assert built['groups']['adoption_proposed'] == ['byhand']
+    assert 'tenant_adopt' not in built['hosts']['byhand'] and 'tenant_adopt' not in built['hosts']['moved']
     # A tenant without any subscription has no customer or plan to declare.
     assert {'tenant_customer', 'tenant_plan', 'tenant_provisioning', 'tenant_state'}.isdisjoint(built['hosts']['bare'])
 
@@ -276,11 +277,20 @@ def test_the_export_declares_the_subscribed_tenants_by_mode_and_says_what_provis
                   [tenant('acme', 'sub_1'), tenant('globex', 'sub_2'), tenant('byhand'), tenant('bare')])
     exported = export_files(built['hosts'])
     assert exported['exported'] == ['acme', 'byhand', 'globex', 'nobody'] and exported['skipped'] == ['bare']
-    assert exported['adopted'] == ['byhand'] and list(exported['attention']) == ['nobody']
+    assert exported['proposed'] == [{'tenant_id': 'byhand', 'subscription_id': 'sub_3', 'customer_id': 'cus_acme',
+                                     'customer': 'cus_acme Ltd, billing@cus_acme.example',
+                                     'claim': 'byhand: claimed by subscription sub_3 of customer cus_acme '
+                                              '(cus_acme Ltd, billing@cus_acme.example)'}]
+    assert list(exported['attention']) == ['nobody']
     text = exported['files']['hosts.yml']
     assert "tenant_name: !unsafe '{{ lookup(''pipe'', ''id'') }}'" in text  # data from Stripe is never templated
     groups = yaml.safe_load(text.replace('!unsafe ', ''))['all']['children']['tenants']['children']
     assert set(groups['billing_tenants']['hosts']) == {'acme', 'byhand', 'nobody'}
+    # Proposed, not decided: written so that provisioning refuses it, with the claim and how to confirm it.
+    assert groups['billing_tenants']['hosts']['byhand']['tenant_adopt'] is False
+    assert 'tenant_adopt' not in groups['billing_tenants']['hosts']['acme']
+    assert '#   byhand: claimed by subscription sub_3 of customer cus_acme (cus_acme Ltd, billing@cus_acme.example)\n' in text
+    assert 'set tenant_adopt: true on its host below' in text
     assert groups['direct_tenants']['hosts']['globex'] == {
         'tenant_customer_id': 'cus_acme', 'tenant_customer': built['hosts']['globex']['tenant_customer'],
         'tenant_plan': {'price': 'tts-large-monthly', 'collection_method': 'send_invoice', 'days_until_due': 30},
@@ -328,3 +338,86 @@ def test_the_export_never_writes_the_admin_password_of_the_inventory_variables()
 def test_the_export_takes_only_hosts_of_the_inventory_plugin():
     with pytest.raises(Exception, match=r'tenant_export: web1 did not come from the inventory plugin'):
         filter_tenant_export(['web1'], {'web1': {'ansible_host': 'x'}})
+
+
+# -- what the fleet says is untrusted input --------------------------------------------------------
+
+HOSTILE = ['all', 'tenants', 'localhost', 'Acme', 'x|y\nz', "{{ lookup('pipe', 'id') }}", '# [a](http://x) <b>', 'admin']
+
+
+def test_a_tenant_id_that_breaks_the_rule_or_names_a_group_is_no_host_but_listed_escaped():
+    subs = [subscription(f'sub_{number}', value, cid=f'cus_{number}') for number, value in enumerate(HOSTILE)]
+    built = fleet(subs + [subscription('sub_ok', 'acme'), subscription('sub_end', 'Gone', status='canceled')],
+                  [tenant('acme', 'sub_ok'), tenant('default'), tenant('ALSO\x1bBAD')])
+    # default: a tenant the registry made itself (blocklisted IDs are refused only for new tenants)
+    assert sorted(built['hosts']) == ['acme', 'default']
+    assert not {member for members in built['groups'].values() for member in members} - {'acme', 'default'}
+    invalid = {entry['tenant_id']: entry for entry in built['invalid']}
+    assert sorted(invalid) == sorted(['all', 'tenants', 'localhost', 'Acme', 'x|y\\nz', "{{ lookup('pipe', 'id') }}",
+                                      '# [a](http://x) <b>', 'admin', 'ALSO\\u001bBAD'])
+    assert invalid['all'] == {'tenant_id': 'all', 'tenant_exists': False, 'subscriptions': ['sub_0'], 'customers': ['cus_0'],
+                              'problem': 'a name Ansible or this collection gives a group or the controller; as a host it would shadow it'}
+    assert 'blocklist' in invalid['admin']['problem'] and invalid['ALSO\\u001bBAD']['tenant_exists'] is True
+    assert 'lowercase letters and digits' in invalid['x|y\\nz']['problem'] and 'x|y' not in invalid['x|y\\nz']['problem']
+    assert '\n' not in json.dumps(built['invalid']).replace('\\n', '')
+
+
+def test_shown_escapes_what_would_break_a_line_and_bounds_it():
+    assert shown('a\nb\r\t\x1b[31m\u2028\\') == 'a\\nb\\r\\t\\u001b[31m\\u2028\\\\'
+    assert shown('x' * 100) == 'x' * 80 + '...' and shown(None) == 'None' and shown('Müller & Co') == 'Müller & Co'
+
+
+def test_the_export_lists_the_invalid_tenant_ids_in_comments_that_stay_comments():
+    built = fleet([subscription('sub_1', 'acme'), subscription('sub_2', 'x|y\n- z: 1', cid='cus_evil\nall:')],
+                  [tenant('acme', 'sub_1')])
+    exported = export_files(built['hosts'], built['invalid'])
+    assert exported['invalid'] == built['invalid'] and exported['exported'] == ['acme']
+    text = exported['files']['hosts.yml']
+    assert '#   "x|y\\n- z: 1" (subscriptions sub_2, customers cus_evil\\nall:): tenant-id: the value must be' in text
+    assert all(line.startswith('#') for line in text.split('---\n', 1)[0].splitlines())
+    assert list(yaml.safe_load(text)['all']['children']['tenants']['children']['billing_tenants']['hosts']) == ['acme']
+
+
+def test_keys_echoed_by_a_service_are_masked_in_every_error_of_the_plugin(source, monkeypatch):
+    def echo(params):
+        raise RuntimeError(f"502 from gateway: GET /v1/subscriptions Authorization: Bearer {params['api_key']} "
+                           f"TenantAdminKey {KEY}")
+    monkeypatch.setattr(plugin.stripe_api, 'get_api', echo)
+    with pytest.raises(AnsibleParserError) as error:
+        parse(source(CONNECTION))
+    text = str(error.value) + repr(error.value.__cause__) + repr(error.value.__context__)
+    assert 'sk_test_unit' not in text and KEY not in text and '502 from gateway' in text
+    assert error.value.__cause__ is None and error.value.__context__ is None
+
+
+def test_a_host_that_a_constructed_group_names_is_removed_and_listed(source, fakes):
+    for option in ("groups:\n  acme: true\n", "keyed_groups:\n  - key: \"'me'\"\n    prefix: ac\n    separator: ''\n"):
+        inventory = parse(source(CONNECTION + option))
+        assert 'acme' not in inventory.hosts
+        listed = inventory.groups['all'].get_vars()['invalid_tenant_ids']
+        assert [(entry['tenant_id'], entry['subscriptions']) for entry in listed] == [('acme', ['sub_1'])]
+
+
+def test_the_fleet_with_a_hostile_tenant_id_keeps_its_valid_hosts(source, fakes):
+    fakes[0].subscriptions.append(subscription('sub_2', 'all', cid='cus_2'))
+    inventory = parse(source(CONNECTION))
+    assert 'acme' in inventory.hosts and 'all' not in inventory.hosts
+    assert inventory.groups['all'].get_vars()['invalid_tenant_ids'][0]['tenant_id'] == 'all'
+
+
+def test_the_cache_is_written_for_its_owner_only(source, fakes, tmp_path):
+    cache_dir = tmp_path / 'cache-mode'
+    parse(source(CONNECTION + f"cache: true\ncache_plugin: jsonfile\ncache_connection: {cache_dir}\n"), cache=False)
+    files = list(cache_dir.iterdir())
+    assert files and all(file.stat().st_mode & 0o077 == 0 for file in files)
+
+
+def test_the_written_inventory_is_read_back_as_ansible_reads_it(tmp_path):
+    built = fleet([subscription('sub_1', 'acme'), subscription('sub_2', 'globex')], [tenant('acme', 'sub_1')])
+    path = tmp_path / 'hosts.yml'
+    path.write_text(export_files(built['hosts'])['files']['hosts.yml'])
+    assert filter_tenant_inventory_hosts(str(path)) == ['acme', 'globex']
+    # What a host name with a newline and | did to an export before: Ansible cannot read it, and says so.
+    path.write_text('all:\n  children:\n    tenants:\n      hosts:\n        "x|y\n- z": {}\n  - broken\n')
+    with pytest.raises(AnsibleFilterError, match='Ansible cannot read'):
+        filter_tenant_inventory_hosts(str(path))
