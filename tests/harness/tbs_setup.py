@@ -81,6 +81,8 @@ def main(argv=None):
     parser.add_argument('--metered-plan', action='append', default=[], help='metered plan: price lookup key or ID (repeatable)')
     parser.add_argument('--off', action='store_true', help='switch the TBS off and remove its webhook endpoint')
     args = parser.parse_args(argv)
+    if not args.off and not args.plan and not args.metered_plan:
+        parser.error('give at least one --plan or --metered-plan')
     try:
         stripe_base, stripe_key = os.environ['STRIPE_API_BASE'], os.environ['STRIPE_API_KEY']
         tts_url = os.environ['TTS_URL'].rstrip('/')
@@ -88,16 +90,15 @@ def main(argv=None):
         raise SystemExit('tbs_setup: %s is not set (source the env.sh of tests/harness/emulators.py)' % exc)
     stripe = Stripe(stripe_base, stripe_key)
     webhook_url = tts_url + TBS_PATH
+    # Resolve the plans first: an unknown lookup key must not cost the TBS its endpoint.
+    recurring = [stripe.price_id(plan) for plan in args.plan]
+    metered = [stripe.price_id(plan) for plan in args.metered_plan]
     for endpoint in stripe.endpoints(webhook_url):
         stripe.delete('/v1/webhook_endpoints/' + endpoint['id'])
     if args.off:
         request('POST', tts_url + '/_emulator/tbs', body={'enabled': False})
         print('tbs_setup: TBS off, webhook endpoint removed')
         return 0
-    if not args.plan and not args.metered_plan:
-        parser.error('give at least one --plan or --metered-plan')
-    recurring = [stripe.price_id(plan) for plan in args.plan]
-    metered = [stripe.price_id(plan) for plan in args.metered_plan]
     form = [('url', webhook_url), ('api_version', API_VERSION), ('description', 'The Things Stack Tenant Billing Server')]
     form += [('enabled_events[]', event) for event in EVENTS]
     endpoint = stripe.post('/v1/webhook_endpoints', form)
