@@ -2,7 +2,9 @@
 
     python tests/emulators/tts_emulator.py --port 0 --port-file /tmp/tts.port --tenant-admin-key <hex>
         [--host 127.0.0.1] [--tbs-enable --tbs-stripe-api-base URL --tbs-stripe-api-key KEY
-         --tbs-endpoint-secret whsec_... --tbs-plan-ids id1,id2]
+         --tbs-endpoint-secret whsec_... --tbs-recurring-plan-ids id1,id2 --tbs-metered-plan-ids id3]
+
+--tbs-plan-ids is the older name of --tbs-recurring-plan-ids. Enabling the TBS with no plan ID fails, as TTS's startup does.
 
 Listens on the loopback address only, writes the bound port to --port-file once it accepts
 connections, and serves until SIGTERM or SIGINT.
@@ -19,7 +21,9 @@ Control API (no auth; not logged or counted; JSON):
                                              body included) in the injected error's message
     DELETE /_emulator/faults                drop all pending faults
     GET    /_emulator/tbs                   the TBS configuration
-    POST   /_emulator/tbs                   merge {enabled, stripe_api_base, stripe_api_key, endpoint_secret, plan_ids}
+    POST   /_emulator/tbs                   merge {enabled, stripe_api_base, stripe_api_key, endpoint_secret,
+                                             recurring_plan_ids, metered_plan_ids}; `plan_ids` alone sets the recurring
+                                             list and empties the metered one; read back, `plan_ids` is both lists
     GET    /_emulator/tbs/events            {"events": [{event_id, type, action, tenant_id, subscription_id, customer_id,
                                              subscription_status, error, status}]}
     GET    /_emulator/tenants/{id}/users    {"users": [...]} created in that tenant (no passwords)
@@ -65,7 +69,9 @@ def parse_args(argv):
     parser.add_argument("--tbs-stripe-api-base", default="https://api.stripe.com", help="Stripe API base URL")
     parser.add_argument("--tbs-stripe-api-key", default="", help="Stripe secret key the TBS uses")
     parser.add_argument("--tbs-endpoint-secret", default="", help="webhook endpoint secret (whsec_...)")
-    parser.add_argument("--tbs-plan-ids", default="", help="comma-separated managed plan (price) IDs")
+    parser.add_argument("--tbs-recurring-plan-ids", "--tbs-plan-ids", action="append", default=[],
+                        help="comma-separated recurring plan (price) IDs (repeatable)")
+    parser.add_argument("--tbs-metered-plan-ids", action="append", default=[], help="comma-separated metered plan (price) IDs (repeatable)")
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
     return parser.parse_args(argv)
 
@@ -90,7 +96,8 @@ def main(argv=None):
             "stripe_api_base": args.tbs_stripe_api_base,
             "stripe_api_key": args.tbs_stripe_api_key,
             "endpoint_secret": args.tbs_endpoint_secret,
-            "plan_ids": args.tbs_plan_ids,
+            "recurring_plan_ids": ",".join(args.tbs_recurring_plan_ids),
+            "metered_plan_ids": ",".join(args.tbs_metered_plan_ids),
         })
         blocklist = registry.load_blocklist(args.blocklist)
     except (OSError, ValueError) as exc:

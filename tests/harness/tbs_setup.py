@@ -2,6 +2,7 @@
 
     STRIPE_API_BASE=... STRIPE_API_KEY=... TTS_URL=... \\
         python tests/harness/tbs_setup.py --plan tts-small-monthly [--plan LOOKUP_KEY_OR_PRICE_ID ...]
+            [--metered-plan LOOKUP_KEY_OR_PRICE_ID ...]
     python tests/harness/tbs_setup.py --off
 
 What a TTS operator does once when enabling TBS (reference tts-tenant-api.md §5.1), done against the emulators:
@@ -10,7 +11,8 @@ What a TTS operator does once when enabling TBS (reference tts-tenant-api.md §5
      {TTS_URL}/api/v3/tbs/stripe, the three customer.subscription.* events and API version 2022-11-15
      (an endpoint with that URL that already exists is replaced, so its secret is known);
   3. configures the TBS through the TTS emulator's control API (POST /_emulator/tbs): enabled, the Stripe API
-     base and key, the endpoint's signing secret and the plan IDs.
+     base and key, the endpoint's signing secret and the plan IDs (--plan: tbs.stripe.recurring-plan-ids,
+     --metered-plan: tbs.stripe.metered-plan-ids; at least one of them, as TBS does not start without a plan).
 Only IDs are printed; the keys and the signing secret are never printed or written to a file.
 --off switches the TBS off and removes the webhook endpoint.
 """
@@ -75,9 +77,12 @@ class Stripe:
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n', 1)[0])
-    parser.add_argument('--plan', action='append', default=[], help='price lookup key or ID the TBS manages (repeatable)')
+    parser.add_argument('--plan', action='append', default=[], help='recurring plan: price lookup key or ID the TBS manages (repeatable)')
+    parser.add_argument('--metered-plan', action='append', default=[], help='metered plan: price lookup key or ID (repeatable)')
     parser.add_argument('--off', action='store_true', help='switch the TBS off and remove its webhook endpoint')
     args = parser.parse_args(argv)
+    if not args.off and not args.plan and not args.metered_plan:
+        parser.error('give at least one --plan or --metered-plan')
     try:
         stripe_base, stripe_key = os.environ['STRIPE_API_BASE'], os.environ['STRIPE_API_KEY']
         tts_url = os.environ['TTS_URL'].rstrip('/')
@@ -85,25 +90,26 @@ def main(argv=None):
         raise SystemExit('tbs_setup: %s is not set (source the env.sh of tests/harness/emulators.py)' % exc)
     stripe = Stripe(stripe_base, stripe_key)
     webhook_url = tts_url + TBS_PATH
+    # Resolve the plans first: an unknown lookup key must not cost the TBS its endpoint.
+    recurring = [stripe.price_id(plan) for plan in args.plan]
+    metered = [stripe.price_id(plan) for plan in args.metered_plan]
     for endpoint in stripe.endpoints(webhook_url):
         stripe.delete('/v1/webhook_endpoints/' + endpoint['id'])
     if args.off:
         request('POST', tts_url + '/_emulator/tbs', body={'enabled': False})
         print('tbs_setup: TBS off, webhook endpoint removed')
         return 0
-    if not args.plan:
-        parser.error('give at least one --plan')
-    plan_ids = [stripe.price_id(plan) for plan in args.plan]
     form = [('url', webhook_url), ('api_version', API_VERSION), ('description', 'The Things Stack Tenant Billing Server')]
     form += [('enabled_events[]', event) for event in EVENTS]
     endpoint = stripe.post('/v1/webhook_endpoints', form)
     config = request('POST', tts_url + '/_emulator/tbs', body={
         'enabled': True, 'stripe_api_base': stripe_base, 'stripe_api_key': stripe_key,
-        'endpoint_secret': endpoint['secret'], 'plan_ids': plan_ids})
-    if not config.get('enabled') or config.get('plan_ids') != plan_ids:
+        'endpoint_secret': endpoint['secret'], 'recurring_plan_ids': recurring, 'metered_plan_ids': metered})
+    if not config.get('enabled') or (config.get('recurring_plan_ids'), config.get('metered_plan_ids')) != (recurring, metered):
         raise SystemExit('tbs_setup: the TBS did not take the configuration')
-    print('tbs_setup: TBS on; webhook endpoint %s -> %s; plans %s' % (
-        endpoint['id'], webhook_url, ', '.join('%s (%s)' % (pid, plan) for pid, plan in zip(plan_ids, args.plan))))
+    plans = ['%s (%s)' % pair for pair in zip(recurring, args.plan)]
+    plans += ['%s (%s, metered)' % pair for pair in zip(metered, args.metered_plan)]
+    print('tbs_setup: TBS on; webhook endpoint %s -> %s; plans %s' % (endpoint['id'], webhook_url, ', '.join(plans)))
     return 0
 
 

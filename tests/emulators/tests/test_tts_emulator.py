@@ -21,6 +21,7 @@ ADMIN_KEY = secrets.token_hex(32)
 STRIPE_KEY = "sk_test_emulator"
 ENDPOINT_SECRET = "whsec_" + secrets.token_hex(16)
 PLAN_IDS = ["price_basic", "price_pro"]
+METERED_PLAN_IDS = ["price_metered"]
 MESSAGE_RE = re.compile(r"^error:[a-z0-9_/]+:[a-z0-9_]+ \(.+\)$", re.S)
 HTTP = requests.Session()
 HTTP.trust_env = False  # never send 127.0.0.1 traffic through a proxy from the environment
@@ -83,6 +84,7 @@ def fixture_emulator(stripe, tmp_path_factory):
         sys.executable, EMULATOR, "--port", "0", "--port-file", str(port_file), "--tenant-admin-key", ADMIN_KEY,
         "--tbs-enable", "--tbs-stripe-api-base", stripe.url, "--tbs-stripe-api-key", STRIPE_KEY,
         "--tbs-endpoint-secret", ENDPOINT_SECRET, "--tbs-plan-ids", ",".join(PLAN_IDS),
+        "--tbs-metered-plan-ids", ",".join(METERED_PLAN_IDS),
     ], stderr=subprocess.PIPE)
     deadline = time.monotonic() + 10
     while not port_file.exists():
@@ -142,7 +144,9 @@ def assert_error(response, status, code, name):
 def test_port_file_and_control_api(emulator):
     assert control(emulator, "GET", "/counters") == {"total": 0, "reads": 0, "writes": 0, "webhooks": 0, "by_status": {}}
     assert control(emulator, "GET", "/requests") == {"requests": []}
-    assert control(emulator, "GET", "/tbs")["plan_ids"] == PLAN_IDS
+    config = control(emulator, "GET", "/tbs")
+    assert (config["recurring_plan_ids"], config["metered_plan_ids"]) == (PLAN_IDS, METERED_PLAN_IDS)
+    assert config["plan_ids"] == PLAN_IDS + METERED_PLAN_IDS
 
 
 def test_missing_authorization_is_401(emulator):
@@ -463,18 +467,19 @@ def post_event(base, event, **sign_args):
     return HTTP.post(f"{base}/api/v3/tbs/stripe", data=payload, headers=headers, timeout=10)
 
 
-def subscription_event(event_type="customer.subscription.created", status="active", metadata=None, customer="cus_acme",
-                       plan_id="price_basic", plan_metadata=None, sub_id="sub_1"):
+def item(item_id, plan_id, plan_metadata=None):
     plan = {"id": plan_id, "object": "plan"}
     if plan_metadata is not None:
         plan["metadata"] = plan_metadata
+    return {"id": item_id, "object": "subscription_item", "plan": plan, "price": {"id": plan_id, "object": "price"}}
+
+
+def subscription_event(event_type="customer.subscription.created", status="active", metadata=None, customer="cus_acme",
+                       plan_id="price_basic", plan_metadata=None, sub_id="sub_1", items=None):
     subscription = {
         "id": sub_id, "object": "subscription", "customer": customer, "status": status,
         "metadata": {"tenant-id": "acme"} if metadata is None else metadata,
-        "items": {"object": "list", "data": [
-            {"id": "si_other", "object": "subscription_item", "plan": {"id": "price_unmanaged"}, "price": {"id": "price_unmanaged"}},
-            {"id": "si_1", "object": "subscription_item", "plan": plan, "price": {"id": plan_id, "object": "price"}},
-        ]},
+        "items": {"object": "list", "data": [item("si_other", "price_unmanaged"), item("si_1", plan_id, plan_metadata)] if items is None else items},
     }
     return {"id": f"evt_{secrets.token_hex(4)}", "object": "event", "type": event_type, "api_version": "2022-11-15",
             "data": {"object": subscription}}
@@ -595,12 +600,32 @@ def test_tbs_suspend_of_missing_tenant_fails(emulator, stripe):
     assert last_event(emulator)["action"] == "error"
 
 
-@pytest.mark.parametrize("status", ["incomplete", "incomplete_expired", "paused"])
-def test_tbs_ignores_other_statuses(emulator, stripe, status):
+def test_tbs_trialing_creates_an_approved_tenant(emulator, stripe):
+    seed_stripe(stripe)
+    assert post_event(emulator, subscription_event(status="trialing")).status_code == 200
+    assert get_full(emulator, "acme")["state"] == "STATE_APPROVED" and last_event(emulator)["action"] == "created"
+
+
+@pytest.mark.parametrize("status,action,error", [
+    ("incomplete", "ignored", None),
+    ("incomplete_expired", "ignored", None),
+    # Anything else TBS logs as an error, still answering 200.
+    ("paused", "error", "unknown subscription status `paused`"),
+    ("bogus", "error", "unknown subscription status `bogus`"),
+    (None, "error", "unknown subscription status `None`"),
+])
+def test_tbs_other_statuses_change_nothing(emulator, stripe, status, action, error):
     seed_stripe(stripe)
     assert post_event(emulator, subscription_event(status=status)).status_code == 200
     assert call(emulator, "GET", "/api/v3/tenants").json() == {}
-    assert last_event(emulator)["action"] == "ignored"
+    post_event(emulator, subscription_event()).raise_for_status()
+    before = get_full(emulator, "acme")
+    stripe.calls.clear()
+    response = post_event(emulator, subscription_event(event_type="customer.subscription.updated", status=status,
+                                                       metadata={"tenant-id": "acme", "tenant-name": "Not written"}))
+    assert response.status_code == 200 and get_full(emulator, "acme") == before and stripe.calls == []
+    event = last_event(emulator)
+    assert (event["action"], event["status"], event["error"]) == (action, 200, error)
 
 
 def test_tbs_rejects_bad_signatures(emulator, stripe):
@@ -651,3 +676,198 @@ def test_tbs_disabled_is_404_and_config_round_trips(emulator):
         assert bad.status_code == 400
     finally:
         assert control(emulator, "POST", "/tbs", json=config) == config
+
+
+def test_tbs_plan_lists_in_the_control_api(emulator):
+    config = control(emulator, "GET", "/tbs")
+    try:
+        changed = control(emulator, "POST", "/tbs", json={"plan_ids": ["price_a", "price_b"]})
+        assert (changed["recurring_plan_ids"], changed["metered_plan_ids"], changed["plan_ids"]) == (["price_a", "price_b"], [], ["price_a", "price_b"])
+        changed = control(emulator, "POST", "/tbs", json={"recurring_plan_ids": [], "metered_plan_ids": "price_m1,price_m2"})
+        assert (changed["recurring_plan_ids"], changed["metered_plan_ids"]) == ([], ["price_m1", "price_m2"])
+        for bad, needle in [
+            ({"recurring_plan_ids": [], "metered_plan_ids": []}, "no_plan_ids"),
+            ({"plan_ids": []}, "no_plan_ids"),
+            ({"recurring_plan_ids": ["price_a"], "plan_ids": ["price_b"]}, "`plan_ids` must be"),
+            ({"metered_plan_ids": {"price_a": 1}}, "`metered_plan_ids` must be a list"),
+            ({"recurring_plan_ids": [1]}, "`recurring_plan_ids` must be a list of strings"),
+            ({"plan_ids": None}, "`plan_ids` must be a list of strings"),
+            ({"enabled": "yes"}, "`enabled` must be a boolean"),
+            ({"stripe_api_base": 443}, "`stripe_api_base` must be a string"),
+            (["enabled"], "must be a JSON object"),
+        ]:
+            response = HTTP.post(f"{emulator}/_emulator/tbs", json=bad, timeout=5)
+            assert response.status_code == 400 and needle in response.json()["error"], (bad, response.text)
+        assert control(emulator, "GET", "/tbs")["metered_plan_ids"] == ["price_m1", "price_m2"]
+        assert control(emulator, "POST", "/tbs", json={"enabled": False, "recurring_plan_ids": [], "metered_plan_ids": []})["plan_ids"] == []
+    finally:
+        assert control(emulator, "POST", "/tbs", json=config) == config
+
+
+@pytest.mark.parametrize("plan_args,started", [
+    ([], False),
+    (["--tbs-plan-ids", ""], False),
+    (["--tbs-metered-plan-ids", "price_m"], True),
+    (["--tbs-recurring-plan-ids", "price_a", "--tbs-plan-ids", "price_b,price_c"], True),
+])
+def test_tbs_startup_needs_a_plan_id(tmp_path, plan_args, started):
+    port_file = tmp_path / "port"
+    process = subprocess.Popen([  # pylint: disable=consider-using-with
+        sys.executable, EMULATOR, "--port", "0", "--port-file", str(port_file), "--tenant-admin-key", ADMIN_KEY,
+        "--tbs-enable", "--tbs-stripe-api-base", "http://127.0.0.1:9", "--tbs-stripe-api-key", STRIPE_KEY,
+        "--tbs-endpoint-secret", ENDPOINT_SECRET, *plan_args,
+    ], stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 10
+        while not port_file.exists() and process.poll() is None:
+            assert time.monotonic() < deadline, "emulator neither started nor failed"
+            time.sleep(0.02)
+        if not started:
+            assert process.wait(timeout=10) == 2
+            assert "no_plan_ids" in process.stderr.read().decode()
+            return
+        config = control(f"http://127.0.0.1:{port_file.read_text().strip()}", "GET", "/tbs")
+        values = [value for arg in plan_args[1::2] for value in arg.split(",")]
+        assert config["plan_ids"] == values and config["enabled"] is True
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=10)
+        process.stderr.close()
+
+
+def test_tbs_manages_subscriptions_on_a_metered_plan(emulator, stripe):
+    seed_stripe(stripe)
+    stripe.prices["price_metered"] = {"id": "price_metered", "object": "price", "metadata": {"max-gateways": "3"}}
+    event = subscription_event(items=[item("si_other", "price_unmanaged"), item("si_m", "price_metered")])
+    assert post_event(emulator, event).status_code == 200
+    tenant = get_full(emulator, "acme")
+    assert tenant["billing"]["stripe"] == {"customer_id": "cus_acme", "plan_id": "price_metered", "subscription_id": "sub_1",
+                                           "subscription_item_id": "si_m"}
+    assert tenant["max_gateways"] == "3" and "max_end_devices" not in tenant
+
+
+@pytest.mark.parametrize("items,plan_id,item_id,max_users", [
+    ([("si_u", "price_unmanaged"), ("si_pro", "price_pro"), ("si_basic", "price_basic")], "price_pro", "si_pro", "5"),
+    ([("si_basic", "price_basic"), ("si_pro", "price_pro")], "price_basic", "si_basic", "100"),
+    ([("si_m", "price_metered"), ("si_basic", "price_basic")], "price_metered", "si_m", "1"),
+])
+def test_tbs_uses_the_first_listed_item_and_its_limits(emulator, stripe, items, plan_id, item_id, max_users):
+    seed_stripe(stripe, price_metadata={"max-users": "100"})
+    stripe.prices["price_pro"] = {"id": "price_pro", "object": "price", "metadata": {"max-users": "5"}}
+    stripe.prices["price_metered"] = {"id": "price_metered", "object": "price", "metadata": {"max-users": "1"}}
+    post_event(emulator, subscription_event(items=[item(*pair) for pair in items])).raise_for_status()
+    tenant = get_full(emulator, "acme")
+    assert (tenant["billing"]["stripe"]["plan_id"], tenant["billing"]["stripe"]["subscription_item_id"]) == (plan_id, item_id)
+    assert tenant["max_users"] == max_users
+    assert [c[0] for c in stripe.calls if c[0].startswith("/v1/prices/")] == [f"/v1/prices/{plan_id}"]
+
+
+def test_tbs_ignores_a_subscription_moved_to_an_unlisted_price(emulator, stripe):
+    seed_stripe(stripe)
+    post_event(emulator, subscription_event()).raise_for_status()
+    before = get_full(emulator, "acme")
+    stripe.calls.clear()
+    for status in ("active", "past_due", "canceled"):
+        event = subscription_event(event_type="customer.subscription.updated", status=status, plan_id="price_replaced",
+                                   metadata={"tenant-id": "acme", "tenant-name": "Not written"})
+        response = post_event(emulator, event)
+        assert response.status_code == 200 and response.json() == {}
+        assert (last_event(emulator)["action"], last_event(emulator)["error"]) == ("ignored", None)
+    assert get_full(emulator, "acme") == before and stripe.calls == []
+    assert post_event(emulator, subscription_event(items=[])).status_code == 200
+
+
+def test_tbs_reads_limits_from_the_price_never_the_product(emulator, stripe):
+    seed_stripe(stripe, price_metadata={"max-users": "4"})
+    product = {"id": "prod_1", "object": "product", "metadata": {"max-end-devices": "9", "max-users": "9"}}
+    stripe.prices["price_basic"]["product"] = product
+    event = subscription_event()
+    event["data"]["object"]["items"]["data"][1]["price"]["product"] = product
+    post_event(emulator, event).raise_for_status()
+    tenant = get_full(emulator, "acme")
+    assert tenant["max_users"] == "4" and "max_end_devices" not in tenant
+    assert not [c for c in stripe.calls if c[0].startswith("/v1/products")]
+
+
+@pytest.mark.parametrize("value,stored", [("0", "0"), ("007", "7"), ("18446744073709551615", "18446744073709551615")])
+def test_tbs_parses_limits_as_unsigned_64_bit(emulator, stripe, value, stored):
+    seed_stripe(stripe, price_metadata={"max-applications": value})
+    post_event(emulator, subscription_event()).raise_for_status()
+    tenant = get_full(emulator, "acme")
+    assert tenant["max_applications"] == stored
+    assert not set(tenant) & {"max_clients", "max_end_devices", "max_gateways", "max_organizations", "max_users"}
+
+
+@pytest.mark.parametrize("value", ["18446744073709551616", "-1", "+5", "1.5", "", " 5", "1e3", "٣", "lots"])
+def test_tbs_bad_limit_fails_the_whole_event(emulator, stripe, value):
+    seed_stripe(stripe)
+    stripe.prices["price_basic"]["metadata"] = {"max-end-devices": "100", "max-clients": value}
+    body = assert_error(post_event(emulator, subscription_event(metadata=METADATA)), 400, 3, "invalid_limit")
+    assert "`max-clients`" in body["message"]
+    assert call(emulator, "GET", "/api/v3/tenants").json() == {}
+    stripe.prices["price_basic"]["metadata"] = {"max-end-devices": "100"}
+    post_event(emulator, subscription_event(metadata=METADATA)).raise_for_status()
+    before = get_full(emulator, "acme")
+    stripe.prices["price_basic"]["metadata"] = {"max-end-devices": "500", "max-clients": value}
+    assert_error(post_event(emulator, subscription_event(event_type="customer.subscription.updated",
+                                                         metadata={**METADATA, "tenant-name": "Renamed"})), 400, 3, "invalid_limit")
+    assert get_full(emulator, "acme") == before
+    assert (last_event(emulator)["action"], last_event(emulator)["status"]) == ("error", 400)
+
+
+def test_tbs_writes_only_its_field_mask(emulator, stripe):
+    seed_stripe(stripe)
+    post_event(emulator, subscription_event(metadata=METADATA)).raise_for_status()
+    edit = {"tenant": {"attributes": {"crm-id": "42"}, "configuration": {"default_cluster": {"ns": {"dev_addr_prefixes": ["26000000/8"]}}},
+                       "max_users": "3", "description": "hand"},
+            "field_mask": {"paths": ["attributes", "configuration.default_cluster.ns.dev_addr_prefixes", "max_users", "description"]}}
+    call(emulator, "PUT", "/api/v3/tenants/acme", json=edit).raise_for_status()
+    post_event(emulator, subscription_event(event_type="customer.subscription.updated", metadata=METADATA)).raise_for_status()
+    tenant = get_full(emulator, "acme")
+    assert tenant["attributes"] == {"crm-id": "42"}
+    assert tenant["configuration"] == {"default_cluster": {"ns": {"dev_addr_prefixes": ["26000000/8"]}}}
+    assert "max_users" not in tenant and tenant["description"] == "Customer description" and tenant["max_end_devices"] == "100"
+
+
+@pytest.mark.parametrize("status,event_type", [
+    ("active", "customer.subscription.updated"),
+    ("past_due", "customer.subscription.updated"),
+    ("canceled", "customer.subscription.deleted"),
+])
+def test_tbs_ownership_errors_on_every_status(emulator, stripe, status, event_type):
+    seed_stripe(stripe)
+    post_event(emulator, subscription_event()).raise_for_status()
+    create(emulator, "hand-made", name="Hand").raise_for_status()
+    before = get_full(emulator, "acme"), get_full(emulator, "hand-made")
+    assert_error(post_event(emulator, subscription_event(event_type=event_type, status=status, customer="cus_other")),
+                 400, 9, "customer_id_mismatch")
+    assert_error(post_event(emulator, subscription_event(event_type=event_type, status=status, metadata={"tenant-id": "hand-made"})),
+                 400, 9, "tenant_not_managed")
+    assert (get_full(emulator, "acme"), get_full(emulator, "hand-made")) == before
+    assert [(e["action"], e["status"]) for e in control(emulator, "GET", "/tbs/events")["events"][1:]] == [("error", 400)] * 2
+
+
+def test_tbs_uses_admin_keys_only_when_it_creates_the_tenant(emulator, stripe):
+    seed_stripe(stripe)
+    post_event(emulator, subscription_event(metadata=METADATA)).raise_for_status()
+    users = control(emulator, "GET", "/tenants/acme/users")["users"]
+    changed = {**METADATA, "admin-user": "other-admin", "admin-full-name": "Someone Else", "admin-password": "Oth3r-pass"}
+    for status in ("active", "past_due", "canceled", "active"):
+        post_event(emulator, subscription_event(event_type="customer.subscription.updated", status=status, metadata=changed)).raise_for_status()
+    assert control(emulator, "GET", "/tenants/acme/users")["users"] == users
+    assert [e["action"] for e in control(emulator, "GET", "/tbs/events")["events"]] == ["created", "updated", "flagged", "suspended", "updated"]
+
+
+@pytest.mark.parametrize("mangle", [
+    lambda sub: sub.update(items={"object": "list", "data": "si_1"}),
+    lambda sub: sub.update(items={"object": "list", "data": ["si_1"]}),
+    lambda sub: sub.update(metadata=["tenant-id", "acme"]),
+    lambda sub: sub.update(items="si_1"),
+])
+def test_tbs_refuses_a_malformed_subscription(emulator, stripe, mangle):
+    seed_stripe(stripe)
+    event = subscription_event()
+    mangle(event["data"]["object"])
+    assert_error(post_event(emulator, event), 400, 3, "invalid_event")
+    assert call(emulator, "GET", "/api/v3/tenants").json() == {} and stripe.calls == []

@@ -39,36 +39,56 @@ def _error(code, name, message_format, **attributes):
 
 
 class Config:
-    """tbs.stripe.* configuration; replaceable at run time through the control API."""
+    """tbs.stripe.* configuration; replaceable at run time through the control API.
 
-    FIELDS = ("enabled", "stripe_api_base", "stripe_api_key", "endpoint_secret", "plan_ids")
+    `plan_ids` is the older single list: set alone it means recurring plans only; read back it is both lists.
+    """
 
-    def __init__(self, enabled=False, stripe_api_base="https://api.stripe.com", stripe_api_key="", endpoint_secret="", plan_ids=()):
+    FIELDS = ("enabled", "stripe_api_base", "stripe_api_key", "endpoint_secret", "recurring_plan_ids", "metered_plan_ids")
+    PLAN_LISTS = ("recurring_plan_ids", "metered_plan_ids")
+
+    def __init__(self, enabled=False, stripe_api_base="https://api.stripe.com", stripe_api_key="", endpoint_secret="",
+                 recurring_plan_ids=(), metered_plan_ids=()):
         self.enabled = enabled
         self.stripe_api_base = stripe_api_base
         self.stripe_api_key = stripe_api_key
         self.endpoint_secret = endpoint_secret
-        self.plan_ids = list(plan_ids)
+        self.recurring_plan_ids = list(recurring_plan_ids)
+        self.metered_plan_ids = list(metered_plan_ids)
+
+    @property
+    def plan_ids(self):
+        return self.recurring_plan_ids + self.metered_plan_ids
 
     def to_json(self):
-        return {field: copy.copy(getattr(self, field)) for field in self.FIELDS}
+        values = {field: copy.copy(getattr(self, field)) for field in self.FIELDS}
+        values["plan_ids"] = self.plan_ids
+        return values
 
     def merged(self, changes):
         """A new Config with `changes` applied; raises ValueError for a configuration the TBS would refuse."""
         values = self.to_json()
+        del values["plan_ids"]
         for key, value in changes.items():
-            if key not in self.FIELDS:
+            if key not in self.FIELDS + ("plan_ids",):
                 raise ValueError(f"unknown TBS setting {key!r}")
-            values[key] = value
-        if isinstance(values["plan_ids"], str):
-            values["plan_ids"] = [p for p in values["plan_ids"].split(",") if p]
+            values[key] = _id_list(value, key) if key in self.PLAN_LISTS + ("plan_ids",) else value
+        if "plan_ids" in changes:
+            plan_ids = values.pop("plan_ids")
+            if not any(key in changes for key in self.PLAN_LISTS):
+                values.update(recurring_plan_ids=plan_ids, metered_plan_ids=[])
+            elif plan_ids != values["recurring_plan_ids"] + values["metered_plan_ids"]:
+                raise ValueError("`plan_ids` must be `recurring_plan_ids` followed by `metered_plan_ids`; give either")
         config = Config(**values)
         config.validate()
         return config
 
     def validate(self):
-        if not isinstance(self.enabled, bool) or not all(isinstance(p, str) for p in self.plan_ids):
-            raise ValueError("`enabled` must be a boolean and `plan_ids` a list of strings")
+        if not isinstance(self.enabled, bool):
+            raise ValueError("`enabled` must be a boolean")
+        for key in ("stripe_api_base", "stripe_api_key", "endpoint_secret"):
+            if not isinstance(getattr(self, key), str):
+                raise ValueError(f"`{key}` must be a string")
         if not self.enabled:
             return
         if not self.stripe_api_key:
@@ -76,9 +96,18 @@ class Config:
         if not self.endpoint_secret:
             raise ValueError("no_endpoint_secret_key: the webhook endpoint secret is required")
         if not self.plan_ids:
-            raise ValueError("no_plan_ids: at least one plan ID is required")
+            raise ValueError("no_plan_ids: at least one recurring or metered plan ID is required")
         if not self.stripe_api_base.startswith(("http://", "https://")):
             raise ValueError("stripe_api_base must be an http(s) URL")
+
+
+def _id_list(value, key):
+    """A list of plan IDs, or one comma-separated string as on the command line."""
+    if isinstance(value, str):
+        value = [p for p in value.split(",") if p]
+    if not isinstance(value, list) or not all(isinstance(p, str) for p in value):
+        raise ValueError(f"`{key}` must be a list of strings")
+    return value
 
 
 def verify_signature(payload, header, secret, now=None):
@@ -93,7 +122,7 @@ def verify_signature(payload, header, secret, now=None):
     if not timestamp or not timestamp.isdigit() or not signatures:
         raise _error(errors.INVALID_ARGUMENT, "webhook_signature", "invalid Stripe-Signature header: {reason}", reason="missing timestamp or v1 signature")
     expected = hmac.new(secret.encode(), timestamp.encode() + b"." + payload, hashlib.sha256).hexdigest()
-    if not any(hmac.compare_digest(expected, signature) for signature in signatures):
+    if not any(signature.isascii() and hmac.compare_digest(expected, signature) for signature in signatures):
         raise _error(errors.INVALID_ARGUMENT, "webhook_signature", "invalid Stripe-Signature header: {reason}", reason="no signature matches the payload")
     if (now if now is not None else time.time()) - int(timestamp) > SIGNATURE_TOLERANCE:
         raise _error(errors.INVALID_ARGUMENT, "webhook_signature", "invalid Stripe-Signature header: {reason}", reason="timestamp too old")
@@ -114,17 +143,28 @@ class StripeAPI:
         request = urllib.request.Request(url, headers={"Authorization": f"Bearer {self.key}", "Stripe-Version": STRIPE_API_VERSION})
         try:
             with self.opener.open(request, timeout=10) as response:
-                return json.loads(response.read())
+                body = json.loads(response.read())
         except urllib.error.HTTPError as exc:
             raise _error(errors.INTERNAL, "stripe_request", "Stripe request `{path}` failed with HTTP {status}",
                          path=f"/v1/{kind}/{object_id}", status=exc.code) from exc
         except (OSError, ValueError) as exc:
             raise _error(errors.UNAVAILABLE, "stripe_request", "Stripe request `{path}` failed: {reason}",
                          path=f"/v1/{kind}/{object_id}", reason=str(exc)) from exc
+        if not isinstance(body, dict):
+            raise _error(errors.INTERNAL, "stripe_request", "Stripe request `{path}` returned no object", path=f"/v1/{kind}/{object_id}")
+        return body
 
 
 def _object_id(value):
     return value.get("id", "") if isinstance(value, dict) else (value or "")
+
+
+def _checked(value, kind, what):
+    """Stripe's payload is untrusted: a wrong shape fails the event like a payload TBS cannot decode."""
+    if not isinstance(value, kind):
+        raise _error(errors.INVALID_ARGUMENT, "invalid_event", "invalid event payload: {reason}",
+                     reason=f"{what} is not {'an object' if kind is dict else 'a list'}")
+    return value
 
 
 def _plan_id(item):
@@ -177,12 +217,14 @@ class BillingServer:
         return 200, {}
 
     def _handle_subscription(self, event, record, config):
-        sub = ((event.get("data") or {}).get("object")) or {}
-        metadata = sub.get("metadata") or {}
+        sub = _checked(event.get("data"), dict, "data")
+        sub = _checked(sub.get("object"), dict, "data.object")
+        metadata = _checked(sub.get("metadata") or {}, dict, "subscription metadata")
         record.update(subscription_id=sub.get("id", ""), customer_id=_object_id(sub.get("customer")),
                       subscription_status=sub.get("status", ""), tenant_id=metadata.get("tenant-id", ""))
-        items = ((sub.get("items") or {}).get("data")) or []
-        item = next((i for i in items if _plan_id(i) in config.plan_ids), None)
+        items = _checked(_checked(sub.get("items") or {}, dict, "subscription items").get("data") or [], list, "subscription items")
+        # findSubscriptionItem: the first item, in item order, whose plan is in either list.
+        item = next((i for i in items if _plan_id(_checked(i, dict, "subscription item")) in config.plan_ids), None)
         if item is None:
             return
         status = sub.get("status")
@@ -194,6 +236,9 @@ class BillingServer:
         elif status in ("canceled", "unpaid"):
             self._update_state(sub, "STATE_SUSPENDED")
             record["action"] = "suspended"
+        elif status not in ("incomplete", "incomplete_expired"):
+            # TBS logs an unknown status as an error and answers 200: Stripe does not retry.
+            record.update(action="error", error=f"unknown subscription status `{status}`")
 
     @staticmethod
     def _tenant_id(sub):
@@ -212,14 +257,14 @@ class BillingServer:
                 metadata = item[key]["metadata"]
                 break
         if metadata is None:
-            metadata = stripe.get("prices", _plan_id(item)).get("metadata") or {}
+            metadata = _checked(stripe.get("prices", _plan_id(item)).get("metadata") or {}, dict, "price metadata")
         limits = {}
         for key, field in LIMIT_KEYS.items():
             value = metadata.get(key)
             if value is None:
                 limits[field] = None
             elif isinstance(value, str) and value.isdigit() and value.isascii() and int(value) < 2 ** 64:
-                limits[field] = value
+                limits[field] = str(int(value))  # strconv.ParseUint(value, 10, 64)
             else:
                 raise _error(errors.INVALID_ARGUMENT, "invalid_limit", "invalid value `{value}` for plan metadata `{key}`", value=value, key=key)
         return limits
