@@ -23,10 +23,10 @@ description:
     to it (C(transfer_lookup_key)) and archives the old price. The diff and RV(steps) show all three steps.
     Existing subscriptions stay on the old price. This needs O(lookup_key) as the identity; with O(id) the task fails.
   - A replacement keeps everything that defines what the customer pays and how, also what this module does not
-    declare: the billing scheme with its C(tiers) and C(tiers_mode), C(recurring.usage_type) and C(recurring.meter),
+    declare, namely the billing scheme with its C(tiers) and C(tiers_mode), C(recurring.usage_type) and C(recurring.meter),
     C(transform_quantity) and C(tax_behavior). The product, and so its unit label, stays unless O(product) changes.
     A tiered price cannot be given O(unit_amount) or O(unit_amount_decimal).
-  - Replacing a TBS plan warns with the new and the old price ID and returns both in RV(tbs_plan_change): TBS must
+  - Replacing a TBS plan warns with the new and the old price ID and returns both in RV(tbs_plan_change), because TBS must
     list the new ID before new subscriptions use it, and keep the old one while subscriptions remain on it.
   - Creates carry a deterministic idempotency key made from the lookup key and a hash of the parameters.
   - Only the options that are given are compared and written. A second identical run changes nothing and

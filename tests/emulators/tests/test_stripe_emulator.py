@@ -373,7 +373,8 @@ def test_tiered_prices_show_their_tiers_only_when_expanded(client):
     price = client.v1.prices.create(params={"product": "tts-tiered", "currency": "eur", "billing_scheme": "tiered", "tiers_mode": "graduated",
                                             "tiers": tiers, "recurring": {"interval": "month"}, "lookup_key": "tiered"})
     assert (price.billing_scheme, price.tiers_mode, price.unit_amount, price.unit_amount_decimal) == ("tiered", "graduated", None, None)
-    assert "tiers" not in price.to_dict(for_json=True) and "tiers" not in client.v1.prices.list(params={"lookup_keys": ["tiered"]}).data[0].to_dict(for_json=True)
+    assert "tiers" not in price.to_dict(for_json=True)
+    assert "tiers" not in client.v1.prices.list(params={"lookup_keys": ["tiered"]}).data[0].to_dict(for_json=True)
     expanded = client.v1.prices.retrieve(price.id, params={"expand": ["tiers"]}).to_dict(for_json=True)["tiers"]
     assert expanded == [{"up_to": 100, "unit_amount": 500, "unit_amount_decimal": "500", "flat_amount": 1000, "flat_amount_decimal": "1000"},
                         {"up_to": None, "unit_amount": None, "unit_amount_decimal": "250.5", "flat_amount": None, "flat_amount_decimal": None}]
