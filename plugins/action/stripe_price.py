@@ -10,9 +10,10 @@ from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_action 
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import InvalidOption, TenancyError
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.reconcile import apply_changes, apply_metadata, project, update_diff
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_prices import (
-    LOOKUP_KEY_MAX, brief_recurring, check_currency, check_limit_metadata, check_tenant_limits, check_unit_amount,
-    check_unit_amount_decimal, find_price_by_lookup_key, immutable_changes, limits_metadata, price_metadata_changes,
-    product_id, replacement_fields, retrieve_price)
+    LOOKUP_KEY_MAX, TBS_CONFIG_KEYS, TBS_PLAN_KEY, TBS_PLAN_KINDS, brief_recurring, check_currency, check_limit_metadata,
+    check_replaceable, check_tbs_plan_metadata, check_tenant_limits, check_unit_amount, check_unit_amount_decimal,
+    find_price_by_lookup_key, immutable_changes, is_tiered, limits_metadata, price_metadata_changes, product_id,
+    replacement_fields, retrieve_price, tbs_plan_metadata)
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_products import check_product_id, retrieve_product
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.validation import check_length, check_metadata
 
@@ -35,7 +36,9 @@ class ActionModule(StripeAction):
         check_metadata('metadata', params['metadata'])
         check_tenant_limits('tenant_limits', params['tenant_limits'], params['metadata'])
         check_limit_metadata('metadata', params['metadata'])
-        declared = {**(params['metadata'] or {}), **{k: v for k, v in limits_metadata(params['tenant_limits']).items() if v}}
+        check_tbs_plan_metadata('metadata', params['metadata'])
+        marks = {**limits_metadata(params['tenant_limits']), **tbs_plan_metadata(params['tbs_plan'])}
+        declared = {**(params['metadata'] or {}), **{k: v for k, v in marks.items() if v}}
         check_metadata('metadata and tenant_limits', declared)
 
     def ensure(self, api, params):
@@ -65,6 +68,7 @@ class ActionModule(StripeAction):
         if missing:
             raise TenancyError(f"{missing[0]}: required to create the price {params['lookup_key']!r}, which does not exist "
                                f"(missing: {', '.join(missing)})")
+        check_tbs_plan_price(params['tbs_plan'], params['recurring'])
         self.check_product_exists(api, params['product'])
         payload = {key: params[key] for key in ('product', 'currency', 'unit_amount', 'unit_amount_decimal', 'active')
                    if params[key] is not None}
@@ -73,7 +77,7 @@ class ActionModule(StripeAction):
         if params['nickname']:
             payload['nickname'] = params['nickname']
         payload['lookup_key'] = params['lookup_key']
-        metadata = price_metadata_changes({}, params['metadata'], params['tenant_limits'], False)
+        metadata = price_metadata_changes({}, params['metadata'], params['tenant_limits'], False, params['tbs_plan'])
         if metadata:
             payload['metadata'] = metadata
         price = self.create_price(api, payload, ['price', params['lookup_key']])
@@ -84,8 +88,9 @@ class ActionModule(StripeAction):
         desired = {field: params[field] for field in MUTABLE_FIELDS if params[field] is not None}
         if params['lookup_key']:
             desired['lookup_key'] = params['lookup_key']
+        check_tbs_plan_price(params['tbs_plan'], current.get('recurring'), current['id'])
         changes = self.changes(current, desired, price_metadata_changes(
-            current.get('metadata'), params['metadata'], params['tenant_limits'], params['purge_metadata']))
+            current.get('metadata'), params['metadata'], params['tenant_limits'], params['purge_metadata'], params['tbs_plan']))
         if not changes:
             return {'changed': False, 'price': current, 'steps': []}
         after = self.updated(api, api.v1.prices, current, changes,
@@ -96,6 +101,10 @@ class ActionModule(StripeAction):
     def replace(self, api, params, current, immutable):
         """A new price with the declared values takes over the lookup key; the old one is archived."""
         old_id, lookup_key = current['id'], params['lookup_key']
+        check_replaceable(current, params)
+        check_tbs_plan_price(params['tbs_plan'], params['recurring'] or current.get('recurring'))
+        if is_tiered(current):
+            current = retrieve_price(api, old_id, expand=['tiers'])  # a list never carries a price's tiers
         payload = replacement_fields(current, params)
         nickname = current.get('nickname') if params['nickname'] is None else params['nickname']
         if nickname:
@@ -103,7 +112,7 @@ class ActionModule(StripeAction):
         if params['active'] is False:
             payload['active'] = False
         metadata = apply_metadata(current.get('metadata'), price_metadata_changes(
-            current.get('metadata'), params['metadata'], params['tenant_limits'], params['purge_metadata']))
+            current.get('metadata'), params['metadata'], params['tenant_limits'], params['purge_metadata'], params['tbs_plan']))
         if metadata:
             payload['metadata'] = metadata
         payload.update(lookup_key=lookup_key, transfer_lookup_key=True)
@@ -127,7 +136,12 @@ class ActionModule(StripeAction):
             'after': {new_id: summary(price), old_id: summary(archived)},
             'prepared': ''.join(f"{number}. {line}\n" for number, line in enumerate(lines, 1)),
         }
-        return {'changed': True, 'price': price, 'replaced_price': archived, 'steps': steps, 'diff': diff}
+        result = {'changed': True, 'price': price, 'replaced_price': archived, 'steps': steps, 'diff': diff}
+        kind = metadata.get(TBS_PLAN_KEY)  # the old price's mark unless the task changes it
+        if kind in TBS_PLAN_KINDS:
+            result['tbs_plan_change'] = {'tbs_plan': kind, 'config_key': TBS_CONFIG_KEYS[kind], 'new_price': price['id'], 'old_price': old_id}
+            self.warnings.append(tbs_replacement_warning(lookup_key, kind, price['id'], old_id))
+        return result
 
     def archive(self, api, current):
         if current is None:
@@ -151,6 +165,22 @@ class ActionModule(StripeAction):
                          **{key: value for key, value in payload.items() if key != 'transfer_lookup_key'},
                          id=None, object='price', type='recurring' if payload.get('recurring') else 'one_time')
         return self.created(api, api.v1.prices, params=payload, natural_key=natural_key, kind='price', predicted=predicted)
+
+
+def check_tbs_plan_price(tbs_plan, recurring, price_id=None):
+    """TBS handles subscriptions, and a subscription takes only recurring prices."""
+    if tbs_plan in TBS_PLAN_KINDS and not recurring:
+        subject = f"price {price_id} is a one-time price" if price_id else "a TBS plan needs recurring"
+        raise TenancyError(f"tbs_plan: {subject}; the Tenant Billing Server only handles subscriptions, which take recurring prices")
+
+
+def tbs_replacement_warning(lookup_key, kind, new_id, old_id):
+    key = TBS_CONFIG_KEYS[kind]
+    new = new_id or 'a new price (its ID is known once it is created)'
+    return (f"price {lookup_key!r} is a TBS {kind} plan and {'was' if new_id else 'would be'} replaced: new price {new}, old price "
+            f"{old_id}. The Things Stack's Tenant Billing Server ignores subscriptions on prices it does not list: add "
+            f"{new_id or 'the new ID'} to {key} before any new subscription uses it, and keep {old_id} in {key} while "
+            "subscriptions remain on it (playbooks/catalog.yml writes the fragment)")
 
 
 def summary(price):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ansible_collections.thingsstack.tenancy.plugins.modules import stripe_price_info
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_action import StripeAction
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_prices import list_prices, product_id, retrieve_price
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_prices import list_prices, product_id, retrieve_price, tbs_plans
 
 
 class ActionModule(StripeAction):
@@ -20,4 +20,4 @@ class ActionModule(StripeAction):
             prices = [price] if matches else []
         else:
             prices = list_prices(api, params['lookup_keys'], params['product'], params['active'])
-        return {'changed': False, 'prices': prices}
+        return {'changed': False, 'prices': prices, 'tbs_plans': tbs_plans(prices)}

@@ -7,22 +7,20 @@ from __future__ import annotations
 
 from ansible_collections.thingsstack.tenancy.plugins.modules import stripe_product
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_action import StripeAction
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import InvalidOption, TenancyError
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import TenancyError
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.reconcile import metadata_changes, project, stringify, update_diff
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_products import check_product_id, find_product, product_prices
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_products import check_product_options, find_product, product_prices
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.validation import check_metadata
 
-FIELDS = ('name', 'description', 'active')
-SUMMARY = ('id', 'name', 'description', 'active', 'metadata')
+FIELDS = ('name', 'description', 'active', 'unit_label', 'statement_descriptor', 'tax_code')
+SUMMARY = ('id', 'name', 'description', 'active', 'unit_label', 'statement_descriptor', 'tax_code', 'metadata')
 
 
 class ActionModule(StripeAction):
     MODULE = stripe_product
 
     def validate(self, params):
-        check_product_id('id', params['id'])
-        if params['name'] is not None and not params['name'].strip():
-            raise InvalidOption('name', 'must not be empty')
+        check_product_options(params)
         check_metadata('metadata', params['metadata'])
 
     def ensure(self, api, params):

@@ -15,11 +15,19 @@ description:
   - The price is found by its O(lookup_key), the natural key of a price, or by O(id).
   - O(tenant_limits) become the C(max-*) price metadata from which The Things Stack's Tenant Billing Server
     sets the limits of the tenants subscribed to the price.
-  - O(nickname), O(active), O(metadata) and O(tenant_limits) are updated in place.
+  - O(tbs_plan) marks the price as a plan of The Things Stack's Tenant Billing Server (TBS) in the price metadata key
+    C(tts-tbs-plan), so that Stripe itself records which prices TBS must list.
+  - O(nickname), O(active), O(metadata), O(tenant_limits) and O(tbs_plan) are updated in place.
   - Stripe never changes a price's O(product), O(currency), amount or O(recurring) interval. When the task
     declares other values for them, the module creates a new price with these values, moves the lookup key
     to it (C(transfer_lookup_key)) and archives the old price. The diff and RV(steps) show all three steps.
     Existing subscriptions stay on the old price. This needs O(lookup_key) as the identity; with O(id) the task fails.
+  - A replacement keeps everything that defines what the customer pays and how, also what this module does not
+    declare, namely the billing scheme with its C(tiers) and C(tiers_mode), C(recurring.usage_type) and C(recurring.meter),
+    C(transform_quantity) and C(tax_behavior). The product, and so its unit label, stays unless O(product) changes.
+    A tiered price cannot be given O(unit_amount) or O(unit_amount_decimal).
+  - Replacing a TBS plan warns with the new and the old price ID and returns both in RV(tbs_plan_change), because TBS must
+    list the new ID before new subscriptions use it, and keep the old one while subscriptions remain on it.
   - Creates carry a deterministic idempotency key made from the lookup key and a hash of the parameters.
   - Only the options that are given are compared and written. A second identical run changes nothing and
     sends no write request.
@@ -111,6 +119,17 @@ options:
       users:
         description: Maximum number of users.
         type: int
+  tbs_plan:
+    description:
+      - Marks the price as a plan of The Things Stack's Tenant Billing Server, in the price metadata key C(tts-tbs-plan).
+      - V(recurring) for C(tbs.stripe.recurring-plan-ids), V(metered) for C(tbs.stripe.metered-plan-ids) of the TBS
+        configuration; V(none) removes the mark. A TBS plan must be a recurring price.
+      - Not given leaves the mark untouched, also when O(purge_metadata=true). The key cannot be given in O(metadata).
+      - M(thingsstack.tenancy.stripe_price_info) returns the marked prices in RV(thingsstack.tenancy.stripe_price_info#module:tbs_plans),
+        and C(playbooks/catalog.yml) writes the TBS configuration fragment from them.
+    type: str
+    choices: [recurring, metered, none]
+    version_added: 0.2.0
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
@@ -146,6 +165,7 @@ EXAMPLES = r"""
       end_devices: 1000
       gateways: 10
       users: 5
+    tbs_plan: recurring
   register: small_plan
 
 - name: Raise the price; a new price takes over the lookup key and the old one is archived
@@ -201,6 +221,29 @@ steps:
     - {action: create, price: price_1Q0new, reason: "unit_amount 9900 -> 10900; Stripe prices are immutable"}
     - {action: transfer_lookup_key, lookup_key: tts-small-monthly, from_price: price_1Q0old, to_price: price_1Q0new}
     - {action: archive, price: price_1Q0old}
+tbs_plan_change:
+  description:
+    - When a replacement concerns a price marked as a TBS plan (O(tbs_plan)), the two price IDs the TBS configuration
+      must list, and where. C(new_price) is null in check mode.
+  returned: when a price marked as a TBS plan was replaced
+  type: dict
+  version_added: 0.2.0
+  contains:
+    tbs_plan:
+      description: V(recurring) or V(metered).
+      type: str
+    config_key:
+      description: The TBS configuration key that must list the IDs.
+      type: str
+      sample: tbs.stripe.recurring-plan-ids
+    new_price:
+      description: ID of the new price; TBS must list it before new subscriptions use it.
+      type: str
+      sample: price_1Q0new
+    old_price:
+      description: ID of the replaced price; TBS must keep it while subscriptions remain on it.
+      type: str
+      sample: price_1Q0old
 """
 
 from ansible_collections.thingsstack.tenancy.plugins.module_utils.controller import run_on_controller
@@ -223,6 +266,7 @@ ARGUMENT_SPEC = dict(
     nickname=dict(type='str'),
     active=dict(type='bool'),
     tenant_limits=dict(type='dict', options=dict((name, dict(type='int')) for name in LIMITS)),
+    tbs_plan=dict(type='str', choices=['recurring', 'metered', 'none']),
     **metadata_argument_spec()
 )
 

@@ -13,6 +13,8 @@ description:
   - Returns one price by O(id), the prices with the given O(lookup_keys), or all prices (every page),
     optionally only those of one O(product) and only the active or only the archived ones.
   - The Things Stack tenant limits of a price are in its C(max-*) metadata.
+  - RV(tbs_plans) lists the returned prices that are marked as plans of The Things Stack's Tenant Billing Server
+    (metadata key C(tts-tbs-plan), set with O(thingsstack.tenancy.stripe_price#module:tbs_plan)).
   - Read-only; never reports a change and works the same in check mode.
 author:
   - Thingsstack Tenancy Developers (@thingsstack)
@@ -54,6 +56,15 @@ EXAMPLES = r"""
     active: true
   register: offer
 
+- name: The TBS plan IDs of the offer, active and archived, for tbs.stripe.recurring-plan-ids and metered-plan-ids
+  thingsstack.tenancy.stripe_price_info:
+    product: tts-enterprise
+  register: all_prices
+
+- name: Show them
+  ansible.builtin.debug:
+    msg: "recurring: {{ all_prices.tbs_plans.recurring }}, metered: {{ all_prices.tbs_plans.metered }}"
+
 - name: Show the gateway limit of each plan
   ansible.builtin.debug:
     msg: "{{ item.lookup_key }}: {{ item.metadata['max-gateways'] | default('unlimited') }} gateways"
@@ -75,7 +86,26 @@ prices:
       product: tts-enterprise
       recurring: {interval: month, interval_count: 1}
       unit_amount: 9900
-      metadata: {max-gateways: "10", max-users: "5"}
+      metadata: {max-gateways: "10", max-users: "5", tts-tbs-plan: recurring}
+tbs_plans:
+  description:
+    - The IDs of the returned prices that are marked as TBS plans, active and archived ones alike (an archived plan
+      stays in the TBS configuration while subscriptions remain on it), in the order of RV(prices).
+    - A mark other than V(recurring) or V(metered), or an ID that is not a Stripe price ID, is not a plan.
+  returned: always
+  type: dict
+  version_added: 0.2.0
+  contains:
+    recurring:
+      description: The IDs for C(tbs.stripe.recurring-plan-ids).
+      type: list
+      elements: str
+      sample: [price_1PgafmB7WZ01zgkW6dKueIc5]
+    metered:
+      description: The IDs for C(tbs.stripe.metered-plan-ids).
+      type: list
+      elements: str
+      sample: []
 """
 
 from ansible_collections.thingsstack.tenancy.plugins.module_utils.controller import run_on_controller

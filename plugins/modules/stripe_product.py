@@ -18,6 +18,8 @@ description:
     so a retried or concurrent create cannot make a second product.
   - Only the options that are given are compared and written. A second identical run changes nothing and
     sends no write request.
+  - The Things Stack's Tenant Billing Server reads tenant limits from the metadata of a B(price) only, so C(max-*)
+    keys in O(metadata) are refused; set them with O(thingsstack.tenancy.stripe_price#module:tenant_limits).
 author:
   - Thingsstack Tenancy Developers (@thingsstack)
 options:
@@ -48,6 +50,26 @@ options:
     description:
       - Whether the product is available for new purchases. Not given leaves it unchanged; a new product is active.
     type: bool
+  unit_label:
+    description:
+      - What one unit of the product is called on invoices and receipts, for example V(device) or V(tenant), as the
+        The Things Stack docs suggest for the products of Tenant Billing Server plans. At most 12 characters.
+      - An empty string removes it.
+    type: str
+    version_added: 0.2.0
+  statement_descriptor:
+    description:
+      - What customers' bank statements show for subscription payments of the product. 5 to 22 characters with at
+        least one letter and none of C(<), C(>), C(\), C('), C("), C(*) (Stripe's rules).
+      - An empty string removes it.
+    type: str
+    version_added: 0.2.0
+  tax_code:
+    description:
+      - Stripe Tax code of the product, for example V(txcd_10103001) (software as a service for business use).
+      - An empty string removes it.
+    type: str
+    version_added: 0.2.0
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
@@ -68,6 +90,8 @@ EXAMPLES = r"""
     id: tts-enterprise
     name: The Things Stack Enterprise
     description: Private LoRaWAN network server tenant
+    unit_label: tenant
+    statement_descriptor: TTS ENTERPRISE
     metadata:
       offer: enterprise
   register: tts_product
@@ -96,6 +120,9 @@ product:
     active: true
     name: The Things Stack Enterprise
     description: Private LoRaWAN network server tenant
+    unit_label: tenant
+    statement_descriptor: TTS ENTERPRISE
+    tax_code: null
     metadata: {offer: enterprise}
 archived:
   description:
@@ -115,6 +142,9 @@ ARGUMENT_SPEC = dict(
     state=dict(type='str', choices=['present', 'absent'], default='present'),
     description=dict(type='str'),
     active=dict(type='bool'),
+    unit_label=dict(type='str'),
+    statement_descriptor=dict(type='str'),
+    tax_code=dict(type='str'),
     **metadata_argument_spec()
 )
 

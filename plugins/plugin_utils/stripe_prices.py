@@ -7,6 +7,10 @@
   that takes over the lookup key (``transfer_lookup_key``) while the old one is archived.
 - The Things Stack's Tenant Billing Server reads tenant limits from a price's ``max-*`` metadata
   (``tenant_rules.LIMIT_KEYS``); ``tenant_limits`` declares them as integers, an omitted limit meaning unlimited.
+- A price is marked as a TBS plan by the metadata key ``tts-tbs-plan`` (``recurring`` or ``metered``): the list of
+  ``tbs.stripe.recurring-plan-ids`` / ``metered-plan-ids`` the Tenant Billing Server must be configured with.
+- A replacement keeps what defines what the customer pays and how (billing scheme, tiers, usage type, meter,
+  transform_quantity, tax behaviour); Stripe returns ``tiers`` only when asked with ``expand``.
 """
 
 from __future__ import annotations
@@ -22,6 +26,10 @@ CURRENCY_RE = re.compile(r'^[a-z]{3}$')
 AMOUNT_DECIMAL_RE = re.compile(r'^\d+(\.\d{1,12})?$')
 LOOKUP_KEY_MAX = 200
 LOOKUP_KEYS_PER_LIST = 10  # Stripe's limit for lookup_keys[] on one list request
+TBS_PLAN_KEY = 'tts-tbs-plan'
+TBS_PLAN_KINDS = ('recurring', 'metered')
+TBS_CONFIG_KEYS = {kind: f'tbs.stripe.{kind}-plan-ids' for kind in TBS_PLAN_KINDS}
+PRICE_ID_RE = re.compile(r'^(price|plan)_[A-Za-z0-9]{1,250}$')
 
 # tenant_limits sub-option -> price metadata key: applications -> max-applications, ...
 LIMIT_METADATA_KEYS = {option[len('max_'):]: key for option, key in LIMIT_KEYS.items()}
@@ -31,9 +39,9 @@ def looks_like_price_id(reference):
     return reference.startswith(('price_', 'plan_'))
 
 
-def retrieve_price(api, price_id):
+def retrieve_price(api, price_id, expand=None):
     """The price with this ID, or None when there is none."""
-    return api.retrieve(api.v1.prices.retrieve, price_id)
+    return api.retrieve(api.v1.prices.retrieve, price_id, params={'expand': expand} if expand else None)
 
 
 def find_price_by_lookup_key(api, lookup_key):
@@ -101,6 +109,11 @@ def check_tenant_limits(option, tenant_limits, metadata):
             raise InvalidOption('metadata', f"key {key!r} is managed by {option}.{name}; set the limit in one place only")
 
 
+def check_tbs_plan_metadata(option, metadata):
+    if TBS_PLAN_KEY in (metadata or {}):
+        raise InvalidOption(option, f"key {TBS_PLAN_KEY!r} is managed by tbs_plan; mark a TBS plan with tbs_plan: recurring or metered")
+
+
 def check_limit_metadata(option, metadata):
     """``max-*`` keys given as plain metadata must still be what the Tenant Billing Server can read."""
     for key in LIMIT_METADATA_KEYS.values():
@@ -118,19 +131,48 @@ def limits_metadata(tenant_limits):
     return {key: stringify(tenant_limits.get(name)) for name, key in LIMIT_METADATA_KEYS.items()}
 
 
-def price_metadata_changes(current, metadata, tenant_limits, purge):
-    """Metadata update payload for ``metadata`` / ``purge_metadata`` plus ``tenant_limits``.
+def tbs_plan_metadata(tbs_plan):
+    """The ``tts-tbs-plan`` metadata ``tbs_plan`` declares (``none``: ``''``, no key); not given: nothing."""
+    if tbs_plan is None:
+        return {}
+    return {TBS_PLAN_KEY: '' if tbs_plan == 'none' else tbs_plan}
 
-    ``tenant_limits`` not given leaves the ``max-*`` keys alone, even when purging other metadata.
+
+def price_metadata_changes(current, metadata, tenant_limits, purge, tbs_plan=None):
+    """Metadata update payload for ``metadata`` / ``purge_metadata`` plus ``tenant_limits`` and ``tbs_plan``.
+
+    ``tenant_limits`` / ``tbs_plan`` not given leaves their keys alone, even when purging other metadata.
     """
-    if metadata is None and tenant_limits is None:
+    if metadata is None and tenant_limits is None and tbs_plan is None:
         return {}
     current = current or {}
-    desired = dict(metadata or {})
-    if tenant_limits is None:
-        desired = {**{key: value for key, value in current.items() if key in LIMIT_METADATA_KEYS.values()}, **desired}
+    reserved = ([] if tenant_limits is None else list(LIMIT_METADATA_KEYS.values())) + ([] if tbs_plan is None else [TBS_PLAN_KEY])
+    kept = [key for key in (*LIMIT_METADATA_KEYS.values(), TBS_PLAN_KEY) if key not in reserved]
+    desired = {**{key: value for key, value in current.items() if key in kept}, **(metadata or {})}
     desired.update(limits_metadata(tenant_limits))
+    desired.update(tbs_plan_metadata(tbs_plan))
     return metadata_changes(current, desired, purge and metadata is not None)
+
+
+def price_tbs_plan(price):
+    """``recurring`` / ``metered`` when the price is marked as a TBS plan with an ID fit for TBS's configuration, else None.
+
+    The mark and the ID come from Stripe: anything else is not a plan.
+    """
+    kind = (price.get('metadata') or {}).get(TBS_PLAN_KEY)
+    if kind in TBS_PLAN_KINDS and PRICE_ID_RE.match(str(price.get('id') or '')):
+        return kind
+    return None
+
+
+def tbs_plans(prices):
+    """The IDs of the marked prices by kind, in the given order: ``{'recurring': [...], 'metered': [...]}``."""
+    plans = {kind: [] for kind in TBS_PLAN_KINDS}
+    for price in prices:
+        kind = price_tbs_plan(price)
+        if kind and price['id'] not in plans[kind]:
+            plans[kind].append(price['id'])
+    return plans
 
 
 def product_id(price):
@@ -165,10 +207,54 @@ def immutable_changes(current, params):
     return changes
 
 
+def is_tiered(price):
+    return price.get('billing_scheme') == 'tiered'
+
+
+def check_replaceable(current, params):
+    """A tiered price has no amount of its own, and stripe_price does not declare tiers."""
+    for option in ('unit_amount', 'unit_amount_decimal'):
+        if is_tiered(current) and params.get(option) is not None:
+            raise TenancyError(f"{option}: price {current['id']} is tiered (billing_scheme tiered); stripe_price does not manage "
+                               "tiers, so it cannot give this price one amount (change the tiers in the Stripe Dashboard)")
+
+
+def tier_params(tiers):
+    """A price's tiers as create parameters: ``up_to`` null is ``inf``; an amount as integer, else as decimal."""
+    params = []
+    for tier in tiers or []:
+        param = {'up_to': 'inf' if tier.get('up_to') is None else tier['up_to']}
+        for amount in ('unit_amount', 'flat_amount'):
+            if tier.get(amount) is not None:
+                param[amount] = tier[amount]
+            elif tier.get(f'{amount}_decimal') is not None:
+                param[f'{amount}_decimal'] = tier[f'{amount}_decimal']
+        params.append(param)
+    return params
+
+
+def replacement_recurring(declared, current):
+    """``recurring`` of a replacement: the declared interval, the usage type and meter of ``current``."""
+    recurring = brief_recurring(declared or current)
+    if not recurring:
+        return None
+    current = current or {}
+    if current.get('usage_type') == 'metered':
+        recurring.update(usage_type='metered', meter=current.get('meter'))
+    if current.get('trial_period_days'):
+        recurring['trial_period_days'] = current['trial_period_days']
+    return {key: value for key, value in recurring.items() if value is not None}
+
+
 def replacement_fields(current, params):
-    """The immutable fields of a price replacing ``current``: what the task declares, the rest from ``current``."""
+    """The immutable fields of a price replacing ``current``: what the task declares, the rest from ``current``.
+
+    ``current`` of a tiered price must carry its ``tiers`` (read with ``expand``).
+    """
     fields = {'product': params.get('product') or product_id(current), 'currency': params.get('currency') or current.get('currency')}
-    if params.get('unit_amount') is not None:
+    if is_tiered(current):
+        fields.update(billing_scheme='tiered', tiers_mode=current.get('tiers_mode'), tiers=tier_params(current.get('tiers')))
+    elif params.get('unit_amount') is not None:
         fields['unit_amount'] = params['unit_amount']
     elif params.get('unit_amount_decimal') is not None:
         fields['unit_amount_decimal'] = params['unit_amount_decimal']
@@ -176,9 +262,11 @@ def replacement_fields(current, params):
         fields['unit_amount'] = current['unit_amount']
     elif current.get('unit_amount_decimal') is not None:
         fields['unit_amount_decimal'] = current['unit_amount_decimal']
-    recurring = brief_recurring(params.get('recurring') or current.get('recurring'))
+    recurring = replacement_recurring(params.get('recurring'), current.get('recurring'))
     if recurring:
         fields['recurring'] = recurring
+    if current.get('transform_quantity'):
+        fields['transform_quantity'] = {key: current['transform_quantity'].get(key) for key in ('divide_by', 'round')}
     if current.get('tax_behavior') in ('inclusive', 'exclusive'):
         fields['tax_behavior'] = current['tax_behavior']
     return fields

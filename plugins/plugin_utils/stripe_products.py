@@ -10,12 +10,44 @@ import re
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import InvalidOption, TenancyError
 
 PRODUCT_ID_RE = re.compile(r'^[A-Za-z0-9_-]{1,250}$')
+UNIT_LABEL_MAX = 12
+DESCRIPTOR_FORBIDDEN = '<>\\\'"*'
+TAX_CODE_RE = re.compile(r'^txcd_\d{8}$')
 
 
 def check_product_id(option, value):
     """Stripe's rule for a chosen product ID."""
     if value is not None and not PRODUCT_ID_RE.match(value):
         raise InvalidOption(option, f"{value!r} must be 1 to 250 letters, digits, '_' and '-' (Stripe's rule for product IDs)")
+
+
+def check_product_options(params):
+    """Stripe's rules for what a product says it sells; tenant limits belong on prices."""
+    check_product_id('id', params['id'])
+    if params['name'] is not None and not params['name'].strip():
+        raise InvalidOption('name', 'must not be empty')
+    if params['unit_label'] and len(params['unit_label']) > UNIT_LABEL_MAX:
+        raise InvalidOption('unit_label', f"must be at most {UNIT_LABEL_MAX} characters long (Stripe's rule), got {len(params['unit_label'])}")
+    check_statement_descriptor('statement_descriptor', params['statement_descriptor'])
+    if params['tax_code'] and not TAX_CODE_RE.match(params['tax_code']):
+        raise InvalidOption('tax_code', f"must be a Stripe product tax code such as txcd_10103001, got {params['tax_code']!r}")
+    limits = sorted(key for key in params['metadata'] or {} if key.startswith('max-'))
+    if limits:
+        raise InvalidOption('metadata', f"key {limits[0]!r} has no effect on a product: The Things Stack's Tenant Billing Server reads "
+                                        "tenant limits from the price's metadata only; set them with tenant_limits of "
+                                        "thingsstack.tenancy.stripe_price")
+
+
+def check_statement_descriptor(option, value):
+    if not value:
+        return
+    if not 5 <= len(value) <= 22:
+        raise InvalidOption(option, f"must be 5 to 22 characters long (Stripe's rule), got {len(value)}")
+    forbidden = sorted({char for char in value if char in DESCRIPTOR_FORBIDDEN})
+    if forbidden:
+        raise InvalidOption(option, f"must not contain any of < > \\ ' \" * (Stripe's rule), got {''.join(forbidden)!r} in {value!r}")
+    if not any(char.isalpha() for char in value):
+        raise InvalidOption(option, f"must contain at least one letter (Stripe's rule), got {value!r}")
 
 
 def retrieve_product(api, product_id):

@@ -64,7 +64,8 @@ dict of the raw form body), ``status`` (for a dropped response: the status that 
 
 Deliberate simplifications: objects are shared by all API keys (``livemode`` follows the key); no
 invoices (``latest_invoice`` is null), search other than subscriptions by metadata and status (with no
-indexing delay unless ``search_lag`` is set), price_data, tiers or coupons; webhook URLs may be plain
+indexing delay unless ``search_lag`` is set), price_data, custom_unit_amount or coupons (tiered prices are
+stored and returned, their ``tiers`` only with ``expand[]=tiers`` as in Stripe, but never billed); webhook URLs may be plain
 http on 127.0.0.1 (real Stripe wants public https); subscriptions never age (no
 incomplete_expired / past_due transitions except ending a trial without a way to pay). Validation
 failures (unknown, missing or malformed parameters) are not saved for idempotent replay, as in Stripe.
@@ -1187,6 +1188,8 @@ class Emulator:  # pylint: disable=too-many-instance-attributes,too-many-public-
         key, rest = parts[0], parts[1:]
         if node.get("object") == "customer" and key in ("tax_ids", "subscriptions") and key not in node and not node.get("deleted"):
             node[key] = self._customer_includable(node["id"], key)
+        if node.get("object") == "price" and key == "tiers" and node.get("id") in self.prices:  # included only on request
+            node[key] = copy.deepcopy(self.prices[node["id"]].get("_tiers"))
         if key not in node:
             raise ParamError(f"This property cannot be expanded ({path}).", param="expand")
         value = node[key]
@@ -1655,9 +1658,15 @@ class Emulator:  # pylint: disable=too-many-instance-attributes,too-many-public-
 
         if "unit_amount" in params and "unit_amount_decimal" in params:
             raise exclusive(name("unit_amount"), name("unit_amount_decimal"))
-        if "custom_unit_amount" in params or "tiers" in params or params.get("billing_scheme") == "tiered":
-            raise ParamError("The Stripe emulator supports only per-unit prices with unit_amount or unit_amount_decimal.",
-                             param=name("unit_amount"))
+        if "custom_unit_amount" in params:
+            raise ParamError("The Stripe emulator supports only per-unit and tiered prices.", param=name("custom_unit_amount"))
+        if params.get("billing_scheme") == "tiered":
+            if "unit_amount" in params or "unit_amount_decimal" in params:
+                raise ParamError("A tiered price cannot have unit_amount or unit_amount_decimal; give them per tier.",
+                                 param=name("unit_amount"))
+            return None, None
+        if "tiers" in params or "tiers_mode" in params:
+            raise ParamError("tiers and tiers_mode need billing_scheme=tiered.", param=name("billing_scheme"))
         if "unit_amount" in params:
             amount = params["unit_amount"]
             if amount < 0:
@@ -1687,6 +1696,35 @@ class Emulator:  # pylint: disable=too-many-instance-attributes,too-many-public-
         return {"interval": interval, "interval_count": count, "meter": given.get("meter"), "trial_period_days": given.get("trial_period_days"),
                 "usage_type": usage_type}
 
+    @staticmethod
+    def _tiers(params, name):
+        """A tiered price's tiers as Stripe renders them (``up_to`` null for ``inf``), or None for a per-unit price."""
+        if params.get("billing_scheme") != "tiered":
+            return None
+        if params.get("tiers_mode") not in ("graduated", "volume"):
+            raise required(name("tiers_mode"))
+        if "transform_quantity" in params:
+            raise ParamError("transform_quantity cannot be combined with tiers.", param=name("transform_quantity"))
+        tiers, last = [], 0
+        for number, tier in enumerate(params.get("tiers") or []):
+            up_to = tier.get("up_to")
+            final = up_to == "inf"
+            if up_to is None or (not final and up_to <= last) or (final and number != len(params["tiers"]) - 1):
+                raise ParamError("Tiers must have increasing up_to values and end with up_to=inf.", param=name(f"tiers[{number}][up_to]"))
+            last = up_to if not final else last
+            rendered = {"up_to": None if final else up_to}
+            for amount in ("unit_amount", "flat_amount"):
+                if amount in tier and f"{amount}_decimal" in tier:
+                    raise exclusive(name(f"tiers[{number}][{amount}]"), name(f"tiers[{number}][{amount}_decimal]"))
+                value = tier.get(amount, tier.get(f"{amount}_decimal"))
+                decimal = None if value is None else Decimal(str(value))
+                rendered[amount] = int(decimal) if decimal is not None and decimal == decimal.to_integral_value() else None
+                rendered[f"{amount}_decimal"] = None if decimal is None else format(decimal.normalize(), "f")
+            tiers.append(rendered)
+        if not tiers or tiers[-1]["up_to"] is not None:
+            raise ParamError("Tiers must end with up_to=inf.", param=name("tiers"))
+        return tiers
+
     def _new_price(self, params, request, product, prefix=""):
         def name(field):
             return f"{prefix}[{field}]" if prefix else field
@@ -1695,15 +1733,19 @@ class Emulator:  # pylint: disable=too-many-instance-attributes,too-many-public-
         if not re.match(r"^[a-z]{3}$", currency):
             raise ParamError(f"Invalid currency: {params['currency']}.", param=name("currency"))
         unit_amount, unit_amount_decimal = self._amounts(params, prefix)
+        tiers = self._tiers(params, name)
         recurring = self._recurring(params.get("recurring"), name("recurring"))
         if params.get("lookup_key"):
             self._check_lookup_key(params["lookup_key"], params.get("transfer_lookup_key", False))
         return {
-            "id": new_id("price"), "object": "price", "active": params.get("active", True), "billing_scheme": "per_unit",
+            "id": new_id("price"), "object": "price", "active": params.get("active", True), "_tiers": tiers,
+            "billing_scheme": "tiered" if tiers else "per_unit",
             "created": now(), "currency": currency, "custom_unit_amount": None, "livemode": request.livemode,
             "lookup_key": params.get("lookup_key") or None, "metadata": apply_metadata({}, params.get("metadata")),
             "nickname": params.get("nickname") or None, "product": product["id"], "recurring": recurring,
-            "tax_behavior": params.get("tax_behavior", "unspecified"), "tiers_mode": None, "transform_quantity": None,
+            "tax_behavior": params.get("tax_behavior", "unspecified"), "tiers_mode": params.get("tiers_mode") if tiers else None,
+            "transform_quantity": ({"divide_by": params["transform_quantity"]["divide_by"],
+                                    "round": params["transform_quantity"]["round"]} if params.get("transform_quantity") else None),
             "type": "recurring" if recurring else "one_time", "unit_amount": unit_amount, "unit_amount_decimal": unit_amount_decimal}
 
     def _take_lookup_key(self, price, request):
@@ -1802,7 +1844,7 @@ class Emulator:  # pylint: disable=too-many-instance-attributes,too-many-public-
                 "amount_decimal": price["unit_amount_decimal"], "billing_scheme": price["billing_scheme"], "created": price["created"],
                 "currency": price["currency"], "interval": recurring.get("interval"), "interval_count": recurring.get("interval_count"),
                 "livemode": price["livemode"], "metadata": copy.deepcopy(price["metadata"]), "meter": recurring.get("meter"),
-                "nickname": price["nickname"], "product": price["product"], "tiers_mode": None, "transform_usage": None,
+                "nickname": price["nickname"], "product": price["product"], "tiers_mode": price["tiers_mode"], "transform_usage": None,
                 "trial_period_days": recurring.get("trial_period_days"), "usage_type": recurring.get("usage_type")}
 
     def _render_item(self, item):
@@ -1917,7 +1959,14 @@ class Emulator:  # pylint: disable=too-many-instance-attributes,too-many-public-
         """Whether the first invoice must be paid now: charged automatically and not free."""
         if sub["collection_method"] == "send_invoice":
             return False
-        return sum(Decimal(self.prices[item["price"]]["unit_amount_decimal"]) * item["quantity"] for item in sub["_item_objects"]) > 0
+        return sum(self._price_amount(self.prices[item["price"]], item["quantity"]) for item in sub["_item_objects"]) > 0
+
+    @staticmethod
+    def _price_amount(price, quantity):
+        """What ``quantity`` of a per-unit or tiered price costs (a tiered one, roughly: enough to tell free from paid)."""
+        if not price.get("_tiers"):
+            return Decimal(price["unit_amount_decimal"]) * quantity
+        return sum(Decimal(tier["unit_amount_decimal"] or 0) * quantity + Decimal(tier["flat_amount_decimal"] or 0) for tier in price["_tiers"])
 
     def _billing_problem(self, sub, customer):
         """None when the first invoice is paid; else 'no_payment_method' or 'declined'."""

@@ -367,6 +367,36 @@ def test_products_and_prices(client):
     assert [p.id for p in client.v1.products.list(params={"ids": [product.id, lonely.id]}).data] == [product.id]
 
 
+def test_tiered_prices_show_their_tiers_only_when_expanded(client):
+    client.v1.products.create(params={"id": "tts-tiered", "name": "Tiered"})
+    tiers = [{"up_to": 100, "unit_amount": 500, "flat_amount": 1000}, {"up_to": "inf", "unit_amount_decimal": "250.5"}]
+    price = client.v1.prices.create(params={"product": "tts-tiered", "currency": "eur", "billing_scheme": "tiered", "tiers_mode": "graduated",
+                                            "tiers": tiers, "recurring": {"interval": "month"}, "lookup_key": "tiered"})
+    assert (price.billing_scheme, price.tiers_mode, price.unit_amount, price.unit_amount_decimal) == ("tiered", "graduated", None, None)
+    assert "tiers" not in price.to_dict(for_json=True)
+    assert "tiers" not in client.v1.prices.list(params={"lookup_keys": ["tiered"]}).data[0].to_dict(for_json=True)
+    expanded = client.v1.prices.retrieve(price.id, params={"expand": ["tiers"]}).to_dict(for_json=True)["tiers"]
+    assert expanded == [{"up_to": 100, "unit_amount": 500, "unit_amount_decimal": "500", "flat_amount": 1000, "flat_amount_decimal": "1000"},
+                        {"up_to": None, "unit_amount": None, "unit_amount_decimal": "250.5", "flat_amount": None, "flat_amount_decimal": None}]
+    listed = client.v1.prices.list(params={"lookup_keys": ["tiered"], "expand": ["data.tiers"]}).data[0].to_dict(for_json=True)
+    assert listed["tiers"] == expanded
+    assert client.v1.prices.retrieve(paid_price(client).id, params={"expand": ["tiers"]}).to_dict(for_json=True)["tiers"] is None
+    base = {"product": "tts-tiered", "currency": "eur", "billing_scheme": "tiered", "tiers_mode": "volume"}
+    for params, param in [
+        (dict(base, tiers=tiers, unit_amount=1), "unit_amount"),
+        (dict(base, tiers=[{"up_to": 10, "unit_amount": 1}]), "tiers"),
+        (dict(base, tiers=[{"up_to": 10, "unit_amount": 1}, {"up_to": 5, "unit_amount": 1}, {"up_to": "inf", "unit_amount": 1}]),
+         "tiers[1][up_to]"),
+        (dict(base, tiers=tiers, tiers_mode=None), "tiers_mode"),
+        (dict(base, tiers=tiers, transform_quantity={"divide_by": 10, "round": "up"}), "transform_quantity"),
+        ({"product": "tts-tiered", "currency": "eur", "unit_amount": 1, "tiers": tiers}, "billing_scheme"),
+    ]:
+        assert sdk_error(lambda params=params: client.v1.prices.create(params={k: v for k, v in params.items() if v is not None})).param == param
+    bundled = client.v1.prices.create(params={"product": "tts-tiered", "currency": "eur", "unit_amount": 100,
+                                              "transform_quantity": {"divide_by": 10, "round": "up"}})
+    assert bundled.transform_quantity.to_dict(for_json=True) == {"divide_by": 10, "round": "up"}
+
+
 # -- payment methods --------------------------------------------------------------------------------
 
 def test_payment_methods(client):

@@ -206,10 +206,19 @@ class FakeStripe(FakeClient):
         self.record(method, args, params)
         resource, verb = method.split('.')
         if verb == 'list':
-            return self.page(resource, args, params or {})
-        if verb == 'search':
+            found = self.page(resource, args, params or {})
+            objects = found['data']
+        elif verb == 'search':
             return self.search(resource, params)
-        return copy.deepcopy(self.find(resource, args[-1]))
+        else:
+            found = copy.deepcopy(self.find(resource, args[-1]))
+            objects = [found]
+        if resource == 'prices':  # Stripe includes a price's tiers only when asked to
+            expand = (params or {}).get('expand') or []
+            for price in objects:
+                if not {'tiers', 'data.tiers'} & set(expand):
+                    price.pop('tiers', None)
+        return found
 
     def write(self, method, *args, params=None, key=None):
         self.record(method, args, params)

@@ -103,3 +103,13 @@ def test_subscription_info_by_customer_tenant_and_id(info, stripe):
     assert [s['id'] for s in info('subscription', id='sub_old')['subscriptions']] == ['sub_old']
     assert info('subscription', id='sub_missing')['subscriptions'] == []
     assert info('subscription', customer='nobody@acme.example')['subscriptions'] == []
+
+
+def test_price_info_lists_the_tbs_plans_it_returns_and_trusts_no_odd_mark(info, stripe):
+    marked = [dict(price(1), metadata={'tts-tbs-plan': 'recurring'}), dict(price(2, active=False), metadata={'tts-tbs-plan': 'recurring'}),
+              dict(price(3), metadata={'tts-tbs-plan': 'metered'}), dict(price(4), metadata={'tts-tbs-plan': 'Recurring'}),
+              dict(price(5), id='price_5\n- price_x', metadata={'tts-tbs-plan': 'recurring'}), price(6)]
+    stripe.load(prices=marked)
+    assert info('price', product='tts-enterprise')['tbs_plans'] == {'recurring': ['price_1', 'price_2'], 'metered': ['price_3']}
+    assert info('price', active=True, product='tts-enterprise')['tbs_plans'] == {'recurring': ['price_1'], 'metered': ['price_3']}
+    assert info('price', id='price_6')['tbs_plans'] == {'recurring': [], 'metered': []}

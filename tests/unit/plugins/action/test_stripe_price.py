@@ -159,6 +159,9 @@ def test_absent_archives_once(price, stripe):
     (dict(metadata={'max-users': 'many'}), r"^metadata: value of 'max-users' must be a non-negative integer"),
     (dict(metadata={f'k{i}': 'v' for i in range(48)}, tenant_limits={'users': 1, 'gateways': 1, 'clients': 1}),
      r'^metadata and tenant_limits: at most 50 keys are allowed, got 51'),
+    (dict(metadata={f'k{i}': 'v' for i in range(48)}, tenant_limits={'users': 1, 'gateways': 1}, tbs_plan='recurring'),
+     r'^metadata and tenant_limits: at most 50 keys are allowed, got 51'),
+    (dict(metadata={'tts-tbs-plan': 'recurring'}), r"^metadata: key 'tts-tbs-plan' is managed by tbs_plan"),
 ])
 def test_bad_input_names_the_option_and_the_rule(price, stripe, args, message, failed):
     result = failed(price(**dict({'lookup_key': 'tts-small-monthly'}, **args)), message)
@@ -184,3 +187,82 @@ def test_a_new_price_with_active_given_is_predicted_in_check_mode_and_created(pr
     assert stripe.writes == []
     created = price(**small(active=active))
     assert created['changed'] and stripe.writes[0].params['active'] is active
+
+
+TIERS = [{'up_to': 100, 'unit_amount': 500, 'unit_amount_decimal': '500', 'flat_amount': 1000, 'flat_amount_decimal': '1000'},
+         {'up_to': None, 'unit_amount': None, 'unit_amount_decimal': '250.5', 'flat_amount': None, 'flat_amount_decimal': None}]
+TIERED = dict(OLD, billing_scheme='tiered', tiers_mode='graduated', tiers=TIERS, unit_amount=None, unit_amount_decimal=None, tax_behavior='exclusive',
+              recurring=dict(OLD['recurring'], usage_type='metered', meter='mtr_devices'))
+
+
+def test_replacing_a_tiered_metered_price_keeps_what_the_customer_pays_and_how(price, stripe):
+    stripe.load(prices=[TIERED])
+    price(lookup_key='tts-small-monthly', recurring={'interval': 'month', 'interval_count': 3})
+    assert ('prices.retrieve', ('price_old',), {'expand': ['tiers']}) == stripe.calls[1][:3]  # a list never carries the tiers
+    create = stripe.writes[0]
+    assert create.method == 'prices.create'
+    assert create.params['billing_scheme'] == 'tiered' and create.params['tiers_mode'] == 'graduated'
+    assert create.params['tiers'] == [{'up_to': 100, 'unit_amount': 500, 'flat_amount': 1000},
+                                      {'up_to': 'inf', 'unit_amount_decimal': '250.5'}]
+    assert create.params['recurring'] == {'interval': 'month', 'interval_count': 3, 'usage_type': 'metered', 'meter': 'mtr_devices'}
+    assert create.params['tax_behavior'] == 'exclusive'
+    assert 'unit_amount' not in create.params and 'unit_amount_decimal' not in create.params
+
+
+def test_replacing_a_price_keeps_its_transform_quantity(price, stripe):
+    stripe.load(prices=[dict(OLD, billing_scheme='per_unit', transform_quantity={'divide_by': 100, 'round': 'up'})])
+    price(**small(unit_amount=10900))
+    create = stripe.writes[0].params
+    assert create['transform_quantity'] == {'divide_by': 100, 'round': 'up'} and create['unit_amount'] == 10900
+    assert create['recurring'] == {'interval': 'month', 'interval_count': 1}  # licensed is Stripe's default
+    assert [call.method for call in stripe.reads] == ['prices.list']  # a per-unit price needs no second read
+
+
+def test_an_amount_for_a_tiered_price_fails_before_writing(price, stripe, failed):
+    stripe.load(prices=[TIERED])
+    failed(price(lookup_key='tts-small-monthly', unit_amount=100),
+           r"^unit_amount: price price_old is tiered \(billing_scheme tiered\); stripe_price does not manage tiers")
+    assert not stripe.writes
+
+
+def test_tbs_plan_is_a_metadata_mark_that_purging_spares(price, stripe):
+    result = price(**small(tbs_plan='recurring'))
+    assert stripe.writes[0].params['metadata'] == {'max-gateways': '10', 'max-users': '5', 'tts-tbs-plan': 'recurring'}
+    assert not price(**small(tbs_plan='recurring'))['changed']
+    purged = price(lookup_key='tts-small-monthly', metadata={'tier': 's'}, purge_metadata=True)
+    assert purged['price']['metadata'] == {'max-gateways': '10', 'max-users': '5', 'tts-tbs-plan': 'recurring', 'tier': 's'}
+    unmarked = price(lookup_key='tts-small-monthly', tbs_plan='none')
+    assert stripe.writes[-1].params == {'metadata': {'tts-tbs-plan': ''}} and 'tts-tbs-plan' not in unmarked['price']['metadata']
+    assert result['price']['id'] == unmarked['price']['id']
+
+
+def test_replacing_a_tbs_plan_warns_with_both_ids_and_returns_them(price, stripe):
+    stripe.load(prices=[dict(OLD, metadata=dict(OLD['metadata'], **{'tts-tbs-plan': 'metered'}))])
+    result = price(**small(unit_amount=10900))
+    assert result['tbs_plan_change'] == {'tbs_plan': 'metered', 'config_key': 'tbs.stripe.metered-plan-ids',
+                                         'new_price': 'price_new1', 'old_price': 'price_old'}
+    warning, = result['warnings']
+    assert "TBS metered plan and was replaced: new price price_new1, old price price_old" in warning
+    assert 'add price_new1 to tbs.stripe.metered-plan-ids before any new subscription uses it' in warning
+    assert 'keep price_old in tbs.stripe.metered-plan-ids while subscriptions remain on it' in warning
+
+
+def test_a_replacement_in_check_mode_warns_without_a_new_id_and_an_unmarked_one_not_at_all(price, stripe):
+    stripe.load(prices=[OLD])
+    assert 'warnings' not in price(check_mode=True, **small(unit_amount=10900))
+    predicted = price(check_mode=True, **small(unit_amount=10900, tbs_plan='recurring'))
+    assert predicted['tbs_plan_change']['new_price'] is None and predicted['tbs_plan_change']['old_price'] == 'price_old'
+    assert 'would be replaced: new price a new price' in predicted['warnings'][0] and not stripe.writes
+
+
+def test_a_tbs_plan_must_be_recurring(price, stripe, failed):
+    failed(price(**small(recurring=None, tbs_plan='recurring')), r'^tbs_plan: a TBS plan needs recurring')
+    stripe.load(prices=[dict(OLD, id='price_once', lookup_key='once', recurring=None, type='one_time')])
+    failed(price(lookup_key='once', tbs_plan='metered'), r'^tbs_plan: price price_once is a one-time price')
+    assert not stripe.writes
+
+
+def test_tbs_plan_has_three_values(price, stripe):
+    with pytest.raises(AnsibleActionFail, match='value of tbs_plan must be one of: recurring, metered, none'):
+        price(lookup_key='k', tbs_plan='yes')
+    assert stripe.calls == []

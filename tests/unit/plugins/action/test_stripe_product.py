@@ -96,3 +96,29 @@ def test_bad_input_names_the_option(product, stripe, failed):
     failed(product(id='p', metadata={'k' * 41: 'v'}), r"^metadata: key 'k{41}' must be 1 to 40 characters")
     failed(product(name=' '), r'^name: must not be empty')
     assert stripe.calls == []
+
+
+def test_unit_label_statement_descriptor_and_tax_code_are_created_updated_and_converge(product, stripe):
+    fields = dict(unit_label='tenant', statement_descriptor='TTS ENTERPRISE', tax_code='txcd_10103001')
+    result = product(id='tts-enterprise', name='The Things Stack Enterprise', **fields)
+    assert stripe.writes[0].params == dict(fields, name='The Things Stack Enterprise', id='tts-enterprise')
+    assert result['diff']['after']['unit_label'] == 'tenant'
+    assert not product(id='tts-enterprise', **fields)['changed'] and len(stripe.writes) == 1
+    changed = product(id='tts-enterprise', unit_label='device', tax_code='')
+    assert stripe.writes[-1].params == {'unit_label': 'device', 'tax_code': ''}
+    assert changed['diff'] == {'before': {'unit_label': 'tenant', 'tax_code': 'txcd_10103001'}, 'after': {'unit_label': 'device', 'tax_code': None}}
+
+
+@pytest.mark.parametrize('args, message', [
+    (dict(unit_label='end devices 1'), r"^unit_label: must be at most 12 characters long \(Stripe's rule\), got 13"),
+    (dict(statement_descriptor='TTS'), r"^statement_descriptor: must be 5 to 22 characters long \(Stripe's rule\), got 3"),
+    (dict(statement_descriptor='T' * 23), r'^statement_descriptor: must be 5 to 22 characters long'),
+    (dict(statement_descriptor="TTS <Enterprise's>"), r"^statement_descriptor: must not contain any of .*got \"'<>\""),
+    (dict(statement_descriptor='12345'), r'^statement_descriptor: must contain at least one letter'),
+    (dict(tax_code='10103001'), r"^tax_code: must be a Stripe product tax code such as txcd_10103001, got '10103001'"),
+    (dict(metadata={'offer': 'x', 'max-users': '5'}),
+     r"^metadata: key 'max-users' has no effect on a product: .* price's metadata only; set them with tenant_limits of thingsstack.tenancy.stripe_price"),
+])
+def test_bad_product_input_names_the_option_and_sends_nothing(product, stripe, failed, args, message):
+    failed(product(id='tts-enterprise', name='TTS', **args), message)
+    assert stripe.calls == []
