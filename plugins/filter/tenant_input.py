@@ -24,10 +24,10 @@ def filter_tenant_input_errors(tenant):
     return input_errors(_tenant(tenant))
 
 
-def filter_tenant_price_errors(prices, plan):
+def filter_tenant_price_errors(prices, plan, provisioning=None):
     if not isinstance(plan, dict):
         raise AnsibleFilterError(f"tenant_price_errors: the plan must be a dict, got {type(plan).__name__}")
-    return price_errors(prices, plan)
+    return price_errors(prices, plan, provisioning)
 
 
 def filter_tenant_declaration(tenant, host):

@@ -18,6 +18,7 @@ from ansible_collections.thingsstack.tenancy.plugins.module_utils.tts_spec impor
 from ansible_collections.thingsstack.tenancy.plugins.modules import stripe_customer, stripe_subscription, tts_tenant
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import InvalidOption
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_customers import check_customer_options
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_prices import TBS_CONFIG_KEYS, TBS_PLAN_KEY, price_tbs_plan
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_subscriptions import check_amount, check_subscription_options
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_rules import tenant_from_billing
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tts_tenants import check_tenant_options
@@ -155,12 +156,19 @@ def input_errors(tenant):
     return list(first.values())
 
 
-def price_errors(prices, plan):
+def price_errors(prices, plan, provisioning=None):
     """What is wrong with the price of ``tenant_plan`` as Stripe returned it (stripe_price_info's ``prices``), before the
-    subscription is created: none found, or an amount Stripe cannot charge. The quantity is parsed as the module parses it."""
+    subscription is created: none found, an amount Stripe cannot charge, or in billing mode a price that is not marked as
+    a Tenant Billing Server plan (TBS would ignore the subscription). The quantity is parsed as the module parses it."""
     reference = plan.get('price')
     if not isinstance(prices, list) or not prices or not isinstance(prices[0], dict):
         return [f"tenant_plan.price: no Stripe price has the ID or lookup key {reference!r}"]
+    if provisioning == 'billing' and not price_tbs_plan(prices[0]):
+        price_id = prices[0].get('id')
+        return [f"tenant_plan.price: price {price_id} ({reference}) is not marked as a Tenant Billing Server plan (price metadata "
+                f"{TBS_PLAN_KEY!r}), so in billing mode no tenant would follow the subscription: mark it (stripe_price's "
+                f"tbs_plan: recurring, in the catalog), list {price_id} in the TBS configuration's "
+                f"{TBS_CONFIG_KEYS['recurring']}, and run again; or use tenant_provisioning: direct"]
     try:
         quantity = check_type_int(1 if plan.get('quantity') is None else plan['quantity'])
     except TypeError:  # refused by tenant_input_errors already

@@ -99,6 +99,18 @@ def test_a_price_stripe_can_bill_has_no_error():
         filter_tenant_price_errors([PRICE], 'small')
 
 
+@pytest.mark.parametrize('metadata, refused', [
+    ({}, True), ({'tts-tbs-plan': 'Recurring'}, True), ({'tts-tbs-plan': 'recurring'}, False), ({'tts-tbs-plan': 'metered'}, False)])
+def test_billing_mode_needs_a_price_marked_as_a_tbs_plan(metadata, refused):
+    price = dict(PRICE, metadata=metadata)
+    found = filter_tenant_price_errors([price], {'price': 'small'}, 'billing')
+    assert bool(found) is refused, found
+    if refused:
+        assert found[0].startswith("tenant_plan.price: price price_1 (small) is not marked as a Tenant Billing Server plan")
+        assert 'tbs.stripe.recurring-plan-ids' in found[0]
+    assert filter_tenant_price_errors([price], {'price': 'small'}, 'direct') == []
+
+
 def test_the_input_must_be_a_dict():
     with pytest.raises(AnsibleFilterError, match='must be a dict'):
         filter_tenant_input_errors('acme')
