@@ -49,7 +49,8 @@ description:
     group C(all), and in a warning."
   - "When the fleet cannot be read the inventory source fails, with the API keys masked in the message. Set
     C(ANSIBLE_INVENTORY_UNPARSED_FAILED=true) (or C(ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED=true)) so that
-    ansible-core fails the run instead of going on with an empty inventory (see C(docs/inventory-plugin.md))."
+    ansible-core fails the run instead of going on with an empty inventory (see the guide
+    R(The live fleet as an inventory,ansible_collections.thingsstack.tenancy.docsite.guide_inventory))."
   - The inventory cache holds customer data; the plugin makes the cache file it wrote readable by its owner only.
   - Secrets are never read into host variables or the cache. The subscription metadata key C(admin-password) is dropped
     as the subscriptions are read; the API keys are options only.
@@ -151,8 +152,9 @@ options:
     default: []
 notes:
   - For AWX / Automation Controller, use an inventory source of type I(Sourced from a Project) with this file, and attach
-    the credentials of C(docs/awx-credential-types.md); they inject E(STRIPE_API_KEY), E(TTS_URL) and
-    E(TTS_TENANT_ADMIN_KEY). See C(docs/inventory-plugin.md).
+    the credentials of the guide R(AWX / Automation Controller,ansible_collections.thingsstack.tenancy.docsite.guide_awx);
+    they inject E(STRIPE_API_KEY), E(TTS_URL) and E(TTS_TENANT_ADMIN_KEY). See the guide
+    R(The live fleet as an inventory,ansible_collections.thingsstack.tenancy.docsite.guide_inventory).
 seealso:
   - module: thingsstack.tenancy.stripe_subscription_info
   - module: thingsstack.tenancy.tts_tenant_info

@@ -6,7 +6,7 @@ Run with the harness venv's python (tests/benchmark/bench_fleet.sh does that):
 It starts the Stripe and TTS emulators, ensures the example catalog (playbooks/catalog.yml with
 playbooks/vars/catalog.example.yml) and switches the emulated Tenant Billing Server (TBS) on for tts-small-monthly
 (tests/harness/tbs_setup.py, as make demo does). Then, not measured, it makes the fleet the manual way, straight through
-the official stripe SDK and the TTS API, as docs/inventory-plugin.md calls it "made by hand":
+the official stripe SDK and the TTS API, as docs/docsite/rst/guide_inventory.rst calls it "made by hand":
   - BENCH_FLEET_TENANTS tenants (default 1000, fleet-0001, ...) as the Stripe Dashboard makes them
     (reference/seed-stripe-customers-page.txt): a customer with name, email and billing address (some with a
     description and a phone), and its subscription to tts-small-monthly whose metadata carries tenant-id and, in turn,
@@ -21,7 +21,8 @@ children it reaped):
   1. ansible-inventory --list on a thingsstack.tenancy.tenants source (tbs_plans: [tts-small-monthly]): cold (no
      cache), then with the inventory cache (jsonfile): filled by a first call, answered by a second; the first two
      must cost exactly max(1, ceil(S/100)) Stripe and max(1, ceil(T/1000)) TTS reads, the cached one no request (the
-     budget of docs/inventory-plugin.md); the groups must be as made (the 5 direct tenants in orphan_tenants only);
+     budget of docs/docsite/rst/guide_inventory.rst); the groups must be as made (the 5 direct tenants in
+     orphan_tenants only);
   2. playbooks/export.yml of every live tenant into build/bench-fleet/exported/;
   3. playbooks/audit.yml over that exported inventory: nothing written, no undeclared tenant, and the mismatch groups
      as made (the 5 direct tenants are orphan_tenants until they are adopted);
