@@ -11,8 +11,8 @@ short_description: Ensure a Stripe webhook endpoint exists exactly as declared, 
 version_added: 0.2.0
 description:
   - Creates, updates, recreates or deletes one Stripe webhook endpoint, the address Stripe sends events to.
-  - With O(tbs=true) the endpoint is the one The Things Stack's Tenant Billing Server (TBS) needs:
-    C(<TTS URL>/api/v3/tbs/stripe), the events C(customer.subscription.created), C(customer.subscription.updated)
+  - With O(tbs=true) the endpoint is the one The Things Stack's Tenant Billing Server (TBS) needs, at
+    C(<TTS URL>/api/v3/tbs/stripe), with the events C(customer.subscription.created), C(customer.subscription.updated)
     and C(customer.subscription.deleted), and API version C(2022-11-15) (The Things Stack 3.25.0 and later refuse
     events of other versions).
   - The endpoint is found by O(id), or by its exact URL with Stripe's strongly consistent list API. Several endpoints

@@ -179,8 +179,8 @@ def test_absent_deletes_once(endpoint, stripe):
     ({'url': 'ftp://x.example.com/', 'enabled_events': EVENTS}, r'^url: must be an absolute https:// URL'),
     ({'url': TBS_URL, 'endpoint_api_version': '2022-13-45'}, r"^endpoint_api_version: '2022-13-45' is not a Stripe API version "
                                                              r"that the installed stripe SDK knows"),
-    ({'url': TBS_URL, 'enabled_events': ['customer.subscription.updatd']}, r"^enabled_events: unknown event type\(s\) "
-                                                                          r"'customer.subscription.updatd'"),
+    ({'url': TBS_URL, 'enabled_events': ['customer.subscription.updatd']},
+     r"^enabled_events: unknown event type\(s\) 'customer.subscription.updatd'"),
     ({'url': TBS_URL, 'enabled_events': []}, r'^enabled_events: must name at least one event type'),
     ({'url': TBS_URL, 'enabled_events': ['*', 'invoice.paid']}, r"^enabled_events: '\*' \(every event\) cannot be combined"),
     ({'tbs': True, 'tts_url': TTS, 'enabled_events': ['*']}, r"^enabled_events: must not be '\*' with tbs=true"),
