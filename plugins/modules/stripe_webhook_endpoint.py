@@ -102,7 +102,7 @@ options:
         Its directory must exist.
       - An existing non-empty file is not replaced unless O(overwrite_secret_file=true); the task fails before
         creating anything.
-      - Without it the secret of a new endpoint is not saved (the task warns): Stripe returns it only once.
+      - Without it the secret of a new endpoint is not saved, and the task warns; Stripe returns it only once.
     type: path
   overwrite_secret_file:
     description: Replace an existing O(secret_file) with the secret of a new endpoint.
