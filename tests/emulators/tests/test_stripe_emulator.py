@@ -561,6 +561,36 @@ def test_webhook_delivery_signature_and_retry(client, control):
         receiver.server_close()
 
 
+def test_webhook_endpoint_lifecycle_and_stripe_rules(client):
+    url = "https://tts.example.com/api/v3/tbs/stripe"
+    events = ["customer.subscription.created", "customer.subscription.updated", "customer.subscription.deleted"]
+    created = client.v1.webhook_endpoints.create(params={"url": url, "enabled_events": events, "api_version": "2022-11-15",
+                                                         "connect": False, "description": "TBS", "metadata": {"k": "v"}})
+    assert created.secret.startswith("whsec_") and created.status == "enabled" and created.api_version == "2022-11-15"
+    assert "connect" not in created  # Stripe does not return it
+    others = [client.v1.webhook_endpoints.create(params={"url": f"https://h{n}.example.com/", "enabled_events": ["*"]})
+              for n in range(2)]
+    assert others[0].api_version is None  # the account's default version
+    assert "secret" not in client.v1.webhook_endpoints.retrieve(created.id)
+    page = client.v1.webhook_endpoints.list(params={"limit": 2})
+    assert page.has_more and all("secret" not in endpoint for endpoint in page.data)
+    rest = client.v1.webhook_endpoints.list(params={"limit": 2, "starting_after": page.data[-1].id})
+    assert sorted(e.id for e in page.data + rest.data) == sorted([created.id] + [o.id for o in others])
+    changes = {"disabled": True, "description": "", "enabled_events": events[:2], "metadata": {"k": ""}}
+    updated = client.v1.webhook_endpoints.update(created.id, params=changes)
+    assert (updated.status, updated.description, updated.enabled_events, updated.metadata.to_dict()) == ("disabled", None, events[:2], {})
+    assert "secret" not in updated
+    version = sdk_error(lambda: client.v1.webhook_endpoints.update(created.id, params={"api_version": "2026-10-28.endive"}))
+    assert version.http_status == 400 and version.error.code == "parameter_unknown" and version.error.param == "api_version"
+    unknown = sdk_error(lambda: client.v1.webhook_endpoints.create(params={"url": url, "enabled_events": ["customer.subscription.updatd"]}))
+    assert unknown.http_status == 400 and unknown.error.param == "enabled_events[0]"
+    bad_version = sdk_error(lambda: client.v1.webhook_endpoints.create(params={"url": url, "enabled_events": events, "api_version": "2022-13-45"}))
+    assert bad_version.http_status == 400 and bad_version.error.param == "api_version"
+    assert client.v1.webhook_endpoints.delete(created.id).deleted
+    gone = sdk_error(lambda: client.v1.webhook_endpoints.retrieve(created.id))
+    assert gone.http_status == 404 and gone.error.code == "resource_missing"
+
+
 # -- subscription search -------------------------------------------------------------------------------
 
 def test_subscription_search_by_metadata_and_status_pages_with_next_page(client):

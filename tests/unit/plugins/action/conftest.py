@@ -128,7 +128,8 @@ class FakeClient:
 
 # -- Stripe -----------------------------------------------------------------------------------------------
 
-ID_PREFIXES = {'customers': 'cus', 'tax_ids': 'txi', 'products': 'prod', 'prices': 'price', 'subscriptions': 'sub'}
+ID_PREFIXES = {'customers': 'cus', 'tax_ids': 'txi', 'products': 'prod', 'prices': 'price', 'subscriptions': 'sub',
+               'webhook_endpoints': 'we'}
 READ_VERBS = ('retrieve', 'list', 'search')
 ENDED = ('canceled', 'incomplete_expired')
 PAGING = ('limit', 'starting_after')
@@ -172,7 +173,7 @@ class FakeStripe(FakeClient):
 
     def __init__(self):
         super().__init__()
-        self.objects = {name: {} for name in ('customers', 'tax_ids', 'products', 'prices', 'subscriptions')}
+        self.objects = {name: {} for name in ('customers', 'tax_ids', 'products', 'prices', 'subscriptions', 'webhook_endpoints')}
         self.numbers = collections.defaultdict(lambda: itertools.count(1))
         self.new_subscription_status = 'active'
         self.idempotency = {}  # key -> (params, object as created): Stripe's idempotency layer for create_keyed
@@ -183,7 +184,8 @@ class FakeStripe(FakeClient):
             products=service('products', 'retrieve', 'list', 'update', 'delete'),
             prices=service('prices', 'retrieve', 'list', 'update'),
             subscriptions=service('subscriptions', 'retrieve', 'list', 'search', 'update', 'cancel'),
-            subscription_items=service('subscription_items', 'list'))
+            subscription_items=service('subscription_items', 'list'),
+            webhook_endpoints=service('webhook_endpoints', 'retrieve', 'list', 'update', 'delete'))
 
     def load(self, **objects):
         """Add objects by resource (``customers=[...]``), stored as given."""
@@ -230,6 +232,8 @@ class FakeStripe(FakeClient):
             obj['status'] = 'canceled'
             return copy.deepcopy(obj)
         params = dict(params or {})
+        if resource == 'webhook_endpoints':
+            params = self.endpoint_update(params)
         if resource == 'prices' and 'lookup_key' in params:
             self.take_lookup_key(params['lookup_key'], params.pop('transfer_lookup_key', False))
         if resource == 'subscriptions':
@@ -372,6 +376,24 @@ class FakeStripe(FakeClient):
                       'type': 'recurring' if fields.get('recurring') else 'one_time'}, **fields, id=self.new_id('prices'))
         self.objects['prices'][price['id']] = price
         return price
+
+    def create_webhook_endpoints(self, **fields):
+        """Stripe returns the signing secret in this response only (reads leave it out) and never returns connect."""
+        fields.pop('connect', None)
+        endpoint = dict({'object': 'webhook_endpoint', 'api_version': None, 'description': None, 'metadata': {},
+                         'status': 'enabled', 'application': None}, **fields, id=self.new_id('webhook_endpoints'))
+        self.objects['webhook_endpoints'][endpoint['id']] = endpoint
+        return dict(endpoint, secret=f"whsec_unit{endpoint['id'][3:]}")
+
+    @staticmethod
+    def endpoint_update(params):
+        """Stripe's update parameters: ``disabled`` sets ``status``; the API version cannot be changed."""
+        if 'api_version' in params or 'connect' in params:
+            raise ApiError('Stripe API error (HTTP 400, invalid_request_error, parameter_unknown): Received unknown parameter',
+                           status=400)
+        if 'disabled' in params:
+            params['status'] = 'disabled' if params.pop('disabled') else 'enabled'
+        return params
 
     def create_subscriptions(self, items, **fields):
         subscription = dict({'object': 'subscription', 'metadata': {}, 'status': self.new_subscription_status, 'created': self.now}, **fields,
