@@ -165,6 +165,11 @@ def meters_from_basil(api_version):
     return str(api_version or '9999')[:10] >= METER_REQUIRED_SINCE
 
 
+def is_metered(price):
+    """A metered price: Stripe bills the usage its meter measured, and its subscription item takes no quantity."""
+    return ((price or {}).get('recurring') or {}).get('usage_type') == 'metered'
+
+
 def is_meter_backed(recurring):
     return bool(recurring) and recurring.get('usage_type') == 'metered' and bool(recurring.get('meter'))
 
