@@ -112,10 +112,10 @@ class ActionModule(StripeAction):
         """A new price with the declared values takes over the lookup key; the old one is archived."""
         old_id, lookup_key = current['id'], params['lookup_key']
         check_replaceable(current, params)
-        check_tbs_plan_price(params['tbs_plan'], params['recurring'] or current.get('recurring'))
         if is_tiered(current) and 'tiers' not in current:
             current = retrieve_price(api, old_id, expand=['tiers'])  # a list never carries a price's tiers
         payload = replacement_fields(current, params)
+        check_tbs_plan_price(params['tbs_plan'], payload.get('recurring'))
         nickname = current.get('nickname') if params['nickname'] is None else params['nickname']
         if nickname:
             payload['nickname'] = nickname

@@ -368,3 +368,9 @@ def test_legacy_metered_is_allowed_only_at_an_api_version_before_basil(price, st
     result = price(**small(recurring={'interval': 'month', 'usage_type': 'metered'}, api_version='2024-06-20'))
     assert not result.get('failed'), result
     assert stripe.writes[0].params['recurring']['usage_type'] == 'metered'
+
+
+def test_replacing_a_meter_backed_price_keeps_refusing_the_tbs_metered_mark(price, stripe, failed):
+    stripe.load(meters=[METER], prices=[dict(OLD, recurring=dict(OLD['recurring'], usage_type='metered', meter='mtr_devices'))])
+    failed(price(lookup_key='tts-small-monthly', unit_amount=100, tbs_plan='metered'), r"^tbs_plan: a meter-backed price cannot be")
+    assert stripe.writes == []
