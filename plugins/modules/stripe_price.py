@@ -91,8 +91,8 @@ options:
           - V(licensed) bills the subscription item's quantity (Stripe's default), V(metered) the usage a Billing Meter
             measured in the period. A metered subscription item has no quantity.
           - Not given leaves it to Stripe on create (licensed) and is not compared.
-          - At Stripe API C(2025-03-31.basil) and later (the pinned O(api_version) is), V(metered) needs O(recurring.meter):
-            basil removed legacy metered prices. Refused before any request without one.
+          - At Stripe API C(2025-03-31.basil) and later (the pinned O(api_version) is), V(metered) needs O(recurring.meter),
+            because basil removed legacy metered prices. Refused before any request without one.
         type: str
         choices: [licensed, metered]
         version_added: 0.2.0
@@ -102,7 +102,7 @@ options:
             it must be active. See M(thingsstack.tenancy.stripe_meter).
           - Only with O(recurring.usage_type=metered).
           - A meter-backed price cannot be marked O(tbs_plan=metered) (the Tenant Billing Server's usage records are
-            refused by Stripe on meter-backed items): mark it O(tbs_plan=recurring) and report usage to the meter.
+            refused by Stripe on meter-backed items); mark it O(tbs_plan=recurring) and report usage to the meter.
         type: str
         version_added: 0.2.0
   billing_scheme:
@@ -201,7 +201,7 @@ options:
       - Marks the price as a plan of The Things Stack's Tenant Billing Server, in the price metadata key C(tts-tbs-plan).
       - V(recurring) for C(tbs.stripe.recurring-plan-ids), V(metered) for C(tbs.stripe.metered-plan-ids) of the TBS
         configuration; V(none) removes the mark. A TBS plan must be a recurring price.
-      - A meter-backed price (O(recurring.meter)) cannot be V(metered): TBS reports usage with legacy usage records,
+      - A meter-backed price (O(recurring.meter)) cannot be V(metered), because TBS reports usage with legacy usage records,
         which Stripe refuses on meter-backed items. Mark it V(recurring) (TBS provisions the tenant and sets its limits)
         and report the usage to the meter with the collection's usage reporter.
       - Not given leaves the mark untouched, also when O(purge_metadata=true). The key cannot be given in O(metadata).

@@ -113,9 +113,9 @@ options:
   quantity:
     description:
       - Quantity of O(price). Defaults to C(1) when O(price) is given.
-      - Not for a metered price (C(recurring.usage_type=metered)): Stripe bills the usage its meter measures and refuses a
-        quantity on its item. Given for one, the task fails naming this option before any write; a metered item is
-        never compared on quantity.
+      - Not for a metered price (C(recurring.usage_type=metered)), since Stripe bills the usage its meter measures and
+        refuses a quantity on its item. Given for one, the task fails naming this option before any write; a metered
+        item is never compared on quantity.
       - The price's unit amount times the quantity must stay within Stripe's maximum amount (8 digits in the
         currency's smallest unit); a larger one is refused before any write. The same holds for O(items[].quantity).
     type: int

@@ -245,6 +245,7 @@ def shape_fields(params):
         fields['transform_quantity'] = dict(params['transform_quantity'])
     return fields
 
+
 def limits_metadata(tenant_limits):
     """The ``max-*`` metadata ``tenant_limits`` declares; an omitted limit is ``''`` (no key: unlimited)."""
     if tenant_limits is None:

@@ -2368,7 +2368,6 @@ class Emulator:  # pylint: disable=too-many-instance-attributes,too-many-public-
         """GET /v1/webhook_endpoints"""
         return self._paginate(list(self.endpoints.values()), request.params, "/v1/webhook_endpoints", self._render_endpoint)
 
-
     # -- billing meters ------------------------------------------------------------------------------
 
     def _meter(self, meter_id):
@@ -2509,6 +2508,7 @@ class Emulator:  # pylint: disable=too-many-instance-attributes,too-many-public-
             raise ParamError("Invalid limit: must be at least 1 and at most 100.", code="parameter_invalid_integer", param="limit")
         return {"object": "list", "data": summaries[:limit], "has_more": len(summaries) > limit,
                 "url": f"/v1/billing/meters/{meter['id']}/event_summaries"}
+
 
 # ---------------------------------------------------------------------------------------------
 # HTTP server and command line

@@ -173,8 +173,8 @@ class FakeStripe(FakeClient):
 
     def __init__(self):
         super().__init__()
-        self.objects = {name: {} for name in ('customers', 'tax_ids', 'products', 'prices', 'subscriptions', 'webhook_endpoints',
-                                                    'meters')}
+        self.objects = {name: {} for name in ('customers', 'tax_ids', 'products', 'prices', 'subscriptions',
+                                              'webhook_endpoints', 'meters')}
         self.numbers = collections.defaultdict(lambda: itertools.count(1))
         self.new_subscription_status = 'active'
         self.idempotency = {}  # key -> (params, object as created): Stripe's idempotency layer for create_keyed
