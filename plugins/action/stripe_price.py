@@ -10,10 +10,11 @@ from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_action 
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import InvalidOption, TenancyError
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.reconcile import apply_changes, apply_metadata, project, update_diff
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_prices import (
-    LOOKUP_KEY_MAX, TBS_CONFIG_KEYS, TBS_PLAN_KEY, TBS_PLAN_KINDS, brief_recurring, check_currency, check_limit_metadata,
-    check_replaceable, check_tbs_plan_metadata, check_tenant_limits, check_unit_amount, check_unit_amount_decimal,
-    find_price_by_lookup_key, immutable_changes, is_tiered, limits_metadata, price_metadata_changes, product_id,
-    replacement_fields, retrieve_price, tbs_plan_metadata)
+    LOOKUP_KEY_MAX, TBS_CONFIG_KEYS, TBS_METERED_REFUSAL, TBS_PLAN_KEY, TBS_PLAN_KINDS, brief_recurring, check_currency,
+    check_limit_metadata, check_price_shape, check_replaceable, check_tbs_plan_metadata, check_tenant_limits, check_unit_amount,
+    check_unit_amount_decimal, declared_recurring, find_price_by_lookup_key, immutable_changes, is_meter_backed, is_tiered,
+    limits_metadata, price_metadata_changes, product_id, replacement_fields, retrieve_price, shape_fields, tbs_plan_metadata)
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_meters import resolve_meter
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_products import check_product_id, retrieve_product
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.validation import check_length, check_metadata
 
@@ -37,11 +38,15 @@ class ActionModule(StripeAction):
         check_tenant_limits('tenant_limits', params['tenant_limits'], params['metadata'])
         check_limit_metadata('metadata', params['metadata'])
         check_tbs_plan_metadata('metadata', params['metadata'])
+        check_price_shape(params)
         marks = {**limits_metadata(params['tenant_limits']), **tbs_plan_metadata(params['tbs_plan'])}
         declared = {**(params['metadata'] or {}), **{k: v for k, v in marks.items() if v}}
         check_metadata('metadata and tenant_limits', declared)
 
     def ensure(self, api, params):
+        meter = (params['recurring'] or {}).get('meter')
+        if meter is not None and params['state'] == 'present':
+            params = dict(params, recurring=dict(params['recurring'], meter=resolve_meter(api, meter, 'recurring.meter')))
         if params['id']:
             current = retrieve_price(api, params['id'])
         else:
@@ -52,6 +57,8 @@ class ActionModule(StripeAction):
             if params['id']:
                 raise TenancyError(f"id: price {params['id']} does not exist; Stripe assigns price IDs, so declare a new price by lookup_key")
             return self.create(api, params)
+        if params['tiers'] is not None and is_tiered(current) and 'tiers' not in current:
+            current = retrieve_price(api, current['id'], expand=['tiers'])  # a list never carries a price's tiers
         immutable = immutable_changes(current, params)
         if not immutable:
             return self.update(api, params, current)
@@ -63,7 +70,7 @@ class ActionModule(StripeAction):
 
     def create(self, api, params):
         missing = [option for option in ('product', 'currency') if not params[option]]
-        if params['unit_amount'] is None and params['unit_amount_decimal'] is None:
+        if params['unit_amount'] is None and params['unit_amount_decimal'] is None and params['billing_scheme'] != 'tiered':
             missing.append('unit_amount or unit_amount_decimal')
         if missing:
             raise TenancyError(f"{missing[0]}: required to create the price {params['lookup_key']!r}, which does not exist "
@@ -73,7 +80,8 @@ class ActionModule(StripeAction):
         payload = {key: params[key] for key in ('product', 'currency', 'unit_amount', 'unit_amount_decimal', 'active')
                    if params[key] is not None}
         if params['recurring']:
-            payload['recurring'] = brief_recurring(params['recurring'])
+            payload['recurring'] = declared_recurring(params['recurring'])
+        payload.update(shape_fields(params))
         if params['nickname']:
             payload['nickname'] = params['nickname']
         payload['lookup_key'] = params['lookup_key']
@@ -88,6 +96,8 @@ class ActionModule(StripeAction):
         desired = {field: params[field] for field in MUTABLE_FIELDS if params[field] is not None}
         if params['lookup_key']:
             desired['lookup_key'] = params['lookup_key']
+        if params['tax_behavior'] is not None:  # Stripe sets it once, from unspecified; a set one differs only by replacement
+            desired['tax_behavior'] = params['tax_behavior']
         check_tbs_plan_price(params['tbs_plan'], current.get('recurring'), current['id'])
         changes = self.changes(current, desired, price_metadata_changes(
             current.get('metadata'), params['metadata'], params['tenant_limits'], params['purge_metadata'], params['tbs_plan']))
@@ -102,10 +112,10 @@ class ActionModule(StripeAction):
         """A new price with the declared values takes over the lookup key; the old one is archived."""
         old_id, lookup_key = current['id'], params['lookup_key']
         check_replaceable(current, params)
-        check_tbs_plan_price(params['tbs_plan'], params['recurring'] or current.get('recurring'))
-        if is_tiered(current):
+        if is_tiered(current) and 'tiers' not in current:
             current = retrieve_price(api, old_id, expand=['tiers'])  # a list never carries a price's tiers
         payload = replacement_fields(current, params)
+        check_tbs_plan_price(params['tbs_plan'], payload.get('recurring'))
         nickname = current.get('nickname') if params['nickname'] is None else params['nickname']
         if nickname:
             payload['nickname'] = nickname
@@ -172,6 +182,8 @@ def check_tbs_plan_price(tbs_plan, recurring, price_id=None):
     if tbs_plan in TBS_PLAN_KINDS and not recurring:
         subject = f"price {price_id} is a one-time price" if price_id else "a TBS plan needs recurring"
         raise TenancyError(f"tbs_plan: {subject}; the Tenant Billing Server only handles subscriptions, which take recurring prices")
+    if tbs_plan == 'metered' and is_meter_backed(recurring):
+        raise TenancyError(f"tbs_plan: {'price ' + price_id + ' is meter-backed; ' if price_id else ''}{TBS_METERED_REFUSAL}")
 
 
 def tbs_replacement_warning(lookup_key, kind, new_id, old_id):
@@ -195,13 +207,19 @@ def summary(price):
 
 def describe_changes(current, params, immutable):
     """``unit_amount 9900 -> 10900, currency usd -> eur``: what the task declares against what the price has."""
-    old = summary(current)
+    old = dict(current, **summary(current))
     old['unit_amount_decimal'] = current.get('unit_amount_decimal')
-    new = dict(params, recurring=brief_recurring(params.get('recurring')))
+    old['recurring'] = current.get('recurring')
+    new = dict(params)
     return ', '.join(f"{field} {fmt(old.get(field))} -> {fmt(new.get(field))}" for field in immutable)
 
 
 def fmt(value):
+    if isinstance(value, dict) and 'interval' in value:
+        period = f"{value.get('interval_count') or 1}/{value.get('interval')}"
+        return period + (f" metered by {value['meter']}" if value.get('usage_type') == 'metered' and value.get('meter') else '')
     if isinstance(value, dict):
-        return '/'.join(str(value.get(key)) for key in ('interval_count', 'interval'))
+        return '/'.join(f"{key}={value[key]}" for key in sorted(value) if value[key] is not None)
+    if isinstance(value, list):
+        return f"{len(value)} tiers"
     return 'none' if value is None else str(value)

@@ -12,7 +12,7 @@ from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.reconcile impo
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_api import is_key_conflict
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_subscriptions import (
     CLAIM_SLOTS, CLAIM_WINDOW, apply_items, brief_items, check_named_subscription, check_tenant_billed_by, check_subscription_options, check_tenant_unique,
-    claim_key, creation_only_warning, customer_subscriptions, deprecated_name_warning, desired_metadata, is_live, mask_secrets,
+    claim_key, creation_only_warning, customer_subscriptions, deprecated_name_warning, desired_metadata, is_live, item_payload, mask_secrets,
     password_warnings, recent_subscriptions, reconcile_items, resolve_customer, resolve_items, retrieve_subscription, select_tenant,
     subscription_items, subscription_metadata_changes, tenant_claims, tenant_of, wanted_items)
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_rules import SECRET_METADATA_KEYS
@@ -77,7 +77,7 @@ class ActionModule(StripeAction):
         wanted = wanted_items(params)
         if not wanted:
             raise TenancyError('price: a new subscription needs price or items')
-        items = [{'price': price_id, 'quantity': quantity} for price_id, quantity in resolve_items(api, wanted, [])]
+        items = [item_payload(quantity, price=price_id) for price_id, quantity in resolve_items(api, wanted, [])]
         claims = tenant_claims(api, params['tenant_id'], lookup=params['claim_lookup'])
         if customer_id and len(claims) == 1 and claims[0]['customer'] == customer_id:
             # A concurrent run made it after we read the customer's subscriptions: it is the one we want; converge it.

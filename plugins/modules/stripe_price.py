@@ -18,7 +18,8 @@ description:
   - O(tbs_plan) marks the price as a plan of The Things Stack's Tenant Billing Server (TBS) in the price metadata key
     C(tts-tbs-plan), so that Stripe itself records which prices TBS must list.
   - O(nickname), O(active), O(metadata), O(tenant_limits) and O(tbs_plan) are updated in place.
-  - Stripe never changes a price's O(product), O(currency), amount or O(recurring) interval. When the task
+  - Stripe never changes a price's O(product), O(currency), amount, O(recurring) interval, usage type and meter,
+    O(billing_scheme), O(tiers), O(tiers_mode) or O(transform_quantity). When the task
     declares other values for them, the module creates a new price with these values, moves the lookup key
     to it (C(transfer_lookup_key)) and archives the old price. The diff and RV(steps) show all three steps.
     Existing subscriptions stay on the old price. This needs O(lookup_key) as the identity; with O(id) the task fails.
@@ -85,6 +86,82 @@ options:
         description: Number of intervals between two bills, for example V(3) with O(recurring.interval=month) for quarterly.
         type: int
         default: 1
+      usage_type:
+        description:
+          - V(licensed) bills the subscription item's quantity (Stripe's default), V(metered) the usage a Billing Meter
+            measured in the period. A metered subscription item has no quantity.
+          - Not given leaves it to Stripe on create (licensed) and is not compared.
+          - At Stripe API C(2025-03-31.basil) and later (the pinned O(api_version) is), V(metered) needs O(recurring.meter),
+            because basil removed legacy metered prices. Refused before any request without one.
+        type: str
+        choices: [licensed, metered]
+        version_added: 0.2.0
+      meter:
+        description:
+          - The Billing Meter of a metered price, by ID (C(mtr_...)) or by its event name (looked up with one read);
+            it must be active. See M(thingsstack.tenancy.stripe_meter).
+          - Only with O(recurring.usage_type=metered).
+          - A meter-backed price cannot be marked O(tbs_plan=metered) (the Tenant Billing Server's usage records are
+            refused by Stripe on meter-backed items); mark it O(tbs_plan=recurring) and report usage to the meter.
+        type: str
+        version_added: 0.2.0
+  billing_scheme:
+    description:
+      - V(per_unit) (Stripe's default) charges O(unit_amount) per unit, V(tiered) by O(tiers) and O(tiers_mode).
+      - A tiered price has no O(unit_amount) and no O(transform_quantity).
+    type: str
+    choices: [per_unit, tiered]
+    version_added: 0.2.0
+  tiers:
+    description:
+      - The tiers of a price with O(billing_scheme=tiered), in increasing O(tiers[].up_to) order; the last one has
+        O(tiers[].up_to=inf). Compared with the price's tiers (one more read, since Stripe returns tiers only when asked).
+    type: list
+    elements: dict
+    version_added: 0.2.0
+    suboptions:
+      up_to:
+        description: The highest quantity of the tier, a whole number; V(inf) for the last tier.
+        type: raw
+        required: true
+      unit_amount:
+        description: Price per unit in the tier, in the currency's smallest unit.
+        type: int
+      unit_amount_decimal:
+        description: Price per unit as a decimal string, instead of O(tiers[].unit_amount).
+        type: str
+      flat_amount:
+        description: Flat price of the tier, in the currency's smallest unit.
+        type: int
+      flat_amount_decimal:
+        description: Flat price as a decimal string, instead of O(tiers[].flat_amount).
+        type: str
+  tiers_mode:
+    description: V(graduated) prices each unit by its own tier, V(volume) all units by the tier of the total. Required with O(billing_scheme=tiered).
+    type: str
+    choices: [graduated, volume]
+    version_added: 0.2.0
+  transform_quantity:
+    description: Bill per group of units, for example per 100 end devices; not with O(billing_scheme=tiered).
+    type: dict
+    version_added: 0.2.0
+    suboptions:
+      divide_by:
+        description: The group size, at least 1.
+        type: int
+        required: true
+      round:
+        description: Whether a partial group is rounded V(up) or V(down).
+        type: str
+        choices: [up, down]
+        required: true
+  tax_behavior:
+    description:
+      - Whether O(unit_amount) includes tax (V(inclusive)) or not (V(exclusive)). Stripe sets it once on an existing
+        price whose behaviour is V(unspecified); another change replaces the price like an amount does.
+    type: str
+    choices: [inclusive, exclusive, unspecified]
+    version_added: 0.2.0
   nickname:
     description: A brief description of the price, hidden from customers. An empty string removes it.
     type: str
@@ -124,6 +201,9 @@ options:
       - Marks the price as a plan of The Things Stack's Tenant Billing Server, in the price metadata key C(tts-tbs-plan).
       - V(recurring) for C(tbs.stripe.recurring-plan-ids), V(metered) for C(tbs.stripe.metered-plan-ids) of the TBS
         configuration; V(none) removes the mark. A TBS plan must be a recurring price.
+      - A meter-backed price (O(recurring.meter)) cannot be V(metered), because TBS reports usage with legacy usage records,
+        which Stripe refuses on meter-backed items. Mark it V(recurring) (TBS provisions the tenant and sets its limits)
+        and report the usage to the meter with the collection's usage reporter.
       - Not given leaves the mark untouched, also when O(purge_metadata=true). The key cannot be given in O(metadata).
       - M(thingsstack.tenancy.stripe_price_info) returns the marked prices in RV(thingsstack.tenancy.stripe_price_info#module:tbs_plans),
         and C(playbooks/catalog.yml) writes the TBS configuration fragment from them.
@@ -262,7 +342,23 @@ ARGUMENT_SPEC = dict(
     recurring=dict(type='dict', options=dict(
         interval=dict(type='str', choices=['day', 'week', 'month', 'year'], required=True),
         interval_count=dict(type='int', default=1),
+        usage_type=dict(type='str', choices=['licensed', 'metered']),
+        meter=dict(type='str'),
     )),
+    billing_scheme=dict(type='str', choices=['per_unit', 'tiered']),
+    tiers=dict(type='list', elements='dict', options=dict(
+        up_to=dict(type='raw', required=True),
+        unit_amount=dict(type='int'),
+        unit_amount_decimal=dict(type='str'),
+        flat_amount=dict(type='int'),
+        flat_amount_decimal=dict(type='str'),
+    )),
+    tiers_mode=dict(type='str', choices=['graduated', 'volume']),
+    transform_quantity=dict(type='dict', options=dict(
+        divide_by=dict(type='int', required=True),
+        round=dict(type='str', choices=['up', 'down'], required=True),
+    )),
+    tax_behavior=dict(type='str', choices=['inclusive', 'exclusive', 'unspecified']),
     nickname=dict(type='str'),
     active=dict(type='bool'),
     tenant_limits=dict(type='dict', options=dict((name, dict(type='int')) for name in LIMITS)),

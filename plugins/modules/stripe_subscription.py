@@ -113,6 +113,9 @@ options:
   quantity:
     description:
       - Quantity of O(price). Defaults to C(1) when O(price) is given.
+      - Not for a metered price (C(recurring.usage_type=metered)), since Stripe bills the usage its meter measures and
+        refuses a quantity on its item. Given for one, the task fails naming this option before any write; a metered
+        item is never compared on quantity.
       - The price's unit amount times the quantity must stay within Stripe's maximum amount (8 digits in the
         currency's smallest unit); a larger one is refused before any write. The same holds for O(items[].quantity).
     type: int
@@ -128,9 +131,11 @@ options:
         type: str
         required: true
       quantity:
-        description: Quantity of the price, at least 1.
+        description:
+          - Quantity of the price, at least 1; C(1) when not given.
+          - Not for a metered price (C(recurring.usage_type=metered)), whose item has no quantity; given, it fails
+            naming the option before any write.
         type: int
-        default: 1
   proration_behavior:
     description:
       - How Stripe prorates a change of prices or quantities. Stripe's default is V(create_prorations).
@@ -323,7 +328,7 @@ ARGUMENT_SPEC = dict(
     quantity=dict(type='int'),
     items=dict(type='list', elements='dict', options=dict(
         price=dict(type='str', required=True),
-        quantity=dict(type='int', default=1),
+        quantity=dict(type='int'),
     )),
     proration_behavior=dict(type='str', choices=['create_prorations', 'always_invoice', 'none']),
     tenant_name=dict(type='str'),

@@ -39,7 +39,7 @@ _sdk_logger.addHandler(logging.NullHandler())
 _clients = {}
 # The objects the modules read or write (and the lists and search results that hold them).
 OBJECT_TYPES = ('list', 'search_result', 'customer', 'tax_id', 'product', 'price', 'plan', 'subscription', 'subscription_item',
-                'discount', 'webhook_endpoint')
+                'discount', 'webhook_endpoint', 'billing.meter')
 
 
 def _warm_up():
@@ -67,6 +67,7 @@ def _warm_up():
     for name in ('customers', 'products', 'prices', 'subscriptions', 'subscription_items', 'webhook_endpoints'):
         getattr(client.v1, name)
     getattr(client.v1.customers, 'tax_ids')
+    getattr(client.v1.billing, 'meters')
 
 
 if stripe is not None:

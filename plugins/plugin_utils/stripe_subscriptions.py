@@ -15,7 +15,7 @@ from decimal import Decimal
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import ApiError, InvalidOption, TenancyError
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.reconcile import masked, metadata_changes, stringify
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_customers import find_customer
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_prices import require_price
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_prices import is_metered, require_price
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_rules import (
     CREATION_ONLY_KEYS, DEPRECATED_NAME_KEYS, PASSWORD_MAX, SECRET_METADATA_KEYS, SUBSCRIPTION_KEYS, TENANT_DESCRIPTION_MAX, TENANT_NAME_MAX,
     USER_NAME_MAX, check_tenant_id, check_tts_email, check_user_id)
@@ -82,7 +82,7 @@ def check_subscription_options(params):
         if not 1 <= len(items) <= MAX_ITEMS:
             raise InvalidOption('items', f"must list 1 to {MAX_ITEMS} prices, got {len(items)}")
         for index, item in enumerate(items):
-            if item['quantity'] < 1:
+            if item['quantity'] is not None and item['quantity'] < 1:
                 raise InvalidOption(f"items[{index}].quantity", f"must be at least 1, got {item['quantity']}")
         references = [item['price'] for item in items]
         if len(set(references)) != len(references):
@@ -303,11 +303,12 @@ def subscription_items(api, subscription):
 
 
 def wanted_items(params):
-    """``[(option, price reference, quantity)]`` the task declares, or None when it does not manage items."""
+    """``[(option, price reference, quantity)]`` the task declares (quantity None when not given), or None when it does not
+    manage items."""
     if params['items'] is not None:
         return [(f"items[{index}].price", item['price'], item['quantity']) for index, item in enumerate(params['items'])]
     if params['price'] is not None:
-        return [('price', params['price'], params['quantity'] or 1)]
+        return [('price', params['price'], params['quantity'])]
     return None
 
 
@@ -318,6 +319,13 @@ def item_price(reference, items):
         if reference in (price.get('id'), price.get('lookup_key')):
             return price
     return None
+
+
+def check_metered_quantity(option, price, quantity):
+    """A metered price's item takes no quantity (Stripe refuses one): a declared quantity fails naming its option."""
+    if quantity is not None and is_metered(price):
+        raise InvalidOption(option, f"price {price.get('id')} is metered (recurring.usage_type metered): Stripe bills the usage its "
+                                    "meter measures and refuses a quantity on its subscription item; leave the quantity out")
 
 
 def check_amount(option, price, quantity):
@@ -335,19 +343,29 @@ def check_amount(option, price, quantity):
 
 def resolve_items(api, wanted, current_items):
     """``[(price ID, quantity)]``; a reference an existing item already carries costs no request,
-    an unknown one fails naming its option, an amount Stripe cannot charge names the quantity."""
+    an unknown one fails naming its option, an amount Stripe cannot charge names the quantity. A metered price has
+    quantity None (a declared one fails), any other 1 unless declared."""
     resolved = []
     for option, reference, quantity in wanted:
         price = item_price(reference, current_items) or require_price(api, reference, option)
-        check_amount(option, price, quantity)
+        check_metered_quantity(option.replace('price', 'quantity'), price, quantity)
+        if not is_metered(price):
+            quantity = 1 if quantity is None else quantity
+            check_amount(option, price, quantity)
         resolved.append((price['id'], quantity))
     return resolved
+
+
+def item_payload(quantity, **fields):
+    """An ``items`` entry: no quantity for a metered price."""
+    return fields if quantity is None else dict(fields, quantity=quantity)
 
 
 def reconcile_items(current_items, desired):
     """The ``items`` update payload that turns ``current_items`` into ``desired`` (``[(price ID, quantity)]``).
 
-    Items whose price stays keep their ID (only a changed quantity is sent). An item whose price goes away
+    Items whose price stays keep their ID (only a changed quantity is sent; a metered item's, None, is never compared).
+    An item whose price goes away
     is switched to a new price in place, so its ID (TTS's ``billing.stripe.subscription_item_id``) stays valid.
     Further new prices are added, further old items deleted. An empty list means nothing to change.
     """
@@ -359,13 +377,13 @@ def reconcile_items(current_items, desired):
             missing.append((price_id, quantity))
             continue
         spare.remove(item)
-        if item.get('quantity') != quantity:
+        if quantity is not None and item.get('quantity') != quantity:
             payload.append({'id': item['id'], 'quantity': quantity})
     for index, (price_id, quantity) in enumerate(missing):
         if index < len(spare):
-            payload.append({'id': spare[index]['id'], 'price': price_id, 'quantity': quantity})
+            payload.append(item_payload(quantity, id=spare[index]['id'], price=price_id))
         else:
-            payload.append({'price': price_id, 'quantity': quantity})
+            payload.append(item_payload(quantity, price=price_id))
     payload.extend({'id': item['id'], 'deleted': True} for item in spare[len(missing):])
     return payload
 
@@ -375,7 +393,7 @@ def apply_items(current_items, payload):
     items = [dict(item) for item in current_items]
     for change in payload:
         if 'id' not in change:
-            items.append({'id': None, 'object': 'subscription_item', 'price': {'id': change['price']}, 'quantity': change['quantity']})
+            items.append({'id': None, 'object': 'subscription_item', 'price': {'id': change['price']}, 'quantity': change.get('quantity')})
             continue
         item = next(item for item in items if item['id'] == change['id'])
         if change.get('deleted'):
@@ -383,7 +401,7 @@ def apply_items(current_items, payload):
             continue
         if 'price' in change:
             item['price'] = {'id': change['price']}
-        item['quantity'] = change['quantity']
+        item['quantity'] = change.get('quantity')
     return items
 
 

@@ -18,8 +18,8 @@ from ansible_collections.thingsstack.tenancy.plugins.module_utils.tts_spec impor
 from ansible_collections.thingsstack.tenancy.plugins.modules import stripe_customer, stripe_subscription, tts_tenant
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import InvalidOption
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_customers import check_customer_options
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_prices import TBS_CONFIG_KEYS, TBS_PLAN_KEY, price_tbs_plan
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_subscriptions import check_amount, check_subscription_options
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_prices import TBS_CONFIG_KEYS, TBS_PLAN_KEY, is_metered, price_tbs_plan
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_subscriptions import check_amount, check_metered_quantity, check_subscription_options
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_rules import tenant_from_billing
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tts_tenants import check_tenant_options
 
@@ -169,6 +169,9 @@ def price_errors(prices, plan, provisioning=None):
                 f"{TBS_PLAN_KEY!r}), so in billing mode no tenant would follow the subscription: mark it (stripe_price's "
                 f"tbs_plan: recurring, in the catalog), list {price_id} in the TBS configuration's "
                 f"{TBS_CONFIG_KEYS['recurring']}, and run again; or use tenant_provisioning: direct"]
+    if is_metered(prices[0]):
+        error = checked(lambda: check_metered_quantity('quantity', prices[0], plan.get('quantity')), {}, 'tenant_plan.')
+        return [error] if error else []
     try:
         quantity = check_type_int(1 if plan.get('quantity') is None else plan['quantity'])
     except TypeError:  # refused by tenant_input_errors already

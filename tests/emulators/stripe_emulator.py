@@ -107,6 +107,11 @@ import stripe.params
 DEFAULT_API_VERSION = stripe.api_version
 # API versions before this one carry current_period_* (and plan/quantity) on the subscription itself.
 PERIODS_ON_ITEMS_SINCE = "2025-03-31"
+# Since this version a metered price must name a Billing Meter (basil removed legacy usage-based billing).
+METERED_NEEDS_METER_SINCE = "2025-03-31"
+METER_EVENT_IDENTIFIER_WINDOW = 24 * 3600  # Stripe enforces an identifier's uniqueness for at least 24 hours
+METER_EVENT_PAST = 35 * 86400  # a meter event's timestamp: within the past 35 days ...
+METER_EVENT_FUTURE = 300  # ... or up to 5 minutes ahead
 KEY_PREFIXES = ("sk_test_", "sk_live_", "rk_")
 LIVE_KEY_PREFIXES = ("sk_live_", "rk_live_")
 TERMINAL_STATUSES = ("canceled", "incomplete_expired")
@@ -117,7 +122,7 @@ MAX_SUBSCRIPTION_ITEMS = 20
 ID_LENGTHS = {"cus": 14, "prod": 14, "si": 14}
 ALNUM = string.ascii_letters + string.digits
 OBJECT_KINDS = {"cus": "customer", "prod": "product", "price": "price", "sub": "subscription", "si": "subscription item",
-                "txi": "tax_id", "pm": "PaymentMethod", "evt": "event", "we": "webhook endpoint"}
+                "txi": "tax_id", "pm": "PaymentMethod", "evt": "event", "we": "webhook endpoint", "mtr": "billing meter"}
 
 # Test-mode PaymentMethod tokens: brand, last4, funding, whether charges are declined.
 CARD_TOKENS = {
@@ -521,8 +526,11 @@ def _check_fields(given, fields, prefix):
 
 
 def check_params(class_name, params):
-    """Validate decoded parameters against ``stripe.params.<class_name>``; returns typed values."""
-    typed = getattr(stripe.params, class_name, None) if class_name else None
+    """Validate decoded parameters against ``stripe.params.<class_name>`` (``billing.X`` for a sub-package); returns
+    typed values."""
+    typed = stripe.params
+    for part in (class_name or "").split("."):
+        typed = getattr(typed, part, None) if part else None
     fields = dict(_fields(typed)) if typed is not None else {}
     fields.setdefault("expand", (_EXPAND_SPEC, False))
     return _check_fields(params, fields, "")
@@ -732,6 +740,14 @@ ROUTES = [Route(*spec) for spec in (
     ("GET", "/v1/webhook_endpoints/{webhook_endpoint}", "webhook_endpoints_retrieve", "WebhookEndpointRetrieveParams"),
     ("POST", "/v1/webhook_endpoints/{webhook_endpoint}", "webhook_endpoints_update", "WebhookEndpointUpdateParams"),
     ("DELETE", "/v1/webhook_endpoints/{webhook_endpoint}", "webhook_endpoints_delete", "WebhookEndpointDeleteParams"),
+    ("GET", "/v1/billing/meters", "meters_list", "billing.MeterListParams"),
+    ("POST", "/v1/billing/meters", "meters_create", "billing.MeterCreateParams"),
+    ("GET", "/v1/billing/meters/{id}", "meters_retrieve", "billing.MeterRetrieveParams"),
+    ("POST", "/v1/billing/meters/{id}", "meters_update", "billing.MeterUpdateParams"),
+    ("POST", "/v1/billing/meters/{id}/deactivate", "meters_deactivate", "billing.MeterDeactivateParams"),
+    ("POST", "/v1/billing/meters/{id}/reactivate", "meters_reactivate", "billing.MeterReactivateParams"),
+    ("GET", "/v1/billing/meters/{id}/event_summaries", "meter_event_summaries", "billing.MeterListEventSummariesParams"),
+    ("POST", "/v1/billing/meter_events", "meter_events_create", "billing.MeterEventCreateParams"),
 )]
 
 
@@ -778,6 +794,7 @@ class Request:  # pylint: disable=too-few-public-methods
         self.request_id = call.request_id
         self.idempotency_key = call.idempotency_key
         self.livemode = call.api_key.startswith(LIVE_KEY_PREFIXES)
+        self.api_version = call.api_version
 
 
 class Response:  # pylint: disable=too-few-public-methods
@@ -882,6 +899,8 @@ class Emulator:  # pylint: disable=too-many-instance-attributes,too-many-public-
         self.items = {}
         self.events = {}
         self.endpoints = {}
+        self.meters = {}
+        self.meter_events = []
         self.idempotency = {}
         self.in_flight = set()
         self.config = dict(self.initial_config)
@@ -1681,8 +1700,7 @@ class Emulator:  # pylint: disable=too-many-instance-attributes,too-many-public-
             return (int(decimal) if decimal == decimal.to_integral_value() else None), normalized
         raise required(name("unit_amount"))
 
-    @staticmethod
-    def _recurring(given, prefix):
+    def _recurring(self, given, prefix, api_version):
         if not given:
             return None
         interval, count = given["interval"], given.get("interval_count", 1)
@@ -1691,8 +1709,18 @@ class Emulator:  # pylint: disable=too-many-instance-attributes,too-many-public-
             raise ParamError(f"Invalid {prefix}[interval_count]: the maximum billing period is one year ({limit} {interval}s).",
                              param=f"{prefix}[interval_count]")
         usage_type = given.get("usage_type", "licensed")
-        if usage_type == "metered" and not given.get("meter"):
-            raise required(f"{prefix}[meter]")
+        if given.get("meter"):
+            if usage_type != "metered":
+                raise ParamError("A meter can only be set on a price with recurring[usage_type]=metered.", param=f"{prefix}[meter]")
+            meter = self.meters.get(given["meter"])
+            if meter is None:
+                raise missing("billing meter", given["meter"], f"{prefix}[meter]", 400)
+            if meter["status"] != "active":
+                raise ApiError(400, f"The meter {meter['id']} is inactive; reactivate it to use it on a price.", param=f"{prefix}[meter]")
+        elif usage_type == "metered" and api_version >= METERED_NEEDS_METER_SINCE:
+            raise ApiError(400, "Legacy metered prices are no longer supported in this API version: a price with "
+                                f"recurring[usage_type]=metered must be backed by a billing meter ({prefix}[meter]).",
+                           param=f"{prefix}[meter]")
         return {"interval": interval, "interval_count": count, "meter": given.get("meter"), "trial_period_days": given.get("trial_period_days"),
                 "usage_type": usage_type}
 
@@ -1734,7 +1762,7 @@ class Emulator:  # pylint: disable=too-many-instance-attributes,too-many-public-
             raise ParamError(f"Invalid currency: {params['currency']}.", param=name("currency"))
         unit_amount, unit_amount_decimal = self._amounts(params, prefix)
         tiers = self._tiers(params, name)
-        recurring = self._recurring(params.get("recurring"), name("recurring"))
+        recurring = self._recurring(params.get("recurring"), name("recurring"), request.api_version)
         if params.get("lookup_key"):
             self._check_lookup_key(params["lookup_key"], params.get("transfer_lookup_key", False))
         return {
@@ -1916,22 +1944,22 @@ class Emulator:  # pylint: disable=too-many-instance-attributes,too-many-public-
                     items.remove(item)
                     continue
                 if price_id and price_id != item["price"]:
-                    self._usable_price(price_id, f"{name}[{'price' if 'price' in given else 'plan'}]")
+                    price = self._usable_price(price_id, f"{name}[{'price' if 'price' in given else 'plan'}]")
                     item["price"] = price_id
-                    item["quantity"] = 1 if quantity is None else quantity
+                    item["quantity"] = self._item_quantity(price, quantity, name)
                 elif quantity is not None:
-                    item["quantity"] = quantity
+                    item["quantity"] = self._item_quantity(self.prices[item["price"]], quantity, name)
                 item["metadata"] = apply_metadata(item["metadata"], given.get("metadata"), f"{name}[metadata]")
                 continue
             if given.get("deleted"):
                 raise required(f"{name}[id]")
             if not price_id:
                 raise required(f"{name}[price]")
-            self._usable_price(price_id, f"{name}[{'price' if 'price' in given else 'plan'}]")
+            price = self._usable_price(price_id, f"{name}[{'price' if 'price' in given else 'plan'}]")
             items.append({"id": new_id("si"), "object": "subscription_item", "billing_thresholds": None, "created": now(),
                           "current_period_end": None, "current_period_start": None, "discounts": [],
                           "metadata": apply_metadata({}, given.get("metadata"), f"{name}[metadata]"), "price": price_id,
-                          "quantity": 1 if quantity is None else quantity, "subscription": sub["id"], "tax_rates": []})
+                          "quantity": self._item_quantity(price, quantity, name), "subscription": sub["id"], "tax_rates": []})
         if not items:
             raise ParamError("A subscription must have at least one item.", param="items")
         if len(items) > MAX_SUBSCRIPTION_ITEMS:
@@ -1946,6 +1974,16 @@ class Emulator:  # pylint: disable=too-many-instance-attributes,too-many-public-
             raise ApiError(400, "All prices on a subscription must have the same currency.", param="items")
         return items
 
+    @staticmethod
+    def _item_quantity(price, quantity, name):
+        """An item's quantity: none for a metered price (its usage is measured), which refuses one; else 1 by default."""
+        if (price["recurring"] or {}).get("usage_type") == "metered":
+            if quantity is not None:
+                raise ParamError(f"Quantity should not be specified where usage_type is `metered`. Remove quantity from `{name}`.",
+                                 param=f"{name}[quantity]")
+            return None
+        return 1 if quantity is None else quantity
+
     def _usable_price(self, price_id, param):
         price = self._price(price_id, param, 400)
         if price["type"] != "recurring":
@@ -1959,7 +1997,7 @@ class Emulator:  # pylint: disable=too-many-instance-attributes,too-many-public-
         """Whether the first invoice must be paid now: charged automatically and not free."""
         if sub["collection_method"] == "send_invoice":
             return False
-        return sum(self._price_amount(self.prices[item["price"]], item["quantity"]) for item in sub["_item_objects"]) > 0
+        return sum(self._price_amount(self.prices[item["price"]], item["quantity"] or 0) for item in sub["_item_objects"]) > 0
 
     @staticmethod
     def _price_amount(price, quantity):
@@ -2329,6 +2367,147 @@ class Emulator:  # pylint: disable=too-many-instance-attributes,too-many-public-
     def webhook_endpoints_list(self, request):
         """GET /v1/webhook_endpoints"""
         return self._paginate(list(self.endpoints.values()), request.params, "/v1/webhook_endpoints", self._render_endpoint)
+
+    # -- billing meters ------------------------------------------------------------------------------
+
+    def _meter(self, meter_id):
+        meter = self.meters.get(meter_id)
+        if meter is None:
+            raise missing("billing meter", meter_id)
+        return meter
+
+    def _check_event_name_free(self, event_name, own_id=None):
+        """Stripe keeps an event name on one active meter: the meter events name the meter they count for."""
+        holder = next((meter for meter in self.meters.values()
+                       if meter["event_name"] == event_name and meter["status"] == "active" and meter["id"] != own_id), None)
+        if holder is not None:
+            raise ApiError(400, f"An active meter ({holder['id']}) already uses the event_name '{event_name}'.", param="event_name")
+
+    def meters_create(self, request):
+        """POST /v1/billing/meters"""
+        params = request.params
+        not_empty(params, "display_name", "event_name")
+        if len(params["event_name"]) > 100:
+            raise ParamError("Invalid event_name: must be at most 100 characters.", param="event_name")
+        self._check_event_name_free(params["event_name"])
+        mapping = params.get("customer_mapping") or {"event_payload_key": "stripe_customer_id", "type": "by_id"}
+        value = params.get("value_settings") or {"event_payload_key": "value"}
+        for field, given in (("customer_mapping", mapping), ("value_settings", value)):
+            if not given["event_payload_key"]:
+                raise invalid_empty(f"{field}[event_payload_key]")
+        timestamp = now()
+        meter = {"id": new_id("mtr"), "object": "billing.meter", "created": timestamp,
+                 "customer_mapping": {"event_payload_key": mapping["event_payload_key"], "type": mapping["type"]},
+                 "default_aggregation": {"formula": params["default_aggregation"]["formula"]},
+                 "display_name": params["display_name"], "event_name": params["event_name"],
+                 "event_time_window": params.get("event_time_window"), "livemode": request.livemode, "status": "active",
+                 "status_transitions": {"deactivated_at": None}, "updated": timestamp,
+                 "value_settings": {"event_payload_key": value["event_payload_key"]}}
+        self._store(self.meters, meter)
+        return public(meter)
+
+    def meters_retrieve(self, request):
+        """GET /v1/billing/meters/{id}"""
+        return public(self._meter(request.args["id"]))
+
+    def meters_update(self, request):
+        """POST /v1/billing/meters/{id}: only display_name can change (the SDK's parameters hold nothing else)."""
+        meter = self._meter(request.args["id"])
+        not_empty(request.params, "display_name")
+        if "display_name" in request.params:
+            meter.update(display_name=request.params["display_name"], updated=now())
+        return public(meter)
+
+    def meters_deactivate(self, request):
+        """POST /v1/billing/meters/{id}/deactivate"""
+        meter = self._meter(request.args["id"])
+        if meter["status"] == "active":
+            timestamp = now()
+            meter.update(status="inactive", status_transitions={"deactivated_at": timestamp}, updated=timestamp)
+        return public(meter)
+
+    def meters_reactivate(self, request):
+        """POST /v1/billing/meters/{id}/reactivate"""
+        meter = self._meter(request.args["id"])
+        if meter["status"] != "active":
+            self._check_event_name_free(meter["event_name"], meter["id"])
+            meter.update(status="active", status_transitions={"deactivated_at": None}, updated=now())
+        return public(meter)
+
+    def meters_list(self, request):
+        """GET /v1/billing/meters"""
+        meters = list(self.meters.values())
+        if "status" in request.params:
+            meters = [meter for meter in meters if meter["status"] == request.params["status"]]
+        return self._paginate(meters, request.params, "/v1/billing/meters", public)
+
+    def meter_events_create(self, request):
+        """POST /v1/billing/meter_events: an identifier seen in the last 24 hours is refused and not counted again."""
+        params = request.params
+        not_empty(params, "event_name")
+        timestamp = params.get("timestamp", now())
+        if not now() - METER_EVENT_PAST <= timestamp <= now() + METER_EVENT_FUTURE:
+            raise ParamError("The timestamp must be within the past 35 calendar days or up to 5 minutes in the future.",
+                             param="timestamp")
+        identifier = params.get("identifier") or "emu_" + random_chars(24)
+        if len(identifier) > 100:
+            raise ParamError("Invalid identifier: must be at most 100 characters.", param="identifier")
+        if any(event["identifier"] == identifier and event["created"] > now() - METER_EVENT_IDENTIFIER_WINDOW
+               for event in self.meter_events):
+            raise ApiError(400, f"A meter event with the identifier '{identifier}' was already received in the last 24 hours; "
+                                "it is counted once.", param="identifier")
+        event = {"object": "billing.meter_event", "created": now(), "event_name": params["event_name"],
+                 "identifier": identifier, "livemode": request.livemode, "payload": dict(params.get("payload") or {}),
+                 "timestamp": timestamp}
+        self.meter_events.append(event)
+        return copy.deepcopy(event)
+
+    @staticmethod
+    def _aggregate(formula, values):
+        if formula == "count":
+            return float(len(values))
+        if not values:
+            return 0.0
+        return float(values[-1] if formula == "last" else sum(values))
+
+    def meter_event_summaries(self, request):
+        """GET /v1/billing/meters/{id}/event_summaries: one customer's aggregated usage in [start_time, end_time)."""
+        meter = self._meter(request.args["id"])
+        params = request.params
+        start, end = params["start_time"], params["end_time"]
+        for name, value in (("start_time", start), ("end_time", end)):
+            if value % 60:
+                raise ParamError(f"{name} must be aligned with minute boundaries.", param=name)
+        if start >= end:
+            raise ParamError("start_time must be before end_time.", param="start_time")
+        window = {"hour": 3600, "day": 86400}.get(params.get("value_grouping_window"))
+        customer_key = meter["customer_mapping"]["event_payload_key"]
+        value_key = meter["value_settings"]["event_payload_key"]
+        values = []  # (timestamp, value) of the customer's valid events, in arrival order
+        for event in self.meter_events:
+            payload = event["payload"]
+            if event["event_name"] != meter["event_name"] or payload.get(customer_key) != params["customer"]:
+                continue
+            if not start <= event["timestamp"] < end:
+                continue
+            try:
+                value = 1.0 if meter["default_aggregation"]["formula"] == "count" else float(payload[value_key])
+            except (KeyError, ValueError):
+                continue  # Stripe reports such an event in the meter's error reports and does not count it
+            values.append((event["timestamp"], value))
+        buckets = [(start, end)] if window is None else [(at, min(at + window, end)) for at in range(start - start % window, end, window)]
+        summaries = []
+        for bucket_start, bucket_end in buckets:
+            inside = [value for at, value in sorted(values, key=lambda pair: pair[0]) if max(bucket_start, start) <= at < bucket_end]
+            summaries.append({"id": f"mtrusg_{meter['id'][4:]}_{bucket_start}", "object": "billing.meter_event_summary",
+                              "aggregated_value": self._aggregate(meter["default_aggregation"]["formula"], inside),
+                              "end_time": bucket_end, "livemode": request.livemode, "meter": meter["id"],
+                              "start_time": max(bucket_start, start)})
+        limit = params.get("limit", 10)
+        if not 1 <= limit <= 100:
+            raise ParamError("Invalid limit: must be at least 1 and at most 100.", code="parameter_invalid_integer", param="limit")
+        return {"object": "list", "data": summaries[:limit], "has_more": len(summaries) > limit,
+                "url": f"/v1/billing/meters/{meter['id']}/event_summaries"}
 
 
 # ---------------------------------------------------------------------------------------------

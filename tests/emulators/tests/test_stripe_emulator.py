@@ -828,3 +828,107 @@ def test_subscription_list_created_filters(client):
     assert [sub.id for sub in live] == [newer.id]
     error = sdk_error(lambda: client.v1.subscriptions.list(params={"created": {"gte": "yesterday"}}))
     assert (error.http_status, error.param) == (400, "created[gte]")
+
+
+# -- billing meters ----------------------------------------------------------------------------------
+
+def new_meter(client, event_name="tts_devices", formula="sum", **extra):
+    params = {"display_name": "Devices", "event_name": event_name, "default_aggregation": {"formula": formula}}
+    params.update(extra)
+    return client.v1.billing.meters.create(params=params)
+
+
+def test_meter_lifecycle_and_only_display_name_changes(client):
+    meter = new_meter(client, value_settings={"event_payload_key": "devices"})
+    assert meter.id.startswith("mtr_") and meter.status == "active" and meter.event_time_window is None
+    assert meter.customer_mapping.to_dict() == {"event_payload_key": "stripe_customer_id", "type": "by_id"}
+    assert meter.value_settings.event_payload_key == "devices"
+    err = sdk_error(lambda: new_meter(client))
+    assert (err.http_status, err.param) == (400, "event_name")
+    err = sdk_error(lambda: client.v1.billing.meters.update(meter.id, params={"event_name": "other"}))
+    assert (err.code, err.param) == ("parameter_unknown", "event_name")
+    assert client.v1.billing.meters.update(meter.id, params={"display_name": "End devices"}).display_name == "End devices"
+    inactive = client.v1.billing.meters.deactivate(meter.id)
+    assert inactive.status == "inactive" and inactive.status_transitions.deactivated_at
+    assert [m.id for m in client.v1.billing.meters.list(params={"status": "inactive"}).data] == [meter.id]
+    assert client.v1.billing.meters.list(params={"status": "active"}).data == []
+    assert client.v1.billing.meters.reactivate(meter.id).status == "active"
+    assert client.v1.billing.meters.retrieve(meter.id).display_name == "End devices"
+    err = sdk_error(lambda: client.v1.billing.meters.retrieve("mtr_nope"))
+    assert err.http_status == 404
+
+
+def test_meter_events_deduplicate_identifiers_and_aggregate_per_customer(client):
+    meter = new_meter(client)
+    counted = new_meter(client, event_name="tts_logins", formula="count")
+    last = new_meter(client, event_name="tts_gateways", formula="last")
+    start = int(time.time()) // 60 * 60 - 600
+    for value, identifier, customer in (("5", "acme-1", "cus_A"), ("7", "acme-2", "cus_A"), ("100", "other-1", "cus_B")):
+        event = client.v1.billing.meter_events.create(params={
+            "event_name": "tts_devices", "identifier": identifier, "timestamp": start + 60,
+            "payload": {"stripe_customer_id": customer, "value": value}})
+        assert event.identifier == identifier
+    err = sdk_error(lambda: client.v1.billing.meter_events.create(params={
+        "event_name": "tts_devices", "identifier": "acme-1", "payload": {"stripe_customer_id": "cus_A", "value": "5"}}))
+    assert (err.http_status, err.param) == (400, "identifier")
+    for value in ("3", "4"):
+        client.v1.billing.meter_events.create(params={"event_name": "tts_logins", "payload": {"stripe_customer_id": "cus_A", "value": value}})
+        client.v1.billing.meter_events.create(params={"event_name": "tts_gateways", "payload": {"stripe_customer_id": "cus_A", "value": value}})
+    window = {"customer": "cus_A", "start_time": start, "end_time": start + 3600}
+
+    def total(meter_id, **params):
+        summaries = client.v1.billing.meters.event_summaries.list(meter_id, params=dict(window, **params)).data
+        return [summary.aggregated_value for summary in summaries]
+
+    assert total(meter.id) == [12.0]
+    assert total(meter.id, customer="cus_B") == [100.0]
+    assert total(counted.id) == [2.0] and total(last.id) == [4.0]
+    err = sdk_error(lambda: total(meter.id, start_time=start + 1))
+    assert err.param == "start_time"
+    err = sdk_error(lambda: client.v1.billing.meter_events.create(params={
+        "event_name": "tts_devices", "timestamp": start - 40 * 86400, "payload": {"stripe_customer_id": "cus_A", "value": "1"}}))
+    assert err.param == "timestamp"
+
+
+def test_metered_prices_need_an_active_meter_from_basil_on(emulator, api, client):
+    meter = new_meter(client)
+    product = client.v1.products.create(params={"name": "Metered"})
+    params = {"product": product.id, "currency": "eur", "unit_amount": 10,
+              "recurring": {"interval": "month", "usage_type": "metered", "meter": meter.id}}
+    price = client.v1.prices.create(params=params)
+    assert (price.recurring.usage_type, price.recurring.meter) == ("metered", meter.id)
+    legacy = dict(params, recurring={"interval": "month", "usage_type": "metered"})
+    err = sdk_error(lambda: client.v1.prices.create(params=legacy))
+    assert err.param == "recurring[meter]" and "Legacy metered" in err.user_message
+    old = api.post(f"{emulator}/v1/prices", headers={"Stripe-Version": "2024-06-20"},
+                   data={"product": product.id, "currency": "eur", "unit_amount": "10", "recurring[interval]": "month",
+                         "recurring[usage_type]": "metered"})
+    assert old.status_code == 200 and old.json()["recurring"]["meter"] is None
+    err = sdk_error(lambda: client.v1.prices.create(params=dict(params, recurring={"interval": "month", "meter": meter.id})))
+    assert err.param == "recurring[meter]"
+    err = sdk_error(lambda: client.v1.prices.create(params=dict(params, recurring=dict(params["recurring"], meter="mtr_nope"))))
+    assert (err.http_status, err.param) == (400, "recurring[meter]")
+    client.v1.billing.meters.deactivate(meter.id)
+    err = sdk_error(lambda: client.v1.prices.create(params=params))
+    assert "inactive" in err.user_message
+
+
+def test_a_metered_item_takes_no_quantity(client):
+    meter = new_meter(client)
+    product = client.v1.products.create(params={"name": "Metered"})
+    metered = client.v1.prices.create(params={"product": product.id, "currency": "eur", "unit_amount": 10,
+                                              "recurring": {"interval": "month", "usage_type": "metered", "meter": meter.id}})
+    flat = paid_price(client, 1000)
+    customer = client.v1.customers.create(params={"name": "Acme"})
+    err = sdk_error(lambda: client.v1.subscriptions.create(params={
+        "customer": customer.id, "items": [{"price": metered.id, "quantity": 1}]}))
+    assert err.param == "items[0][quantity]"
+    sub = client.v1.subscriptions.create(params={"customer": customer.id, "items": [{"price": metered.id}]})
+    assert sub.status == "active" and sub["items"].data[0].quantity is None
+    item_id = sub["items"].data[0].id
+    err = sdk_error(lambda: client.v1.subscriptions.update(sub.id, params={"items": [{"id": item_id, "quantity": 2}]}))
+    assert err.param == "items[0][quantity]"
+    sub = client.v1.subscriptions.update(sub.id, params={"items": [{"id": item_id, "price": flat.id}]})
+    assert sub["items"].data[0].quantity == 1
+    sub = client.v1.subscriptions.update(sub.id, params={"items": [{"id": item_id, "price": metered.id}]})
+    assert sub["items"].data[0].quantity is None

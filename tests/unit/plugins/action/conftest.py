@@ -129,7 +129,7 @@ class FakeClient:
 # -- Stripe -----------------------------------------------------------------------------------------------
 
 ID_PREFIXES = {'customers': 'cus', 'tax_ids': 'txi', 'products': 'prod', 'prices': 'price', 'subscriptions': 'sub',
-               'webhook_endpoints': 'we'}
+               'webhook_endpoints': 'we', 'meters': 'mtr'}
 READ_VERBS = ('retrieve', 'list', 'search')
 ENDED = ('canceled', 'incomplete_expired')
 PAGING = ('limit', 'starting_after')
@@ -173,7 +173,8 @@ class FakeStripe(FakeClient):
 
     def __init__(self):
         super().__init__()
-        self.objects = {name: {} for name in ('customers', 'tax_ids', 'products', 'prices', 'subscriptions', 'webhook_endpoints')}
+        self.objects = {name: {} for name in ('customers', 'tax_ids', 'products', 'prices', 'subscriptions',
+                                              'webhook_endpoints', 'meters')}
         self.numbers = collections.defaultdict(lambda: itertools.count(1))
         self.new_subscription_status = 'active'
         self.idempotency = {}  # key -> (params, object as created): Stripe's idempotency layer for create_keyed
@@ -185,7 +186,8 @@ class FakeStripe(FakeClient):
             prices=service('prices', 'retrieve', 'list', 'update'),
             subscriptions=service('subscriptions', 'retrieve', 'list', 'search', 'update', 'cancel'),
             subscription_items=service('subscription_items', 'list'),
-            webhook_endpoints=service('webhook_endpoints', 'retrieve', 'list', 'update', 'delete'))
+            webhook_endpoints=service('webhook_endpoints', 'retrieve', 'list', 'update', 'delete'),
+            billing=SimpleNamespace(meters=service('meters', 'retrieve', 'list', 'update', 'deactivate', 'reactivate')))
 
     def load(self, **objects):
         """Add objects by resource (``customers=[...]``), stored as given."""
@@ -231,9 +233,15 @@ class FakeStripe(FakeClient):
         if verb == 'cancel':
             obj['status'] = 'canceled'
             return copy.deepcopy(obj)
+        if verb in ('deactivate', 'reactivate'):
+            obj['status'] = 'inactive' if verb == 'deactivate' else 'active'
+            return copy.deepcopy(obj)
         params = dict(params or {})
         if resource == 'webhook_endpoints':
             params = self.endpoint_update(params)
+        if resource == 'meters' and set(params) - {'display_name'}:
+            raise ApiError('Stripe API error (HTTP 400, invalid_request_error, parameter_unknown): Received unknown parameter',
+                           status=400)
         if resource == 'prices' and 'lookup_key' in params:
             self.take_lookup_key(params['lookup_key'], params.pop('transfer_lookup_key', False))
         if resource == 'subscriptions':
@@ -339,8 +347,9 @@ class FakeStripe(FakeClient):
         items = subscription['items']['data']
         for change in changes:
             if 'id' not in change:
+                price = self.price(change['price'])
                 items.append({'id': f"si_new{next(self.numbers['items'])}", 'object': 'subscription_item',
-                              'price': self.price(change['price']), 'quantity': change.get('quantity', 1)})
+                              'price': price, 'quantity': change.get('quantity', self.default_quantity(price))})
                 continue
             item = next(item for item in items if item['id'] == change['id'])
             if change.get('deleted'):
@@ -348,7 +357,20 @@ class FakeStripe(FakeClient):
                 continue
             if 'price' in change:
                 item['price'] = self.price(change['price'])
+                item['quantity'] = self.default_quantity(item['price'])
             item['quantity'] = change.get('quantity', item['quantity'])
+
+    @staticmethod
+    def default_quantity(price):
+        """Stripe's quantity of an item that names none: 1, none for a metered price (which refuses one)."""
+        return None if (price.get('recurring') or {}).get('usage_type') == 'metered' else 1
+
+    def create_meters(self, **fields):
+        meter = dict({'object': 'billing.meter', 'status': 'active', 'event_time_window': None,
+                      'customer_mapping': {'event_payload_key': 'stripe_customer_id', 'type': 'by_id'},
+                      'value_settings': {'event_payload_key': 'value'}}, **fields, id=self.new_id('meters'))
+        self.objects['meters'][meter['id']] = meter
+        return meter
 
     def create_customers(self, tax_id_data=(), **fields):
         customer = dict({'object': 'customer', 'metadata': {}}, **fields, id=self.new_id('customers'))

@@ -221,7 +221,8 @@ def test_replacing_a_price_keeps_its_transform_quantity(price, stripe):
 def test_an_amount_for_a_tiered_price_fails_before_writing(price, stripe, failed):
     stripe.load(prices=[TIERED])
     failed(price(lookup_key='tts-small-monthly', unit_amount=100),
-           r"^unit_amount: price price_old is tiered \(billing_scheme tiered\); stripe_price does not manage tiers")
+           r"^unit_amount: price price_old is tiered \(billing_scheme tiered\), so it has no amount of its own; declare "
+           r"billing_scheme=per_unit")
     assert not stripe.writes
 
 
@@ -266,3 +267,110 @@ def test_tbs_plan_has_three_values(price, stripe):
     with pytest.raises(AnsibleActionFail, match='value of tbs_plan must be one of: recurring, metered, none'):
         price(lookup_key='k', tbs_plan='yes')
     assert stripe.calls == []
+
+
+METER = {'id': 'mtr_devices', 'object': 'billing.meter', 'event_name': 'tts_devices', 'status': 'active'}
+METERED = dict(recurring={'interval': 'month', 'usage_type': 'metered', 'meter': 'tts_devices'}, unit_amount=50)
+
+
+def test_a_metered_price_names_its_meter_by_event_name_resolved_with_one_read(price, stripe):
+    stripe.load(meters=[METER])
+    result = price(**small(**METERED, tbs_plan='recurring', tax_behavior='exclusive'))
+    assert [call.method for call in stripe.reads] == ['meters.list', 'prices.list', 'products.retrieve']
+    create, = stripe.writes
+    assert create.params['recurring'] == {'interval': 'month', 'interval_count': 1, 'usage_type': 'metered', 'meter': 'mtr_devices'}
+    assert create.params['tax_behavior'] == 'exclusive' and create.params['metadata']['tts-tbs-plan'] == 'recurring'
+    stripe.calls.clear()
+    again = price(**small(**METERED, tbs_plan='recurring', tax_behavior='exclusive'))
+    assert not again['changed'] and stripe.writes == [] and result['price']['id'] == again['price']['id']
+
+
+def test_a_meter_that_is_missing_or_inactive_fails_before_any_write(price, stripe, failed):
+    failed(price(**small(**METERED)), r"^recurring.meter: no billing meter has the event name 'tts_devices'; create it first")
+    stripe.load(meters=[dict(METER, status='inactive')])
+    failed(price(**small(recurring=dict(METERED['recurring'], meter='mtr_devices'), unit_amount=50)),
+           r'^recurring.meter: billing meter mtr_devices \(tts_devices\) is inactive')
+    assert stripe.writes == []
+
+
+def test_another_meter_replaces_the_price(price, stripe):
+    stripe.load(meters=[METER, dict(METER, id='mtr_other', event_name='other')],
+                prices=[dict(OLD, unit_amount=50, recurring=dict(OLD['recurring'], usage_type='metered', meter='mtr_devices'))])
+    result = price(**small(recurring=dict(METERED['recurring'], meter='other'), unit_amount=50))
+    assert result['steps'][0]['reason'].startswith('recurring 1/month metered by mtr_devices -> 1/month metered by mtr_other')
+    assert stripe.writes[0].params['recurring']['meter'] == 'mtr_other'
+
+
+def test_a_tiered_price_is_created_and_compared_on_its_expanded_tiers(price, stripe):
+    tiers = [{'up_to': 100, 'unit_amount': 500, 'flat_amount': 1000}, {'up_to': 'inf', 'unit_amount_decimal': '250.5'}]
+    declared = small(unit_amount=None, billing_scheme='tiered', tiers_mode='graduated', tiers=tiers)
+    price(**declared)
+    create = stripe.writes[0].params
+    assert create['billing_scheme'] == 'tiered' and create['tiers'] == tiers and 'unit_amount' not in create
+    stripe.load(prices=[dict(stripe.objects['prices']['price_new1'], tiers=TIERS[:1] + [dict(TIERS[1])])])
+    stripe.calls.clear()
+    assert not price(**declared)['changed']
+    assert [call.method for call in stripe.reads] == ['prices.list', 'prices.retrieve']
+    changed = price(**dict(declared, tiers=[tiers[0], {'up_to': 'inf', 'unit_amount': 200}]))
+    assert changed['changed'] and changed['steps'][0]['reason'].startswith('tiers 2 tiers -> 2 tiers')
+
+
+def test_tax_behavior_is_set_once_in_place_then_replaces(price, stripe):
+    stripe.load(prices=[OLD])
+    result = price(**small(tax_behavior='inclusive'))
+    assert [call.method for call in stripe.writes] == ['prices.update']
+    assert stripe.writes[0].params == {'tax_behavior': 'inclusive'} and result['price']['tax_behavior'] == 'inclusive'
+    replaced = price(**small(tax_behavior='exclusive'))
+    assert [step['action'] for step in replaced['steps']] == ['create', 'transfer_lookup_key', 'archive']
+    assert stripe.writes[1].params['tax_behavior'] == 'exclusive'
+
+
+def test_a_meter_backed_price_cannot_become_a_tbs_metered_plan(price, stripe, failed):
+    stripe.load(meters=[METER], prices=[dict(OLD, recurring=dict(OLD['recurring'], usage_type='metered', meter='mtr_devices'))])
+    failed(price(lookup_key='tts-small-monthly', tbs_plan='metered'),
+           r"^tbs_plan: price price_old is meter-backed; .*usage records.*refuses on meter-backed items; mark it tbs_plan=recurring")
+    assert stripe.writes == []
+
+
+@pytest.mark.parametrize('args, pattern', [
+    (dict(recurring={'interval': 'month', 'usage_type': 'metered'}),
+     r'^recurring.meter: required with recurring.usage_type=metered at Stripe API version 2026-10-28.endive: API '
+     r'2025-03-31.basil removed legacy metered prices .*thingsstack.tenancy.stripe_meter'),
+    (dict(recurring={'interval': 'month', 'meter': 'mtr_devices'}), r'^recurring.meter: is only for recurring.usage_type=metered'),
+    (dict(recurring={'interval': 'month', 'usage_type': 'licensed', 'meter': 'mtr_devices'}), r'^recurring.meter: is only for'),
+    (dict(recurring={'interval': 'month', 'usage_type': 'metered', 'meter': 'mtr_'}), r"^recurring.meter: 'mtr_' is not a billing meter ID"),
+    (dict(tiers=[{'up_to': 'inf', 'unit_amount': 1}]), r'^tiers: is only for billing_scheme=tiered'),
+    (dict(tiers_mode='volume'), r'^tiers_mode: is only for billing_scheme=tiered'),
+    (dict(billing_scheme='tiered', tiers_mode='volume', tiers=[{'up_to': 'inf', 'unit_amount': 1}]),
+     r'^unit_amount: a price with billing_scheme=tiered has no amount of its own'),
+    (dict(unit_amount=None, billing_scheme='tiered', tiers=[{'up_to': 'inf', 'unit_amount': 1}]), r'^tiers_mode: required with billing_scheme=tiered'),
+    (dict(unit_amount=None, billing_scheme='tiered', tiers_mode='volume', tiers=[{'up_to': 10, 'unit_amount': 1}, {'up_to': 5, 'unit_amount': 1}]),
+     r"^tiers\[1\].up_to: must be a whole number above the previous tier's \(10\), got 5; tiers go in increasing order"),
+    (dict(unit_amount=None, billing_scheme='tiered', tiers_mode='volume', tiers=[{'up_to': 10, 'unit_amount': 1}]),
+     r"^tiers\[0\].up_to: the last tier must have up_to 'inf'"),
+    (dict(unit_amount=None, billing_scheme='tiered', tiers_mode='volume', tiers=[{'up_to': 'inf', 'unit_amount': 1}, {'up_to': 'inf'}]),
+     r"^tiers\[0\].up_to: 'inf' is only for the last tier"),
+    (dict(unit_amount=None, billing_scheme='tiered', tiers_mode='volume', tiers=[{'up_to': 'many', 'unit_amount': 1}, {'up_to': 'inf'}]),
+     r"^tiers\[0\].up_to: must be a whole number"),
+    (dict(unit_amount=None, billing_scheme='tiered', tiers_mode='volume', tiers=[]), r'^tiers: required with billing_scheme=tiered'),
+    (dict(unit_amount=None, billing_scheme='tiered', tiers_mode='volume', transform_quantity={'divide_by': 10, 'round': 'up'},
+          tiers=[{'up_to': 'inf', 'unit_amount': 1}]), r'^transform_quantity: cannot be combined with billing_scheme=tiered'),
+    (dict(transform_quantity={'divide_by': 0, 'round': 'up'}), r'^transform_quantity.divide_by: must be at least 1, got 0'),
+    (dict(recurring={'interval': 'month', 'usage_type': 'metered', 'meter': 'tts_devices'}, tbs_plan='metered'),
+     r'^tbs_plan: a meter-backed price cannot be a TBS metered plan: .* mark it tbs_plan=recurring .* usage reporter'),
+])
+def test_bad_metered_and_tiered_input_fails_before_any_request(price, stripe, failed, args, pattern):
+    failed(price(**small(**args)), pattern)
+    assert stripe.calls == []
+
+
+def test_legacy_metered_is_allowed_only_at_an_api_version_before_basil(price, stripe):
+    result = price(**small(recurring={'interval': 'month', 'usage_type': 'metered'}, api_version='2024-06-20'))
+    assert not result.get('failed'), result
+    assert stripe.writes[0].params['recurring']['usage_type'] == 'metered'
+
+
+def test_replacing_a_meter_backed_price_keeps_refusing_the_tbs_metered_mark(price, stripe, failed):
+    stripe.load(meters=[METER], prices=[dict(OLD, recurring=dict(OLD['recurring'], usage_type='metered', meter='mtr_devices'))])
+    failed(price(lookup_key='tts-small-monthly', unit_amount=100, tbs_plan='metered'), r"^tbs_plan: a meter-backed price cannot be")
+    assert stripe.writes == []

@@ -293,3 +293,38 @@ def test_the_tenant_subscription_that_is_the_managed_one_costs_no_read(run, stri
     stripe.load(subscriptions=[subscription()])
     result = run(price='small', tenant_subscription='sub_1')
     assert not result['changed'] and 'subscriptions.retrieve' not in stripe.methods
+
+
+METERED = {'id': 'price_devices', 'lookup_key': 'devices', 'currency': 'eur', 'unit_amount': 50,
+           'recurring': {'interval': 'month', 'usage_type': 'metered', 'meter': 'mtr_devices'}}
+
+
+def test_a_metered_price_gets_no_quantity_and_is_never_compared_on_it(run, stripe):
+    stripe.load(prices=[METERED])
+    result = run(items=[{'price': 'small', 'quantity': 2}, {'price': 'devices'}])
+    create, = stripe.writes
+    assert create.params['items'] == [{'price': 'price_small', 'quantity': 2}, {'price': 'price_devices'}]
+    assert result['subscription']['items']['data'][1]['quantity'] is None
+    stripe.calls.clear()
+    assert not run(items=[{'price': 'small', 'quantity': 2}, {'price': 'devices'}])['changed']
+    assert stripe.writes == []
+
+
+def test_switching_an_item_to_a_metered_price_sends_no_quantity(run, stripe):
+    stripe.load(prices=[METERED], subscriptions=[subscription(quantity=3)])
+    result = run(price='devices')
+    update, = stripe.writes
+    assert update.params == {'items': [{'id': 'si_1', 'price': 'price_devices'}]}
+    assert result['diff']['after'] == {'items': [{'price': 'price_devices', 'quantity': None}]}
+    assert not run(price='devices')['changed'] and len(stripe.writes) == 1
+
+
+@pytest.mark.parametrize('args, option', [
+    ({'price': 'devices', 'quantity': 1}, 'quantity'),
+    ({'items': [{'price': 'small'}, {'price': 'devices', 'quantity': 5}]}, r'items\[1\]\.quantity'),
+])
+def test_a_quantity_for_a_metered_price_is_refused_naming_the_option(run, stripe, failed, args, option):
+    stripe.load(prices=[METERED])
+    failed(run(**args), rf"^{option}: price price_devices is metered \(recurring.usage_type metered\): Stripe bills the usage "
+                        "its meter measures and refuses a quantity")
+    assert stripe.writes == []

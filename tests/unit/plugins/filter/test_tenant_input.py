@@ -91,6 +91,13 @@ def test_a_price_stripe_cannot_bill_names_the_plan_variable(prices, plan, messag
     assert len(found) == 1 and found[0].startswith(message), found
 
 
+def test_a_quantity_for_a_metered_price_names_the_plan_variable():
+    metered = dict(PRICE, recurring={'interval': 'month', 'usage_type': 'metered', 'meter': 'mtr_devices'})
+    found = filter_tenant_price_errors([metered], {'price': 'small', 'quantity': 1})
+    assert len(found) == 1 and found[0].startswith('tenant_plan.quantity: price ') and 'is metered' in found[0], found
+    assert filter_tenant_price_errors([metered], {'price': 'small'}) == []
+
+
 def test_a_price_stripe_can_bill_has_no_error():
     assert filter_tenant_price_errors([PRICE], {'price': 'small', 'quantity': 999}) == []
     assert filter_tenant_price_errors([PRICE], {'price': 'small', 'quantity': '999'}) == []

@@ -72,9 +72,10 @@ def test_a_price_the_subscription_has_needs_no_lookup():
 
 
 def test_wanted_items_from_price_or_items():
-    assert wanted_items(params(price='small')) == [('price', 'small', 1)]
+    # a quantity not given is None: 1 for a licensed price, none for a metered one (resolve_items decides, knowing the price)
+    assert wanted_items(params(price='small')) == [('price', 'small', None)]
     assert wanted_items(params(price='small', quantity=4)) == [('price', 'small', 4)]
-    assert wanted_items(params(items=[{'price': 'a'}, {'price': 'b', 'quantity': 2}])) == [('items[0].price', 'a', 1), ('items[1].price', 'b', 2)]
+    assert wanted_items(params(items=[{'price': 'a'}, {'price': 'b', 'quantity': 2}])) == [('items[0].price', 'a', None), ('items[1].price', 'b', 2)]
     assert wanted_items(params()) is None
 
 
