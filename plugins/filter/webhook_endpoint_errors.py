@@ -9,8 +9,6 @@ from __future__ import annotations
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.thingsstack.tenancy.plugins.modules import stripe_webhook_endpoint
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import InvalidOption
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_webhooks import check_endpoint_options
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_fleet import plain
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_input import checked, module_params
 
@@ -22,6 +20,9 @@ def filter_webhook_endpoint_errors(options, names=None):
         raise AnsibleFilterError(f"webhook_endpoint_errors: the options must be a dict, got {type(options).__name__}")
     if names is not None and not isinstance(names, dict):
         raise AnsibleFilterError(f"webhook_endpoint_errors: names must be a dict, got {type(names).__name__}")
+    # Imported when used (once per playbook): the URL rules pull in requests, which the role's filters must not load.
+    from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_webhooks import check_endpoint_options  # pylint: disable=import-outside-toplevel
+
     options, names = plain(options), plain(names or {})
     params = {}
 
