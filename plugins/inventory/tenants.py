@@ -33,7 +33,8 @@ description:
     order: C(tbs_unmatched_subscriptions) (the tenant's billing link names a TBS plan, and no item of its live subscription
     is on one) and C(tbs_ambiguous_subscriptions) (two or more items on TBS plans: TBS takes the first). A TBS plan is a
     price marked by M(thingsstack.tenancy.stripe_price)'s O(thingsstack.tenancy.stripe_price#module:tbs_plan) (the marks
-    come with the prices embedded in the subscription list: no extra request) or listed in O(tbs_plans). Names are lowercase, other characters than letters, digits and C(_) become
+    come with the prices embedded in the subscription list: no extra request) or listed in O(tbs_plans). Names are
+    lowercase, other characters than letters, digits and C(_) become
     C(_)."
   - "The provisioning mode of a tenant: V(billing) when its subscription's plan (price ID or lookup key) is one of
     O(tbs_plans), the plans the Tenant Billing Server manages, else V(direct). Nothing in Stripe or The Things Stack
