@@ -20,7 +20,9 @@ def filter_tenant_fleet_audit(subscriptions, tenants, hosts, hostvars):
         if isinstance(value, (str, dict)) or not isinstance(value, (list, tuple)):
             raise AnsibleFilterError(f"tenant_fleet_audit: {name} must be a list, got {type(value).__name__}")
     declared = [plain(hostvars[name].get('tenant_id', name)) for name in hosts]
-    return fleet_audit(fleet_of(plain(subscriptions), plain(tenants)), declared)
+    # billing is the role's default mode
+    billing = [tenant_id for tenant_id, name in zip(declared, hosts) if hostvars[name].get('tenant_provisioning', 'billing') == 'billing']
+    return fleet_audit(fleet_of(plain(subscriptions), plain(tenants)), declared, billing)
 
 
 def filter_tenant_audit_report(tenants, fleets=None):

@@ -29,7 +29,12 @@ description:
     C(provisioning_direct), C(adoption_proposed), and the mismatches: C(orphan_subscriptions) (a live subscription with C(tenant-id) and no
     tenant), C(orphan_tenants) (a tenant with no live subscription or no C(billing.stripe)), C(owner_mismatch) (the
     tenant's C(billing.stripe.customer_id) is not its subscription's customer), C(duplicate_tenant_ids) (two or more
-    live subscriptions carry the tenant ID). Names are lowercase, other characters than letters, digits and C(_) become
+    live subscriptions carry the tenant ID), and the subscriptions the Tenant Billing Server would ignore or bill by item
+    order: C(tbs_unmatched_subscriptions) (the tenant's billing link names a TBS plan, and no item of its live subscription
+    is on one) and C(tbs_ambiguous_subscriptions) (two or more items on TBS plans: TBS takes the first). A TBS plan is a
+    price marked by M(thingsstack.tenancy.stripe_price)'s O(thingsstack.tenancy.stripe_price#module:tbs_plan) (the marks
+    come with the prices embedded in the subscription list: no extra request) or listed in O(tbs_plans). Names are
+    lowercase, other characters than letters, digits and C(_) become
     C(_)."
   - "The provisioning mode of a tenant: V(billing) when its subscription's plan (price ID or lookup key) is one of
     O(tbs_plans), the plans the Tenant Billing Server manages, else V(direct). Nothing in Stripe or The Things Stack

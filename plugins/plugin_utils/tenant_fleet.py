@@ -24,6 +24,7 @@ import unicodedata
 import yaml
 
 from ansible_collections.thingsstack.tenancy.plugins.module_utils.tenant_limits import LIMIT_OPTIONS
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_prices import price_tbs_plan
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_subscriptions import is_live, is_running, tenant_of
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import InvalidOption
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_rules import (
@@ -39,6 +40,9 @@ ADMIN_KEYS = {'admin-user': 'user', 'admin-email': 'email', 'admin-full-name': '
 TENANT_KEYS = frozenset(SUBSCRIPTION_KEYS.values())
 
 MISMATCH_GROUPS = ('orphan_subscriptions', 'orphan_tenants', 'owner_mismatch', 'duplicate_tenant_ids')
+# Live subscriptions the Tenant Billing Server would ignore (billing mode, no item on a TBS plan) or bill by item order
+# (more than one item on a TBS plan: TBS takes the first).
+TBS_GROUPS = ('tbs_unmatched_subscriptions', 'tbs_ambiguous_subscriptions')
 ADOPTION_GROUP = 'adoption_proposed'
 INVALID = 'invalid_tenant_ids'
 # Names a tenant ID could spell that Ansible or this collection's inventories give a group or the controller: such a host
@@ -146,6 +150,19 @@ def plan_item(sub, tbs_plans):
     return items[0] if items else None
 
 
+def tbs_plan_prices(sub, tbs_plans):
+    """The price IDs of the subscription's items that are TBS plans: marked as one in the price's metadata (the prices
+    come embedded in the bulk list, so this costs no request) or listed in ``tbs_plans`` (ID or lookup key)."""
+    listed = set(tbs_plans)
+    return [item['price'].get('id') for item in sub.get('items') or []
+            if price_tbs_plan(item['price']) or {item['price'].get('id'), item['price'].get('lookup_key')} & listed]
+
+
+def marked_plans(subs):
+    """The IDs of the marked TBS plans that the items of ``subs`` show."""
+    return {item['price']['id'] for sub in subs for item in sub.get('items') or [] if price_tbs_plan(item['price'])}
+
+
 def provisioning(sub, tbs_plans):
     """billing when the Tenant Billing Server manages the subscription's plan (``tbs_plans``), else direct."""
     item = plan_item(sub, tbs_plans)
@@ -198,8 +215,11 @@ def limits_of(tenant):
     return {option: (int(tenant[option]) if tenant.get(option) not in (None, '') else None) for option in LIMIT_OPTIONS}
 
 
-def host_vars(tenant_id, subs, tenant, tbs_plans):
-    """The role's variables and ``tenant_live`` of one tenant ID: its subscriptions (newest first) and its tenant (or None)."""
+def host_vars(tenant_id, subs, tenant, tbs_plans, billing=False, known_plans=()):
+    """The role's variables and ``tenant_live`` of one tenant ID: its subscriptions (newest first) and its tenant (or None).
+
+    ``billing``: the tenant is declared in billing mode. ``known_plans``: the IDs of every TBS plan the fleet shows; a
+    tenant whose billing link names one was managed by TBS, so its subscription counts as billing mode too."""
     live = [sub for sub in subs if is_live(sub)]
     link = ((tenant or {}).get('billing') or {}).get('stripe') or {}
     # The subscription the tenant's billing link names, else the newest live one, else the newest.
@@ -217,6 +237,8 @@ def host_vars(tenant_id, subs, tenant, tbs_plans):
         'customer_id': sub['customer'].get('id') if sub else None,
         'plan_id': None,
         'plan_lookup_key': None,
+        'tbs_plan_prices': None,
+        'tbs_billing': bool(billing) or link.get('plan_id') in set(known_plans) | set(tbs_plans),
     }
     if sub is not None:
         mode = provisioning(sub, tbs_plans)
@@ -227,6 +249,8 @@ def host_vars(tenant_id, subs, tenant, tbs_plans):
         if at_period_end:
             hv['tenant_cancel_at_period_end'] = True
         hv['tenant_customer_id'] = sub['customer']['id']
+        live_facts['tbs_plan_prices'] = tbs_plan_prices(sub, tbs_plans)
+        live_facts['tbs_billing'] = live_facts['tbs_billing'] or mode == 'billing'
         customer = customer_vars(sub['customer'])
         if customer:
             hv['tenant_customer'] = customer
@@ -269,16 +293,22 @@ def host_groups(tenant_id, hv):
         groups.append('duplicate_tenant_ids')
     if live['tenant_exists'] and not live['billing'] and live['subscription_id']:
         groups.append(ADOPTION_GROUP)
+    if live['subscription_id'] in live['live_subscriptions'] and live.get('tbs_plan_prices') is not None:
+        if len(live['tbs_plan_prices']) > 1:
+            groups.append('tbs_ambiguous_subscriptions')
+        elif not live['tbs_plan_prices'] and live.get('tbs_billing'):
+            groups.append('tbs_unmatched_subscriptions')
     return groups
 
 
-def build_fleet(fleet, tbs_plans=()):
+def build_fleet(fleet, tbs_plans=(), billing=()):
     """``{'hosts': {tenant_id: host variables}, 'groups': {group: [tenant_id, ...]}, 'invalid': [...]}`` of the raw fleet
     of ``read_fleet``.
 
     A host for every tenant of the registry and every tenant ID a live subscription carries; a tenant ID that only ended
     subscriptions carry, with no tenant (a deleted tenant's history), is left out. A tenant ID that cannot name a host
-    (``tenant_id_problem``) is no host: it is an entry of ``invalid`` (``invalid_entry``).
+    (``tenant_id_problem``) is no host: it is an entry of ``invalid`` (``invalid_entry``). ``billing``: the tenant IDs
+    declared in billing mode (the audit's; they make ``tbs_unmatched_subscriptions`` of a subscription with no TBS plan).
     """
     tenants = {}
     for tenant in fleet.get('tenants') or []:
@@ -289,13 +319,14 @@ def build_fleet(fleet, tbs_plans=()):
         if tenant_of(sub):
             subs.setdefault(str(tenant_of(sub)), []).append(sub)
     ids = set(tenants) | {tenant_id for tenant_id, found in subs.items() if any(is_live(sub) for sub in found)}
-    hosts, groups, invalid = {}, {name: [] for name in MISMATCH_GROUPS + (ADOPTION_GROUP,)}, []
+    hosts, groups, invalid = {}, {name: [] for name in MISMATCH_GROUPS + (ADOPTION_GROUP,) + TBS_GROUPS}, []
+    known_plans, billing = marked_plans(fleet.get('subscriptions') or []), set(billing)
     for tenant_id in sorted(ids):
         problem = tenant_id_problem(tenant_id, exists=tenant_id in tenants)
         if problem:
             invalid.append(invalid_entry(tenant_id, problem, subs.get(tenant_id, []), tenant_id in tenants))
             continue
-        hv = host_vars(tenant_id, subs.get(tenant_id, []), tenants.get(tenant_id), tbs_plans)
+        hv = host_vars(tenant_id, subs.get(tenant_id, []), tenants.get(tenant_id), tbs_plans, tenant_id in billing, known_plans)
         hosts[tenant_id] = hv
         for group in host_groups(tenant_id, hv):
             groups.setdefault(group, []).append(tenant_id)
@@ -453,10 +484,11 @@ def export_files(hosts, invalid=()):
 
 # -- audit: the live fleet next to the declaration ---------------------------------------------------
 
-def fleet_audit(fleet, declared):
+def fleet_audit(fleet, declared, billing=()):
     """The fleet section of one audit run: the tenant IDs of the raw ``fleet`` that ``declared`` (the tenant IDs of the
-    inventory) does not hold, and the mismatch groups of the whole fleet, declared tenants included."""
-    built = build_fleet(fleet)
+    inventory) does not hold, the mismatch groups of the whole fleet, declared tenants included, and the live
+    subscriptions of the TBS groups (``billing``: the tenant IDs declared in billing mode)."""
+    built = build_fleet(fleet, billing=billing)
     declared = set(declared)
     undeclared = []
     for tenant_id, hv in built['hosts'].items():
@@ -469,8 +501,16 @@ def fleet_audit(fleet, declared):
             'live_subscriptions': live['live_subscriptions'], 'customer_id': live['customer_id'],
             'mismatches': [group for group in host_groups(tenant_id, hv) if group in MISMATCH_GROUPS],
         })
+    tbs = {group: [tbs_entry(tenant_id, built['hosts'][tenant_id]) for tenant_id in built['groups'][group]] for group in TBS_GROUPS}
     return {'live_tenant_ids': len(built['hosts']), 'undeclared': undeclared,
-            'mismatches': {group: built['groups'][group] for group in MISMATCH_GROUPS}, INVALID: built['invalid']}
+            'mismatches': {group: built['groups'][group] for group in MISMATCH_GROUPS}, INVALID: built['invalid'], **tbs}
+
+
+def tbs_entry(tenant_id, hv):
+    """A subscription of a TBS group in the audit: its tenant ID, ID and the items' TBS plans in item order."""
+    live = hv['tenant_live']
+    return {'tenant_id': tenant_id, 'subscription_id': live['subscription_id'], 'customer_id': live['customer_id'],
+            'tbs_plans': live['tbs_plan_prices']}
 
 
 def combine_fleets(fleets, declared):
@@ -496,6 +536,9 @@ def combine_fleets(fleets, declared):
         'mismatches': {group: sorted({tenant_id for fleet in read for tenant_id in fleet['mismatches'].get(group, [])})
                        for group in MISMATCH_GROUPS},
         INVALID: [invalid[tenant_id] for tenant_id in sorted(invalid)],
+        # The union over the slices: each slice knows which of its own tenants are declared in billing mode.
+        **{group: sorted({entry['subscription_id']: entry for fleet in read for entry in fleet.get(group) or []}.values(),
+                         key=lambda entry: (entry['tenant_id'], entry['subscription_id'])) for group in TBS_GROUPS},
         'error': '; '.join(fleet['error'] for fleet in fleets if fleet.get('error')) or None,
     }
 
@@ -513,5 +556,6 @@ def audit_report(tenants, fleets=None):
         fleet = report['fleet'] = combine_fleets(fleets, {tenant['tenant_id'] for tenant in tenants})
         summary.update({'undeclared_tenants': len(fleet['undeclared_tenants']),
                         'undeclared_subscriptions': len(fleet['undeclared_subscriptions']), INVALID: len(fleet[INVALID])},
-                       **{group: len(fleet['mismatches'][group]) for group in MISMATCH_GROUPS})
+                       **{group: len(fleet['mismatches'][group]) for group in MISMATCH_GROUPS},
+                       **{group: len(fleet[group]) for group in TBS_GROUPS})
     return report

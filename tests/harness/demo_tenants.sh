@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # make demo: the real job on the example inventory (playbooks/inventory/example: a billing-mode tenant, a direct-mode
 # tenant and one on a trial).
-#   1. starts the Stripe and TTS emulators, the TTS emulator's Tenant Billing Server (TBS) on, with a Stripe webhook
-#      endpoint registered for it (unless real services are given, see below);
-#   2. runs the catalog playbook with the example catalog (playbooks/vars/catalog.example.yml), then the provision
-#      playbook;
+#   1. starts the Stripe and TTS emulators (unless real services are given, see below);
+#   2. runs the billing setup playbook with the example catalog (playbooks/vars/catalog.example.yml: the catalog, the
+#      Tenant Billing Server's webhook endpoint, its secret in build/demo/tbs-endpoint-secret), switches the TTS
+#      emulator's Tenant Billing Server (TBS) on with that secret and plan (tests/harness/tbs_setup.py), then runs the
+#      provision playbook;
 #   3. runs the provision playbook again and fails unless it reports changed=0;
 #   4. runs the audit playbook and says where its report is;
 #   5. stops the emulators.
@@ -21,6 +22,7 @@ EMU_STATE="$PWD/build/demo-emulators"
 # shellcheck source=tests/harness/demo_setup.sh
 . tests/harness/demo_setup.sh 7
 REPORT="$DEMO/audit-report"
+SECRET_FILE="$DEMO/tbs-endpoint-secret"
 
 live_stripe=false live_tts=false
 case "${STRIPE_API_KEY:-}" in
@@ -72,12 +74,16 @@ play() {
     [ "$rc" -eq 0 ] || die "$log failed"
 }
 
-phase "4/7 The Stripe catalog (products and prices with the tenant limits), and the Tenant Billing Server"
-play catalog -i playbooks/inventory/demo.yml playbooks/catalog.yml -e @playbooks/vars/catalog.example.yml
+phase "4/7 The billing setup: Stripe catalog (prices with tenant limits and TBS plan marks), TBS webhook endpoint, TBS configuration"
+# The emulators start empty: a secret file of an earlier run names an endpoint that no longer exists.
+[ "$live_stripe" = true ] || rm -f "$SECRET_FILE"
+play billing-setup -i playbooks/inventory/demo.yml playbooks/billing_setup.yml -e @playbooks/vars/catalog.example.yml \
+    -e "billing_setup_secret_file=$SECRET_FILE"
 if [ "$live_stripe" = false ]; then
-    "$VENV/bin/python" tests/harness/tbs_setup.py --plan tts-small-monthly
+    # The emulated TBS takes the configuration the playbook printed: its plan and the endpoint secret from the file.
+    "$VENV/bin/python" tests/harness/tbs_setup.py --plan tts-small-monthly --endpoint-secret-file "$SECRET_FILE"
 else
-    echo "(real TTS: its Tenant Billing Server must already manage tts-small-monthly)"
+    echo "(real TTS: its Tenant Billing Server must already manage tts-small-monthly, with the endpoint secret above)"
 fi
 
 phase "5/7 Provision the three tenants: ansible-playbook -i $INVENTORY thingsstack.tenancy.provision"

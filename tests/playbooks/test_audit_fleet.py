@@ -13,7 +13,7 @@ import os
 
 from conftest import OUT, local_inventory
 from test_inventory_plugin import (
-    ADMIN_PASSWORD, LARGE, SMALL, create_in_tts, fleet_size, subscribe_in_the_dashboard, wait_for_tenant)
+    ADMIN_PASSWORD, LARGE, SMALL, create_in_tts, fleet_size, price, stripe, subscribe_in_the_dashboard, wait_for_tenant)
 
 LOCALHOST = {'all': {'hosts': {'localhost': {
     'ansible_connection': 'local', 'ansible_python_interpreter': '{{ ansible_playbook_python }}'}}}}
@@ -139,6 +139,41 @@ def test_the_reports_of_two_slices_combine_into_the_report_of_the_whole_inventor
     assert ours(services, report['fleet']['mismatches']['orphan_subscriptions'], 'slc') == [orphan]
     assert artifact(result.output) == {'tenant_audit': report}
     assert glob.glob(os.path.join(combined_dir, 'tenants.md'))
+
+
+def test_the_audit_flags_subscriptions_tbs_would_ignore_or_bill_by_item_order(services):
+    """Issue 23, section 2: a live subscription on a price that is no TBS plan, of a tenant TBS billed on a plan (its
+    billing link), is tbs_unmatched_subscriptions; one with two items on marked plans is tbs_ambiguous_subscriptions."""
+    small, large = price(services, SMALL), price(services, LARGE)  # both marked as TBS plans by the example catalog
+    unmarked = stripe(services, 'POST', '/v1/prices', product=large['product'], currency=large['currency'], unit_amount='990',
+                      lookup_key=f'tts-unmarked-{services.run_id}', **{'recurring[interval]': 'month'})
+    made = {name: services.tenant_id(f'audtbs{name}') for name in ('off', 'two')}
+    try:
+        customer, off = subscribe_in_the_dashboard(services, made['off'], unmarked['lookup_key'])
+        create_in_tts(services, made['off'], 'Billed by TBS before', billing={
+            'customer_id': customer['id'], 'plan_id': small['id'], 'subscription_id': off['id'],
+            'subscription_item_id': off['items']['data'][0]['id']})
+        customer, single = subscribe_in_the_dashboard(services, made['two'], LARGE)
+        two = stripe(services, 'POST', f"/v1/subscriptions/{single['id']}", **{'items[0][price]': small['id']})
+        result, report, markdown = audit(services, declaration(services, services.tenant_id('audtbs')),
+                                         os.path.join(OUT, 'tmp', f'audit-tbs-{services.run_id}'))
+        assert result.rc == 0, result.output
+        fleet = report['fleet']
+        unmatched = {entry['tenant_id']: entry for entry in fleet['tbs_unmatched_subscriptions']}
+        ambiguous = {entry['tenant_id']: entry for entry in fleet['tbs_ambiguous_subscriptions']}
+        assert unmatched[made['off']] == {'tenant_id': made['off'], 'subscription_id': off['id'], 'customer_id': off['customer'],
+                                          'tbs_plans': []}
+        assert ambiguous[made['two']]['subscription_id'] == two['id']
+        assert ambiguous[made['two']]['tbs_plans'] == [item['price']['id'] for item in two['items']['data']]
+        assert sorted(ambiguous[made['two']]['tbs_plans']) == sorted([small['id'], large['id']])
+        assert made['two'] not in unmatched and made['off'] not in ambiguous
+        assert report['summary']['tbs_unmatched_subscriptions'] >= 1 and report['summary']['tbs_ambiguous_subscriptions'] >= 1
+        line = next(line for line in markdown.splitlines() if line.startswith('- `tbs_ambiguous_subscriptions`'))
+        assert f"{made['two']} {two['id']} (TBS plans " in line
+        assert f"{made['off']} {off['id']}" in next(line for line in markdown.splitlines()
+                                                    if line.startswith('- `tbs_unmatched_subscriptions`'))
+    finally:
+        stripe(services, 'POST', f"/v1/prices/{unmarked['id']}", active='false')
 
 
 def test_a_bad_option_fails_naming_it_before_any_request(services):

@@ -27,7 +27,8 @@ Three runs show where ansible-runner 2.4 writes the environment and what keeps i
                with the admin password and a tenant create with the admin password with a 5xx whose message repeats
                the request (Authorization header and body), then runs the provision and audit playbooks in check
                mode, the audit reports written into the private data directory. No file may hold a secret (the
-               Stripe key, the TTS key, the admin password, the Tenant Billing Server's webhook signing secret),
+               Stripe key, the TTS key, the admin password, the Tenant Billing Server's webhook signing secret, and
+               the signing secret of a webhook endpoint the playbook creates, which only its secret file may hold),
                the masked echoes must be in the log, and the log must hold no record of the stripe SDK's own logger
                (it logs request URLs with customer emails, and raw server errors).
 The runs also check that provisioning worked and that the recommended run, over converged tenants, changed nothing.
@@ -69,13 +70,14 @@ def redact_command(artifact_dir):
 
 RECOMMENDED = {'suppress_env_files': True, 'artifacts_handler': redact_command}
 LOG_FILE = 'ansible.log'
+ENDPOINT_SECRET_FILE = 'webhook-endpoint-secret'  # the secrets case's webhook endpoint secret: the one file allowed to hold it
 MASKED_ECHOES = ('Authorization: Bearer ********', 'Authorization: TenantAdminKey ********')  # as remove_values masks
 CASES = [
     # name, ansible_runner.run arguments, files that must hold a secret (relative to the private data directory)
     ('leaky', {}, {'env/envvars', 'artifacts/leaky/command'}),
     ('suppress', {'suppress_env_files': True}, {'artifacts/suppress/command'}),
     ('recommended', RECOMMENDED, set()),
-    ('secrets', dict(RECOMMENDED, playbook='secrets.yml', verbosity=4, cmdline='--check --diff'), set()),
+    ('secrets', dict(RECOMMENDED, playbook='secrets.yml', verbosity=4, cmdline='--check --diff'), {ENDPOINT_SECRET_FILE}),
 ]
 
 
@@ -94,6 +96,16 @@ def find_secrets(root, values):
             if hits:
                 found[os.path.relpath(path, root)] = sorted(hits)
     return found
+
+
+def read_endpoint_secret(path):
+    """The signing secret the secrets playbook's webhook endpoint wrote to ``path``, or None."""
+    try:
+        with open(path, encoding='utf-8') as handle:
+            secret = handle.read().strip()
+    except OSError:
+        return None
+    return secret if secret.startswith('whsec_') else None
 
 
 def emulator_users(tts_url, tenant_id):
@@ -172,9 +184,16 @@ def main(argv=None):
         run_options = dict({'playbook': 'provision.yml'}, **options)
         runner = ansible_runner.run(
             private_data_dir=pdd, ident=name, inventory=os.path.join(HERE, 'inventory'), envvars=envvars,
-            extravars={'audit_report_dir': os.path.join(pdd, 'audit-report')}, process_isolation=False, quiet=True,
+            extravars={'audit_report_dir': os.path.join(pdd, 'audit-report'), 'runner_secret_file': os.path.join(pdd, ENDPOINT_SECRET_FILE)},
+            process_isolation=False, quiet=True,
             **run_options)
         names, recap = stats(runner)
+        if name == 'secrets':
+            endpoint_secret = read_endpoint_secret(os.path.join(pdd, ENDPOINT_SECRET_FILE))
+            if endpoint_secret:
+                values = dict(values, **{'webhook endpoint secret': endpoint_secret})
+            else:
+                failures.append('%s: the webhook endpoint secret was not written to %s' % (name, ENDPOINT_SECRET_FILE))
         leaks = find_secrets(pdd, values)
         events = os.listdir(os.path.join(pdd, 'artifacts', name, 'job_events'))
         print('runner test %-11s status=%s rc=%s changed=%s failures=%s events=%d secrets on disk: %s' % (
@@ -198,6 +217,8 @@ def main(argv=None):
                 failures.append('%s: the audit wrote no report' % name)
         if not events:
             failures.append('%s: no job events were written' % name)
+        if leaks.get(ENDPOINT_SECRET_FILE, ['webhook endpoint secret']) != ['webhook endpoint secret']:
+            failures.append('%s: %s holds other secrets: %s' % (name, ENDPOINT_SECRET_FILE, leaks[ENDPOINT_SECRET_FILE]))
         if set(leaks) != expected:
             failures.append('%s: secrets expected in %s, found in %s' % (name, sorted(expected) or 'no file', sorted(leaks) or 'no file'))
         for path in leaks:

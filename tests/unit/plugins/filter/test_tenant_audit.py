@@ -68,9 +68,43 @@ def test_the_report_counts_the_declared_checks_and_the_fleet():
     assert [t['tenant_id'] for t in report['tenants']] == ['dup', 'moved', 'okay']
     assert report['summary'] == {'tenants': 3, 'in_sync': 1, 'drifted': 1, 'errors': 1, 'undeclared_tenants': 2,
                                  'undeclared_subscriptions': 2, 'orphan_subscriptions': 1, 'orphan_tenants': 1,
-                                 'owner_mismatch': 1, 'duplicate_tenant_ids': 1, 'invalid_tenant_ids': 0}
+                                 'owner_mismatch': 1, 'duplicate_tenant_ids': 1, 'invalid_tenant_ids': 0,
+                                 # declared in billing mode (the role's default), on a price that is no TBS plan
+                                 'tbs_unmatched_subscriptions': 3, 'tbs_ambiguous_subscriptions': 0}
     assert report['fleet']['undeclared_tenants'] == ['bare', 'hidden']
     assert report['fleet']['undeclared_subscriptions'] == ['sub_hidden', 'sub_orphan'] and report['fleet']['error'] is None
+
+
+def priced(sub, *prices):
+    """``sub`` with one item per price: (ID, TBS mark or None)."""
+    items = [{'id': f"si_{sub['id']}_{index}", 'quantity': 1,
+              'price': {'id': price_id, 'lookup_key': None, 'metadata': {'tts-tbs-plan': mark} if mark else {}}}
+             for index, (price_id, mark) in enumerate(prices)]
+    return dict(sub, items={'data': items})
+
+
+def test_tbs_groups_flag_billing_subscriptions_tbs_would_ignore_or_bill_by_item_order():
+    subs = [priced(subscription('sub_plain', 'plain'), ('price_unmarked', None)),
+            priced(subscription('sub_direct', 'direct'), ('price_unmarked', None)),
+            priced(subscription('sub_two', 'two'), ('price_addon', None), ('price_small', 'recurring'), ('price_meter', 'metered')),
+            priced(subscription('sub_good', 'good'), ('price_small', 'recurring'), ('price_addon', None)),
+            priced(subscription('sub_odd', 'odd'), ('price_odd', 'yes')),  # not a mark TBS knows: no plan
+            priced(subscription('sub_was', 'was'), ('price_unmarked', None)),
+            priced(subscription('sub_old', 'ended', status='canceled'), ('price_unmarked', None))]
+    tenants = [tenant('plain', 'sub_plain'), tenant('direct', 'sub_direct'), tenant('good', 'sub_good'),
+               dict(tenant('was', 'sub_was'), billing={'stripe': {'customer_id': 'cus_acme', 'subscription_id': 'sub_was',
+                                                                  'plan_id': 'price_small'}})]
+    hosts, hostvars = declared('plain', 'direct', 'two', 'good', 'odd', 'ended')
+    hostvars['direct']['tenant_provisioning'] = 'direct'
+    section = filter_tenant_fleet_audit(subs, tenants, hosts, hostvars)
+    # 'was' is not declared, but its tenant's billing link names a TBS plan: TBS managed it, and now ignores it.
+    assert [(e['tenant_id'], e['subscription_id'], e['tbs_plans']) for e in section['tbs_unmatched_subscriptions']] == [
+        ('odd', 'sub_odd', []), ('plain', 'sub_plain', []), ('was', 'sub_was', [])]
+    assert [(e['tenant_id'], e['tbs_plans']) for e in section['tbs_ambiguous_subscriptions']] == [
+        ('two', ['price_small', 'price_meter'])]
+    report = filter_tenant_audit_report([check(name) for name in hosts], [section, section])
+    assert (report['summary']['tbs_unmatched_subscriptions'], report['summary']['tbs_ambiguous_subscriptions']) == (3, 1)
+    assert report['fleet']['tbs_ambiguous_subscriptions'][0]['customer_id'] == 'cus_acme'
 
 
 def test_without_the_fleet_the_report_is_the_declared_checks_only():

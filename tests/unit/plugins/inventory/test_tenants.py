@@ -105,6 +105,33 @@ def test_the_provisioning_mode_follows_the_plans_tbs_manages():
     assert by_id['hosts']['globex']['tenant_provisioning'] == 'billing'
 
 
+def test_tbs_groups_of_subscriptions_tbs_ignores_or_bills_by_item_order():
+    def priced(sub, *prices):
+        """``sub`` with one item per (price ID, TBS mark or None)."""
+        sub['items']['data'] = [{'id': f"si_{price_id}", 'quantity': 1, 'price': {
+            'id': price_id, 'lookup_key': None, 'metadata': {'tts-tbs-plan': mark} if mark else {}}} for price_id, mark in prices]
+        return sub
+
+    subs = [priced(subscription('sub_1', 'two'), ('price_addon', None), ('price_large', 'recurring'), ('price_meter', 'metered')),
+            priced(subscription('sub_2', 'one'), ('price_large', 'recurring'), ('price_addon', None)),
+            priced(subscription('sub_3', 'moved'), ('price_other', None)),
+            priced(subscription('sub_4', 'direct'), ('price_other', None))]
+    tenants = [dict(tenant('moved', 'sub_3'), billing={'stripe': {'customer_id': 'cus_acme', 'plan_id': 'price_large',
+                                                                  'subscription_id': 'sub_3'}}),
+               dict(tenant('direct', 'sub_4'), billing={'stripe': {'customer_id': 'cus_acme', 'plan_id': 'price_other',
+                                                                   'subscription_id': 'sub_4'}})]
+    built = build_fleet({'subscriptions': [brief_subscription(sub) for sub in subs], 'tenants': tenants}, [])
+    assert built['groups']['tbs_ambiguous_subscriptions'] == ['two']
+    assert built['hosts']['two']['tenant_live']['tbs_plan_prices'] == ['price_large', 'price_meter']
+    assert built['hosts']['one']['tenant_live']['tbs_plan_prices'] == ['price_large']
+    # TBS billed 'moved' on a marked plan (its billing link), and its subscription has no TBS plan now: TBS ignores it.
+    assert built['groups']['tbs_unmatched_subscriptions'] == ['moved']
+    assert built['hosts']['direct']['tenant_provisioning'] == 'direct'
+    listed = build_fleet({'subscriptions': [brief_subscription(sub) for sub in subs], 'tenants': tenants}, ['price_other'])
+    assert listed['groups']['tbs_unmatched_subscriptions'] == []
+    assert groups_of(listed, 'direct') == ['plan_price_other', 'provisioning_billing', 'subscription_active', 'tenant_approved']
+
+
 @pytest.mark.parametrize('status, at_period_end, tts_state, mode, expected', [
     ('active', False, 'STATE_APPROVED', 'tts-small-monthly', ('present', None)),
     ('trialing', False, 'STATE_APPROVED', 'tts-small-monthly', ('present', None)),
