@@ -48,7 +48,7 @@ def shell(command, cwd, env, with_env_file=True):
 def test_the_step_by_step_commands_run_as_printed(services, tmp_path):
     commands = readme_commands()
     assert commands[1:] == [
-        'ansible-playbook thingsstack.tenancy.catalog -e @my-catalog.yml',
+        'ansible-playbook -i localhost, thingsstack.tenancy.catalog -e @my-catalog.yml',
         'ansible-playbook -i my-inventory thingsstack.tenancy.provision',
         'ansible-playbook -i my-inventory thingsstack.tenancy.audit',
         'ansible-playbook -i my-inventory thingsstack.tenancy.deprovision -l acme,globex -e confirm=yes',
