@@ -31,8 +31,8 @@ description:
     C(owner_mismatch) (the
     tenant's C(billing.stripe.customer_id) is not its subscription's customer), C(duplicate_tenant_ids) (two or more
     live subscriptions carry the tenant ID). C(deprovisioned) holds the suspended tenants whose C(billing.stripe) names
-    their subscription, which has ended (as the deprovision playbook leaves them): no mismatch. Names are lowercase, other characters than letters, digits and C(_) become
-    C(_)."
+    their subscription, which has ended (as the deprovision playbook leaves them): no mismatch. Names are lowercase,
+    other characters than letters, digits and C(_) become C(_)."
   - "The provisioning mode of a tenant: V(billing) when its subscription's plan (price ID or lookup key) is one of
     O(tbs_plans), the plans the Tenant Billing Server manages, else V(direct). Nothing in Stripe or The Things Stack
     tells the two apart (both write the same C(billing.stripe) link), so give O(tbs_plans) as the TBS is configured

@@ -5,7 +5,6 @@ spec dump; the audit ends with changed=0 while its report shows the drift.
 """
 
 import json
-import os
 import re
 
 import pytest
