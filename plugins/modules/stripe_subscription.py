@@ -84,7 +84,7 @@ options:
     description:
       - The subscription that bills the tenant now, as The Things Stack's C(billing.stripe.subscription_id) of the tenant
         names it (the role thingsstack.tenancy.tenant passes it when it adopts a tenant).
-      - If it is live, carries O(tenant_id) and belongs to another customer, the task fails before any write: the tenant
+      - If it is live, carries O(tenant_id) and belongs to another customer, the task fails before any write, as the tenant
         cannot be taken over by another customer while the subscription that bills it runs. One read, only when it is
         not the subscription the task manages.
     type: str
