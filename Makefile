@@ -77,7 +77,7 @@ playbook-tests: ## pytest tests/playbooks: ansible-playbook runs of the playbook
 resilience: ## tests/resilience: provision through a fault-injecting proxy (25% faults), 0 duplicates, converged in one re-run
 	@$(RUN) test --only resilience
 
-env: ## write build/env.sh: `. build/env.sh` puts build/venv-main's ansible-playbook and this collection in place
+env: ## write build/env.sh: `. build/env.sh` puts build/venv-env's ansible-playbook (ansible-core, stripe, requests only) and this collection in place
 	@bash tests/harness/write_env.sh
 
 shell: env ## a shell with build/env.sh: the README's ansible-playbook commands work as printed

@@ -20,8 +20,10 @@ def _tenant(value):
     return value
 
 
-def filter_tenant_input_errors(tenant):
-    return input_errors(_tenant(tenant))
+def filter_tenant_input_errors(tenant, names=None):
+    if names is not None and (isinstance(names, (str, dict)) or not isinstance(names, (list, tuple))):
+        raise AnsibleFilterError(f"tenant_input_errors: names must be a list of variable names, got {type(names).__name__}")
+    return input_errors(_tenant(tenant), names or ())
 
 
 def filter_tenant_price_errors(prices, plan, provisioning=None):

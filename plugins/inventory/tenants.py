@@ -27,15 +27,17 @@ description:
   - "Groups: C(subscription_<status>) (C(subscription_none) without a subscription), C(tenant_<state>)
     (C(tenant_none) without a tenant), C(plan_<price lookup key or ID>), C(provisioning_billing) and
     C(provisioning_direct), C(adoption_proposed), and the mismatches: C(orphan_subscriptions) (a live subscription with C(tenant-id) and no
-    tenant), C(orphan_tenants) (a tenant with no live subscription or no C(billing.stripe)), C(owner_mismatch) (the
+    tenant), C(orphan_tenants) (a tenant with no live subscription or no C(billing.stripe), unless deprovisioned),
+    C(owner_mismatch) (the
     tenant's C(billing.stripe.customer_id) is not its subscription's customer), C(duplicate_tenant_ids) (two or more
     live subscriptions carry the tenant ID), and the subscriptions the Tenant Billing Server would ignore or bill by item
     order: C(tbs_unmatched_subscriptions) (the tenant's billing link names a TBS plan, and no item of its live subscription
     is on one) and C(tbs_ambiguous_subscriptions) (two or more items on TBS plans: TBS takes the first). A TBS plan is a
     price marked by M(thingsstack.tenancy.stripe_price)'s O(thingsstack.tenancy.stripe_price#module:tbs_plan) (the marks
-    come with the prices embedded in the subscription list: no extra request) or listed in O(tbs_plans). Names are
-    lowercase, other characters than letters, digits and C(_) become
-    C(_)."
+    come with the prices embedded in the subscription list: no extra request) or listed in O(tbs_plans).
+    C(deprovisioned) holds the suspended tenants whose C(billing.stripe) names their subscription, which has ended (as the
+    deprovision playbook leaves them): no mismatch. Names are lowercase, other characters than letters, digits and C(_)
+    become C(_)."
   - "The provisioning mode of a tenant: V(billing) when its subscription's plan (price ID or lookup key) is one of
     O(tbs_plans), the plans the Tenant Billing Server manages, else V(direct). Nothing in Stripe or The Things Stack
     tells the two apart (both write the same C(billing.stripe) link), so give O(tbs_plans) as the TBS is configured
@@ -59,7 +61,10 @@ description:
   - The inventory cache holds customer data; the plugin makes the cache file it wrote readable by its owner only.
   - Secrets are never read into host variables or the cache. The subscription metadata key C(admin-password) is dropped
     as the subscriptions are read; the API keys are options only.
-  - The inventory file name must end in C(.tenants.yml) or C(.tenants.yaml).
+  - The inventory file name must end in C(.tenants.yml) or C(.tenants.yaml); a YAML file of another name that names this
+    plugin gets a warning that says so.
+  - A key of the inventory source that is no option of this plugin (C(tbs_plan) for O(tbs_plans)) fails the source,
+    naming the nearest option.
 extends_documentation_fragment:
   - constructed
   - inventory_cache
@@ -200,6 +205,7 @@ from ansible_collections.thingsstack.tenancy.plugins.plugin_utils import stripe_
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import TenancyError, mask_secrets
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_fleet import (
     INVALID, build_fleet, invalid_line, read_fleet, shown)
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.validation import unknown_names
 
 display = Display()
 
@@ -219,7 +225,31 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     NAME = 'thingsstack.tenancy.tenants'
 
     def verify_file(self, path):
-        return super().verify_file(path) and path.endswith(('.tenants.yml', '.tenants.yaml'))
+        if not super().verify_file(path):
+            return False
+        if path.endswith(('.tenants.yml', '.tenants.yaml')):
+            return True
+        if path.endswith(('.yml', '.yaml')) and self.names_this_plugin(path):
+            display.warning(f"{self.NAME}: the inventory source {path} names this plugin, but its file name must end in "
+                            "'.tenants.yml' or '.tenants.yaml' (fleet.tenants.yml, for example); rename it")
+        return False
+
+    def names_this_plugin(self, path):
+        try:
+            with open(path, encoding='utf-8') as handle:
+                text = handle.read(65536)
+        except (OSError, UnicodeDecodeError):
+            return False
+        return self.NAME in text and any(line.split('#')[0].strip() in (f'plugin: {self.NAME}', f"plugin: '{self.NAME}'",
+                                                                        f'plugin: "{self.NAME}"')
+                                         for line in text.splitlines())
+
+    def _read_config_data(self, path):
+        config = super()._read_config_data(path)
+        unknown = unknown_names([key for key in config if key not in self._options], self._options, 'option')
+        if unknown:
+            raise AnsibleParserError(f"{self.NAME}: {path}: " + '; '.join(unknown))
+        return config
 
     def parse(self, inventory, loader, path, cache=True):
         super().parse(inventory, loader, path, cache)

@@ -25,7 +25,7 @@ import yaml
 
 from ansible_collections.thingsstack.tenancy.plugins.module_utils.tenant_limits import LIMIT_OPTIONS
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_prices import price_tbs_plan
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_subscriptions import is_live, is_running, tenant_of
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_subscriptions import ENDED, is_live, is_running, tenant_of
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import InvalidOption
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_rules import (
     DEPRECATED_NAME_KEYS, SECRET_METADATA_KEYS, SUBSCRIPTION_KEYS, check_existing_tenant_id, check_tenant_id)
@@ -44,6 +44,8 @@ MISMATCH_GROUPS = ('orphan_subscriptions', 'orphan_tenants', 'owner_mismatch', '
 # (more than one item on a TBS plan: TBS takes the first).
 TBS_GROUPS = ('tbs_unmatched_subscriptions', 'tbs_ambiguous_subscriptions')
 ADOPTION_GROUP = 'adoption_proposed'
+# Deprovisioned as the role leaves a tenant: suspended, its billing link naming its subscription, which has ended.
+DEPROVISIONED_GROUP = 'deprovisioned'
 INVALID = 'invalid_tenant_ids'
 # Names a tenant ID could spell that Ansible or this collection's inventories give a group or the controller: such a host
 # would shadow the group (``all``: the whole fleet) or run as the controller. Names with ``_`` never pass the ID rule.
@@ -274,6 +276,13 @@ def host_vars(tenant_id, subs, tenant, tbs_plans, billing=False, known_plans=())
     return hv
 
 
+def deprovisioned(live):
+    """A suspended tenant whose billing link names its newest subscription, which has ended: no mismatch."""
+    return (live['tenant_state'] == 'suspended' and not live['live_subscriptions'] and bool(live['billing'])
+            and live['subscription_id'] is not None and live['billing'].get('subscription_id') == live['subscription_id']
+            and live['subscription_status'] in ENDED)
+
+
 def host_groups(tenant_id, hv):
     """The groups of one host, from its variables."""
     live = hv['tenant_live']
@@ -285,6 +294,8 @@ def host_groups(tenant_id, hv):
         groups.append(group_name('provisioning', hv['tenant_provisioning']))
     if not live['tenant_exists']:
         groups.append('orphan_subscriptions')
+    elif deprovisioned(live):
+        groups.append(DEPROVISIONED_GROUP)
     elif not live['live_subscriptions'] or not live['billing']:
         groups.append('orphan_tenants')
     if live['tenant_exists'] and live['billing'] and live['customer_id'] and live['billing'].get('customer_id') != live['customer_id']:
@@ -319,7 +330,7 @@ def build_fleet(fleet, tbs_plans=(), billing=()):
         if tenant_of(sub):
             subs.setdefault(str(tenant_of(sub)), []).append(sub)
     ids = set(tenants) | {tenant_id for tenant_id, found in subs.items() if any(is_live(sub) for sub in found)}
-    hosts, groups, invalid = {}, {name: [] for name in MISMATCH_GROUPS + (ADOPTION_GROUP,) + TBS_GROUPS}, []
+    hosts, groups, invalid = {}, {name: [] for name in MISMATCH_GROUPS + (ADOPTION_GROUP, DEPROVISIONED_GROUP) + TBS_GROUPS}, []
     known_plans, billing = marked_plans(fleet.get('subscriptions') or []), set(billing)
     for tenant_id in sorted(ids):
         problem = tenant_id_problem(tenant_id, exists=tenant_id in tenants)

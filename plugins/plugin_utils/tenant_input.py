@@ -10,7 +10,13 @@ variable, not the module option. ``declaration`` and ``conflicts`` find tenants 
 
 from __future__ import annotations
 
+import functools
+import os
+
+import yaml
+
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.module_utils.errors import UnsupportedError
 from ansible.module_utils.common.validation import check_type_int
 
 from ansible_collections.thingsstack.tenancy.plugins.module_utils.stripe_spec import stripe_argument_spec
@@ -22,6 +28,11 @@ from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_prices 
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_subscriptions import check_amount, check_metered_quantity, check_subscription_options
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_rules import tenant_from_billing
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tts_tenants import check_tenant_options
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.validation import unknown_names, unknown_spec_keys
+
+ROLE_SPEC = os.path.join(os.path.dirname(__file__), '..', '..', 'roles', 'tenant', 'meta', 'argument_specs.yml')
+# Host variables named tenant_* that are no role variables: the live facts of the inventory plugin thingsstack.tenancy.tenants.
+OTHER_TENANT_VARIABLES = frozenset(('tenant_live',))
 
 CONNECTION_OPTIONS = frozenset(stripe_argument_spec()) | frozenset(tts_argument_spec())
 CUSTOMER_FIELDS = ('name', 'description', 'phone', 'address', 'tax_ids', 'metadata', 'match_metadata')
@@ -127,8 +138,33 @@ def explained(error):
     return f"{error} ({DERIVED[variable]})" if variable in DERIVED else error
 
 
-def input_errors(tenant):
-    """Every error of the role's variables that the modules would refuse, or that the role needs; [] when it is good."""
+@functools.lru_cache(maxsize=1)
+def role_options():
+    """The options of the role's entry point main (roles/tenant/meta/argument_specs.yml)."""
+    with open(ROLE_SPEC, encoding='utf-8') as handle:
+        return yaml.safe_load(handle)['argument_specs']['main']['options']
+
+
+def spec_errors(tenant, names=()):
+    """The role's argument spec on its variables, as short messages: unknown variables among ``names`` (the host's
+    variable names; those starting with tenant_ must be the role's), unknown keys inside them, then types and choices."""
+    options = role_options()
+    known = set(options) | OTHER_TENANT_VARIABLES
+    errors = unknown_names(sorted(name for name in names if str(name).startswith('tenant_')), known, 'variable')
+    given_values = {key: value for key, value in tenant.items() if key in options and value is not None}
+    errors += [f"{where}: {message}" for where, message in unknown_spec_keys(given_values, options)]
+    if errors:
+        return errors
+    result = ArgumentSpecValidator(options).validate(given_values)
+    return [error.msg for error in result.errors if not isinstance(error, UnsupportedError)]
+
+
+def input_errors(tenant, names=()):
+    """Every error of the role's variables that the modules would refuse, or that the role needs; [] when it is good.
+    A variable the role does not know, or of the wrong type, is reported alone: the rules after it would only mislead."""
+    errors = spec_errors(tenant, names)
+    if errors:
+        return errors
     state, direct = tenant.get('tenant_state') or 'present', tenant.get('tenant_provisioning') == 'direct'
     subscribed = state == 'present' or (state == 'suspended' and direct)
     deleting = state == 'absent' and bool(tenant.get('tenant_delete'))

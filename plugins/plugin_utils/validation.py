@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import InvalidOption
@@ -68,3 +69,31 @@ def check_metadata(option, metadata):
             raise InvalidOption(option, f"value of {key!r} must be a string or number, not a {type(value).__name__}")
         if value is not None and len(str(value)) > METADATA_VALUE_MAX:
             raise InvalidOption(option, f"value of {key!r} must be at most {METADATA_VALUE_MAX} characters long")
+
+
+def did_you_mean(name, valid):
+    """``; did you mean NAME?`` with the nearest of ``valid`` (difflib), or the valid names when none is near."""
+    near = difflib.get_close_matches(str(name), sorted(valid), n=1)
+    return f"; did you mean {near[0]}?" if near else f" (known: {', '.join(sorted(valid))})"
+
+
+def unknown_names(given, valid, what='key'):
+    """``unknown KEY NAME; did you mean ...?`` for each name of ``given`` that is not in ``valid``, in order."""
+    return [f"unknown {what} {name}{did_you_mean(name, valid)}" for name in given if name not in valid]
+
+
+def unknown_spec_keys(values, spec, where=''):
+    """``(where, message)`` for every key of ``values`` and of its sub-options (dicts, lists of dicts) that the argument
+    spec ``spec`` does not know; ``where`` is the path of ``values`` (``tenant_customer.address``)."""
+    found = [(where, message) for message in unknown_names(values, spec)]
+    for key, value in values.items():
+        sub = (spec.get(key) or {}).get('options')
+        if not sub or value is None:
+            continue
+        items = [(f'{where}.{key}' if where else key, value)] if isinstance(value, dict) else []
+        if isinstance(value, list):
+            items = [(f'{where}.{key}[{index}]' if where else f'{key}[{index}]', item)
+                     for index, item in enumerate(value) if isinstance(item, dict)]
+        for path, item in items:
+            found += unknown_spec_keys(item, sub, path)
+    return found

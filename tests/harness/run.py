@@ -1,7 +1,7 @@
 """The test harness of thingsstack.tenancy (stdlib only; `make test` runs it).
 
     python tests/harness/run.py test [--only STEP[,STEP...]] [--list]
-    python tests/harness/run.py venv main|second     # create/refresh a venv, print its path
+    python tests/harness/run.py venv main|second|env # create/refresh a venv, print its path
     python tests/harness/run.py pythons              # the Pythons the venvs would use
     python tests/harness/run.py tree                 # refresh the ansible-test copy, print its path
 
@@ -50,6 +50,7 @@ LOG_TAIL = 50  # lines of a failed step's log printed
 VENVS = {
     # name: requirements file; all but 'second' run on the main Python (find-python.sh without a version)
     'main': os.path.join(REPO, 'tests', 'requirements', 'main.txt'),  # ansible-core 2.19 and the tools
+    'env': os.path.join(REPO, 'tests', 'requirements', 'env.txt'),  # make env / make shell: ansible-playbook only
     'second': os.path.join(REPO, 'tests', 'requirements', 'second.txt'),  # ansible-core 2.21
     'ee': os.path.join(REPO, 'tests', 'requirements', 'ee.txt'),  # ansible-builder only
     'importer': os.path.join(REPO, 'tests', 'requirements', 'importer.txt'),  # galaxy-importer only

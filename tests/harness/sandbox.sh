@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make sandbox: Stripe and TTS emulators on 127.0.0.1 that stay up, for trying the README's commands by hand:
-#   make sandbox && . build/sandbox/env.sh     then ansible-playbook thingsstack.tenancy.catalog -e @my-catalog.yml, ...
+#   make sandbox && . build/sandbox/env.sh     then ansible-playbook -i localhost, thingsstack.tenancy.catalog -e @my-catalog.yml, ...
 #   make sandbox-stop
 # The Tenant Billing Server is on for the example catalog's tts-small-monthly: billing_setup.yml ensures the catalog and
 # the TBS webhook endpoint (secret in build/sandbox/tbs-endpoint-secret), as make demo does.

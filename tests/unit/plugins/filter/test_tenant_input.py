@@ -150,3 +150,30 @@ def test_conflicts_name_both_hosts_and_the_fields():
 def test_no_conflict_for_alike_or_unwritten_customers():
     assert filter_tenant_conflicts([declared('a', name='Acme'), declared('b'), declared('c', state='absent', name='Other'),
                                     declared('d', name='Other', match_metadata={'site': 'us'})]) == {}
+
+
+@pytest.mark.parametrize('names, changes, expected', [
+    (['tenant_plann'], {'tenant_plan': {}},
+     ['unknown variable tenant_plann; did you mean tenant_plan?']),
+    (['tenant_atributes', 'tenant_id', 'tenant_live', 'other'], {},
+     ['unknown variable tenant_atributes; did you mean tenant_attributes?']),
+    ([], {'tenant_customer': {'emial': 'billing@acme.example'}},
+     ['tenant_customer: unknown key emial; did you mean email?']),
+    ([], {'tenant_customer': {'email': 'billing@acme.example', 'address': {'contry': 'DE'}}},
+     ['tenant_customer.address: unknown key contry; did you mean country?']),
+    ([], {'tenant_plan': {'price': 'small', 'quantity': 'many'}},
+     ["argument 'quantity' is of type str found in 'tenant_plan'. and we were unable to convert to int: "]),
+    ([], {'tenant_state': 'gone'}, ['value of tenant_state must be one of: present, suspended, absent, got: gone']),
+])
+def test_the_role_spec_is_checked_first_in_short_messages(names, changes, expected):
+    found = filter_tenant_input_errors(dict(GOOD, **changes), names)
+    assert len(found) == len(expected), found
+    for message, start in zip(found, expected):
+        assert message.startswith(start), found
+        assert len(message) < 200 and 'description' not in message
+
+
+def test_names_must_be_a_list():
+    with pytest.raises(AnsibleFilterError, match='names must be a list'):
+        filter_tenant_input_errors(GOOD, 'tenant_plann')
+    assert filter_tenant_input_errors(GOOD, ['tenant_plan', 'tenant_adopt']) == []

@@ -6,6 +6,7 @@ the plugin through ansible-core's inventory machinery with fake clients."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 import yaml
@@ -154,13 +155,16 @@ def test_the_mismatch_groups():
          subscription('sub_a', 'dup', cid='cus_a', created=1), subscription('sub_b', 'dup', cid='cus_b', created=2),
          subscription('sub_mine', 'moved', cid='cus_new'),
          subscription('sub_ended', 'lapsed', status='canceled'),
+         subscription('sub_over', 'stillup', status='canceled'),             # ended, but its tenant still approved
          subscription('sub_hand', 'byhand'),
          subscription('sub_x', None)],                                         # no tenant-id: not a tenant
         [tenant('dup', 'sub_a', cid='cus_a'), tenant('moved', 'sub_mine', cid='cus_old'),
-         tenant('lapsed', 'sub_ended', state='STATE_SUSPENDED'), tenant('byhand'), tenant('bare')])
-    assert sorted(built['hosts']) == ['bare', 'byhand', 'dup', 'lapsed', 'moved', 'nobody']
+         tenant('lapsed', 'sub_ended', state='STATE_SUSPENDED'), tenant('stillup', 'sub_over', state='STATE_APPROVED'),
+         tenant('byhand'), tenant('bare')])
+    assert sorted(built['hosts']) == ['bare', 'byhand', 'dup', 'lapsed', 'moved', 'nobody', 'stillup']
     assert built['groups']['orphan_subscriptions'] == ['nobody']
-    assert built['groups']['orphan_tenants'] == ['bare', 'byhand', 'lapsed']
+    assert built['groups']['orphan_tenants'] == ['bare', 'byhand', 'stillup']
+    assert built['groups']['deprovisioned'] == ['lapsed']  # suspended after its subscription ended: no mismatch
     assert built['groups']['owner_mismatch'] == ['moved']
     assert built['groups']['duplicate_tenant_ids'] == ['dup']
     assert built['groups']['subscription_none'] == ['bare'] and built['groups']['tenant_none'] == ['nobody']
@@ -260,6 +264,26 @@ def test_only_tenants_files_are_taken(source):
     assert plugin.InventoryModule().verify_file(source(CONNECTION))
     assert plugin.InventoryModule().verify_file(source(CONNECTION, 'x.tenants.yaml'))
     assert not plugin.InventoryModule().verify_file(source(CONNECTION, 'hosts.yml'))
+
+
+def test_a_wrong_file_name_says_the_name_must_end_in_tenants_yml(source, monkeypatch):
+    warnings = []
+    monkeypatch.setattr(plugin.display, 'warning', warnings.append)
+    assert not plugin.InventoryModule().verify_file(source(CONNECTION, 'fleet.yml'))
+    assert len(warnings) == 1 and "must end in '.tenants.yml'" in warnings[0] and 'fleet.yml' in warnings[0]
+    assert not plugin.InventoryModule().verify_file(source('all:\n  hosts:\n    acme: {}\n', 'hosts.yml'))
+    assert len(warnings) == 1  # another inventory file is not this plugin's: no hint
+
+
+@pytest.mark.parametrize('extra, message', [
+    ('tbs_plan: [tts-small-monthly]\n', 'unknown option tbs_plan; did you mean tbs_plans?'),
+    ('keyed_group: []\n', 'unknown option keyed_group; did you mean keyed_groups?'),
+])
+def test_an_unknown_option_fails_the_source_naming_the_nearest_before_any_request(source, fakes, extra, message):
+    with pytest.raises(AnsibleParserError, match=re.escape(message)) as error:
+        parse(source(CONNECTION + extra))
+    assert KEY not in str(error.value) and 'sk_test_unit' not in str(error.value)
+    assert fakes[0].calls == [] and fakes[1].calls == []
 
 
 def test_hosts_groups_and_constructed_options(source, fakes):
