@@ -13,6 +13,7 @@ import re
 from ansible_collections.thingsstack.tenancy.plugins.module_utils.tenant_limits import LIMIT_OPTIONS
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import ApiError
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tts_api import forbidden_paths
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tts_json import lookup
 
 # TenantRegistryTotals, in the API's order; each is a path of its field mask.
 KINDS = ('applications', 'clients', 'end_devices', 'activated_end_devices', 'gateways', 'organizations', 'users')
@@ -63,3 +64,24 @@ def usage_of(tenant_id, totals, tenant, kinds=KINDS):
             ratios.append(ratio)
     usage['max_ratio'] = max(ratios) if ratios else None
     return usage
+
+
+def read_fleet_usage(api, tenants, exists_rule):
+    """The raw registry totals of the listed ``tenants`` whose ID passes ``exists_rule`` (None when it may name a host):
+    ``{'kinds': [...], 'tenants': {tenant_id: totals}}``, by the batch call only."""
+    ids = [tenant_id for tenant_id in (lookup(tenant, ['ids', 'tenant_id']) for tenant in tenants)
+           if isinstance(tenant_id, str) and exists_rule(tenant_id, exists=True) is None]
+    totals, kinds = read_totals(lambda mask: api.batch_registry_totals(ids, mask)) if ids else ({}, KINDS)
+    return {'kinds': list(kinds), 'tenants': totals}
+
+
+def with_usage(built, fleet):
+    """The hosts of ``build_fleet`` with ``tenant_usage`` (``usage_of``) for each tenant the raw fleet has totals of."""
+    usage = fleet.get('usage')
+    if not usage:
+        return built
+    tenants = {lookup(tenant, ['ids', 'tenant_id']): tenant for tenant in fleet.get('tenants') or []}
+    for tenant_id, host in built['hosts'].items():
+        if tenant_id in usage['tenants'] and tenant_id in tenants:
+            host['tenant_usage'] = usage_of(tenant_id, usage['tenants'][tenant_id], tenants[tenant_id], tuple(usage['kinds']))
+    return built
