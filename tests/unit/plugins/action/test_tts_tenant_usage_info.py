@@ -159,6 +159,6 @@ def test_the_client_chunks_the_batch(monkeypatch):
     ids = [f't-{index:03d}' for index in range(tts_api.TOTALS_BATCH_SIZE * 2 + 1)]
     totals = api.batch_registry_totals(ids, ['users'])
     assert sorted(totals) == ids and totals['t-000'] == {'users': '1'}
-    assert [len(body['tenant_ids']) for _, _, body in sent] == [tts_api.TOTALS_BATCH_SIZE] * 2 + [1]
+    assert [len(entry[2]['tenant_ids']) for entry in sent] == [tts_api.TOTALS_BATCH_SIZE] * 2 + [1]
     assert all(method == 'POST' and path == '/tenants/registry-totals' and body['field_mask'] == {'paths': ['users']}
                for method, path, body in sent)
