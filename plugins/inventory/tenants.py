@@ -160,6 +160,16 @@ options:
     type: list
     elements: str
     default: []
+  usage:
+    description:
+      - "Also read the registry totals of every tenant (the batch call of The Things Stack, 100 tenants a request, so
+        ceil(T / 100) more TTS requests for T tenants) and give each host of a tenant the variable C(tenant_usage), per
+        entity kind C({used, limit, ratio}) against the tenant's C(max_*) limits, and C(max_ratio), as
+        M(thingsstack.tenancy.tts_tenant_usage_info) returns them. Hosts without a tenant get none."
+      - For groups such as C(near_limit) with O(groups) or O(keyed_groups).
+    type: bool
+    default: false
+    version_added: 0.2.0
 notes:
   - For AWX / Automation Controller, use an inventory source of type I(Sourced from a Project) with this file, and attach
     the credentials of the guide R(AWX / Automation Controller,ansible_collections.thingsstack.tenancy.docsite.guide_awx);
@@ -193,6 +203,14 @@ groups:
 keyed_groups:
   - key: tenant_customer.address.country | default('none')
     prefix: country
+
+---
+# Usage against the limits: the group near_limit holds the tenants that use 90 % or more of a limit.
+plugin: thingsstack.tenancy.tenants
+tbs_plans: [tts-small-monthly]
+usage: true
+groups:
+  near_limit: (tenant_usage.max_ratio | default(0, true)) >= 0.9
 """
 
 import os
@@ -204,7 +222,8 @@ from ansible.utils.display import Display
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils import stripe_api, tts_api
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import TenancyError, mask_secrets
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_fleet import (
-    INVALID, build_fleet, invalid_line, read_fleet, shown)
+    INVALID, build_fleet, invalid_line, read_fleet, shown, tenant_id_problem)
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tts_usage import read_fleet_usage, with_usage
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.validation import unknown_names
 
 display = Display()
@@ -296,7 +315,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             fleet = self.read()
         if update_cache:
             self._cache[cache_key] = fleet
-        self.populate(build_fleet(fleet, self.get_option('tbs_plans') or []))
+        self.populate(with_usage(build_fleet(fleet, self.get_option('tbs_plans') or []), fleet))
 
     def client_params(self, options):
         params = {param: self.get_option(option) for option, param in options.items()}
@@ -317,7 +336,11 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                     # The client names its parameter (api_key); say which option of this plugin it is.
                     option = next((name for name, param in options.items() if param == exc.details.get('option')), None)
                     raise TenancyError(f"{option}: {exc.msg.partition(': ')[2]}" if option else exc.msg) from None
-            return read_fleet(stripe_api.get_api(stripe_params), tts_api.get_api(tts_params))
+            tts = tts_api.get_api(tts_params)
+            fleet = read_fleet(stripe_api.get_api(stripe_params), tts)
+            if self.get_option('usage'):
+                fleet['usage'] = read_fleet_usage(tts, fleet['tenants'], tenant_id_problem)
+            return fleet
         except TenancyError as exc:
             raise AnsibleParserError(f"{self.NAME}: {exc.msg}") from None
 

@@ -28,6 +28,9 @@ API_PREFIX = '/api/v3'
 # takes that as done), and a repeated create answers AlreadyExists (tts_tenant recovers its own tenant from that).
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 LIST_PAGE_SIZE = 1000
+# BatchGetRegistryTotals is not paged and documents no maximum: ask for this many tenants a request.
+TOTALS_BATCH_SIZE = 100
+BATCH_TOTALS_PATH = '/tenants/registry-totals'  # a POST that only reads
 URL_RULE = 'the https:// base address of the deployment, such as https://thethings.example.com'
 
 # gRPC status codes, as the numeric ``code`` of a TTS error body.
@@ -168,6 +171,30 @@ class TtsApi:
                 return tenants
             page += 1
 
+    def get_registry_totals(self, tenant_id, paths):
+        """The entity counts of one tenant (TenantRegistryTotals, zero counts left out), or None when it does not exist."""
+        try:
+            return self.request('GET', f'/tenants/{quote(tenant_id)}/registry-totals', params={'field_mask': ','.join(paths)})
+        except ApiError as exc:
+            if is_not_found(exc):
+                return None
+            raise
+
+    def batch_registry_totals(self, tenant_ids, paths):
+        """``{tenant_id: totals}`` of existing tenants, in ceil(n / TOTALS_BATCH_SIZE) requests. A tenant TTS leaves out
+        of its answer is not in the result; one that does not exist fails the request (NotFound)."""
+        totals = {}
+        for start in range(0, len(tenant_ids), TOTALS_BATCH_SIZE):
+            chunk = list(tenant_ids[start:start + TOTALS_BATCH_SIZE])
+            body = self.request('POST', BATCH_TOTALS_PATH, body={'tenant_ids': [{'tenant_id': tenant_id} for tenant_id in chunk],
+                                                                 'field_mask': {'paths': list(paths)}})
+            entries = body.get('totals') if isinstance(body, dict) else None
+            for entry in entries if isinstance(entries, list) else []:
+                tenant_id = lookup(entry, ['tenant_ids', 'tenant_id'])
+                if isinstance(tenant_id, str) and tenant_id in chunk:
+                    totals[tenant_id] = entry.get('totals')
+        return totals
+
     def find_deleted_tenant(self, tenant_id):
         """True when a recently deleted tenant has the ID, False when none has, None when the search is not possible."""
         try:
@@ -184,7 +211,7 @@ class TtsApi:
         self.last_attempts = 0
         attempt = 0
         while True:
-            self.counts['reads' if method == 'GET' else 'writes'] += 1
+            self.counts['reads' if method == 'GET' or path == BATCH_TOTALS_PATH else 'writes'] += 1
             self.last_attempts += 1
             try:
                 with warnings.catch_warnings():

@@ -27,6 +27,12 @@ Control API (no auth; not logged or counted; JSON):
     GET    /_emulator/tbs/events            {"events": [{event_id, type, action, tenant_id, subscription_id, customer_id,
                                              subscription_status, error, status}]}
     GET    /_emulator/tenants/{id}/users    {"users": [...]} created in that tenant (no passwords)
+    POST   /_emulator/tenants/{id}/registry merge the tenant's entity counts that registry totals report:
+                                             {"applications", "clients", "end_devices", "activated_end_devices",
+                                             "gateways", "organizations", "users"} (non-negative integers; users
+                                             defaults to the users created in the tenant); 404 for a missing tenant
+
+Registry totals (GET /api/v3/tenants/{id}/registry-totals, POST /api/v3/tenants/registry-totals) count as reads.
 """
 
 import argparse

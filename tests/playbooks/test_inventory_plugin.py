@@ -176,6 +176,39 @@ def test_the_live_fleet_with_the_role_variables_and_the_mismatch_groups(services
     assert ADMIN_PASSWORD not in proc.stdout + proc.stderr
 
 
+def test_usage_adds_tenant_usage_for_the_batch_calls_only(services, fleet):
+    if not services.live:
+        # 19,000 of the direct plan's 20,000 end devices: near its limit.
+        response = requests.post(f"{services.bases['tts']}/_emulator/tenants/{fleet['direct']}/registry",
+                                 json={'end_devices': 19000, 'activated_end_devices': 18000, 'gateways': 3}, timeout=30)
+        assert response.status_code == 200, response.text
+    subscriptions, tenants = fleet_size(services)
+    services.clear_counters()
+    dummy, listing = inventory(services, source('usage', usage=True, groups={'near_limit': '(tenant_usage.max_ratio | default(0, true)) >= 0.9'}))
+    counts = services.counters()
+    hostvars = listing['_meta']['hostvars']
+    with_tenant = [host for host, hv in hostvars.items() if hv['tenant_live']['tenant_exists']]
+    assert with_tenant and all('tenant_usage' in hostvars[host] for host in with_tenant)
+    assert all('tenant_usage' not in hv for hv in hostvars.values() if not hv['tenant_live']['tenant_exists'])
+    direct = hostvars[fleet['direct']]['tenant_usage']
+    assert direct['end_devices']['limit'] == 20000 and set(direct) >= {'applications', 'users', 'gateways', 'max_ratio'}
+    if counts is not None:
+        # The list pages as without the option, plus one batch request per 100 tenants; nothing per tenant, no write.
+        assert counts['tts']['writes'] == 0, counts
+        assert counts['tts']['reads'] == max(1, math.ceil(tenants / 1000)) + math.ceil(len(with_tenant) / 100), counts
+        assert counts['stripe']['reads'] == max(1, math.ceil(subscriptions / 100)), counts
+        assert direct['end_devices'] == {'used': 19000, 'limit': 20000, 'ratio': 0.95}
+        assert direct['activated_end_devices'] == {'used': 18000, 'limit': 20000, 'ratio': 0.9}
+        assert direct['max_ratio'] == 0.95
+        assert members(listing, 'near_limit') == {fleet['direct']}
+    # Off by default: no usage variable and no batch request.
+    services.clear_counters()
+    dummy, plain = inventory(services, source('fleet'))
+    assert all('tenant_usage' not in hv for hv in plain['_meta']['hostvars'].values())
+    if services.counters() is not None:
+        assert services.counters()['tts']['reads'] == max(1, math.ceil(tenants / 1000))
+
+
 def test_the_cache_answers_without_a_request_and_holds_no_secret(services, fleet):
     cache = os.path.join(OUT, 'tmp', 'tenants-cache')
     path = source('cached', cache=True, cache_plugin='ansible.builtin.jsonfile', cache_connection=cache, cache_timeout=600)

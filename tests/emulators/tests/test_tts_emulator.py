@@ -453,6 +453,74 @@ def test_counters_and_log_clear(emulator):
 
 
 # ---------------------------------------------------------------------------------------------
+# Registry totals
+
+def test_registry_totals_count_the_tenants_entities(emulator):
+    create(emulator, "acme", initial_user={"ids": {"user_id": "acme-admin"}, "primary_email_address": "a@acme.example"}).raise_for_status()
+    create(emulator, "initech").raise_for_status()
+    # Zero counts are omitted, uint64 are strings; the initial user is counted until users is set.
+    assert call(emulator, "GET", "/api/v3/tenants/acme/registry-totals").json() == {"users": "1"}
+    assert call(emulator, "GET", "/api/v3/tenants/initech/registry-totals").json() == {}
+    totals = control(emulator, "POST", "/tenants/acme/registry", json={"end_devices": 950, "activated_end_devices": 900, "gateways": 3})
+    assert totals == {"totals": {"end_devices": "950", "activated_end_devices": "900", "gateways": "3", "users": "1"}}
+    control(emulator, "POST", "/tenants/acme/registry", json={"users": 7, "applications": 2})
+    assert call(emulator, "GET", "/api/v3/tenants/acme/registry-totals").json() == {
+        "applications": "2", "end_devices": "950", "activated_end_devices": "900", "gateways": "3", "users": "7"}
+    masked = call(emulator, "GET", "/api/v3/tenants/acme/registry-totals", params={"field_mask": "end_devices,clients"})
+    assert masked.json() == {"end_devices": "950"}
+    body = assert_error(call(emulator, "GET", "/api/v3/tenants/acme/registry-totals", params={"field_mask": "max_users"}),
+                        400, 3, "field_mask_paths")
+    assert body["details"][0]["attributes"]["forbidden_paths"] == ["max_users"]
+
+
+def test_batch_registry_totals_in_the_order_asked(emulator):
+    for tenant_id in ("acme", "initech", "globex"):
+        create(emulator, tenant_id).raise_for_status()
+    control(emulator, "POST", "/tenants/globex/registry", json={"end_devices": 5})
+    control(emulator, "POST", "/tenants/acme/registry", json={"end_devices": 1, "clients": 2})
+    body = {"tenant_ids": [{"tenant_id": "globex"}, {"tenant_id": "acme"}, {"tenant_id": "initech"}],
+            "field_mask": {"paths": ["end_devices"]}}
+    assert call(emulator, "POST", "/api/v3/tenants/registry-totals", json=body).json() == {"totals": [
+        {"tenant_ids": {"tenant_id": "globex"}, "totals": {"end_devices": "5"}},
+        {"tenant_ids": {"tenant_id": "acme"}, "totals": {"end_devices": "1"}},
+        {"tenant_ids": {"tenant_id": "initech"}, "totals": {}}]}
+    everything = call(emulator, "POST", "/api/v3/tenants/registry-totals", json={"tenant_ids": [{"tenant_id": "acme"}], "field_mask": "end_devices,clients"})
+    assert everything.json()["totals"][0]["totals"] == {"end_devices": "1", "clients": "2"}
+    assert call(emulator, "POST", "/api/v3/tenants/registry-totals", json={"tenant_ids": []}).json() == {}
+    # Reads, though a POST.
+    assert control(emulator, "GET", "/counters")["writes"] == 3
+
+
+def test_registry_totals_errors(emulator):
+    create(emulator, "acme").raise_for_status()
+    assert_error(call(emulator, "GET", "/api/v3/tenants/ghost/registry-totals"), 404, 5, "tenant_not_found")
+    missing = call(emulator, "POST", "/api/v3/tenants/registry-totals", json={"tenant_ids": [{"tenant_id": "acme"}, {"tenant_id": "ghost"}]})
+    assert "`ghost`" in assert_error(missing, 404, 5, "tenant_not_found")["message"]
+    bad_id = call(emulator, "POST", "/api/v3/tenants/registry-totals", json={"tenant_ids": [{"tenant_id": "Not_An_ID"}]})
+    assert_error(bad_id, 400, 3, "validation")
+    for method, path, kwargs in (("GET", "/api/v3/tenants/acme/registry-totals", {}),
+                                 ("POST", "/api/v3/tenants/registry-totals", {"json": {"tenant_ids": [{"tenant_id": "acme"}]}})):
+        assert_error(call(emulator, method, path, key="00" * 32, **kwargs), 403, 7, "tenant_admin_key")
+        assert_error(call(emulator, method, path, key=None, **kwargs), 401, 16, "unauthenticated")
+    deleted = create(emulator, "gone")
+    deleted.raise_for_status()
+    call(emulator, "DELETE", "/api/v3/tenants/gone").raise_for_status()
+    assert_error(call(emulator, "GET", "/api/v3/tenants/gone/registry-totals"), 404, 5, "tenant_not_found")
+
+
+@pytest.mark.parametrize("counts,status", [
+    ({"devices": 1}, 400), ({"end_devices": -1}, 400), ({"end_devices": "5"}, 400), ({"end_devices": True}, 400),
+    ({"end_devices": 1, "activated_end_devices": 2}, 400),
+])
+def test_registry_control_refuses_bad_counts(emulator, counts, status):
+    create(emulator, "acme").raise_for_status()
+    response = HTTP.post(f"{emulator}/_emulator/tenants/acme/registry", json=counts, timeout=10)
+    assert response.status_code == status and "error" in response.json()
+    assert HTTP.post(f"{emulator}/_emulator/tenants/ghost/registry", json={"end_devices": 1}, timeout=10).status_code == 404
+    assert call(emulator, "GET", "/api/v3/tenants/acme/registry-totals").json() == {}
+
+
+# ---------------------------------------------------------------------------------------------
 # Tenant Billing Server
 
 def sign(payload, secret=ENDPOINT_SECRET, timestamp=None):

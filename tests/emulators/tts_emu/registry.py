@@ -11,6 +11,8 @@ DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
 ORDERS = ("", "tenant_id", "-tenant_id", "name", "-name", "created_at", "-created_at")
 SEARCH_TEXT_FILTERS = ("id_contains", "name_contains", "description_contains")
+# TenantRegistryTotals (DOCS TenantRegistryTotals.yml): uint64 counts, the paths of its field mask.
+TOTALS_FIELDS = ("applications", "clients", "end_devices", "activated_end_devices", "gateways", "organizations", "users")
 
 
 def load_blocklist(path):
@@ -99,7 +101,7 @@ class Registry:
             for field in model.settable_fields():
                 if field in tenant:
                     model.apply_path(stored, tenant, field)
-            self.records[tenant_id] = {"tenant": stored, "deleted_at": None, "users": {}}
+            self.records[tenant_id] = {"tenant": stored, "deleted_at": None, "users": {}, "totals": {}}
             if user is not None:
                 self.records[tenant_id]["users"][user["ids"]["user_id"]] = self._new_user(user, stored["created_at"])
             return model.project(stored, model.settable_fields())
@@ -198,12 +200,63 @@ class Registry:
         with self.lock:
             self._active(tenant_id)["deleted_at"] = self._timestamp()
 
+    # -- Registry totals ------------------------------------------------------------------------
+
+    def registry_totals(self, tenant_id, paths):
+        """GetRegistryTotals: the tenant's entity counts (uint64 as JSON strings, zeros omitted), all without a mask."""
+        model.validate_tenant_id(tenant_id)
+        paths = totals_paths(paths)
+        with self.lock:
+            return self._totals(self._active(tenant_id), paths)
+
+    def batch_registry_totals(self, body):
+        """BatchGetRegistryTotals{tenant_ids, field_mask}: one entry per tenant, in the order asked; a missing one fails it all."""
+        body = {model.snake(key): value for key, value in (body or {}).items()}
+        ids = body.get("tenant_ids") or []
+        if not isinstance(ids, list):
+            raise errors.unmarshal("`tenant_ids` must be a list")
+        paths = totals_paths(decode_field_mask(body.get("field_mask")))
+        tenant_ids = []
+        for index, ids_value in enumerate(ids):
+            tenant_id = (ids_value or {}).get("tenant_id") if isinstance(ids_value, dict) else None
+            if not isinstance(tenant_id, str):
+                raise errors.validation(f"tenant_ids[{index}].tenant_id", "value is required")
+            model.validate_tenant_id(tenant_id)
+            tenant_ids.append(tenant_id)
+        with self.lock:
+            totals = [{"tenant_ids": {"tenant_id": tenant_id}, "totals": self._totals(self._active(tenant_id), paths)}
+                      for tenant_id in tenant_ids]
+        return {"totals": totals} if totals else {}
+
+    def set_registry_totals(self, tenant_id, counts):
+        """Control: set some of a tenant's entity counts; users defaults to the users created in it (the initial user)."""
+        with self.lock:
+            record = self._active(tenant_id)
+            merged = dict(record["totals"], **counts)
+            if merged.get("activated_end_devices", 0) > merged.get("end_devices", 0):
+                raise ValueError("activated_end_devices cannot exceed end_devices")
+            record["totals"] = merged
+            return self._totals(record, TOTALS_FIELDS)
+
+    @staticmethod
+    def _totals(record, paths):
+        counts = dict({"users": len(record["users"])}, **record["totals"])
+        return {field: str(counts[field]) for field in TOTALS_FIELDS if field in paths and counts.get(field)}
+
     def users(self, tenant_id):
         with self.lock:
             record = self.records.get(tenant_id)
             if record is None:
                 raise errors.tenant_not_found(tenant_id)
             return copy.deepcopy(list(record["users"].values()))
+
+
+def totals_paths(paths):
+    """The registry totals a field mask selects (all for an empty one); another path is refused as TTS's validator does."""
+    unsupported = [path for path in paths if path not in TOTALS_FIELDS]
+    if unsupported:
+        raise errors.field_mask_paths(unsupported)
+    return tuple(paths) or TOTALS_FIELDS
 
 
 def decode_field_mask(value):

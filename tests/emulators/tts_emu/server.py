@@ -10,10 +10,11 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from . import errors, model
-from .registry import ListOptions, Registry, decode_field_mask
+from .registry import TOTALS_FIELDS, ListOptions, Registry, decode_field_mask
 from .tbs import BillingServer
 
 WEBHOOK_PATH = "/api/v3/tbs/stripe"
+BATCH_TOTALS_PATH = "/api/v3/tenants/registry-totals"  # a POST that only reads: counted as a read
 FAULT_TYPES = ("status", "delay", "drop_response")
 _HEX_RE = re.compile(r"^[0-9a-fA-F]*$")
 
@@ -142,6 +143,14 @@ def delete_tenant(emulator, request, tenant_id):  # pylint: disable=unused-argum
     return Response(200, {})
 
 
+def registry_totals(emulator, request, tenant_id):
+    return Response(200, emulator.registry.registry_totals(tenant_id, query_paths(request)))
+
+
+def batch_registry_totals(emulator, request):
+    return Response(200, emulator.registry.batch_registry_totals(request.json()))
+
+
 def tbs_webhook(emulator, request):
     if not emulator.tbs.config.enabled:
         raise errors.route_not_found()
@@ -217,6 +226,21 @@ def control_users(emulator, request, tenant_id):  # pylint: disable=unused-argum
         raise ControlError(404, exc.message) from exc
 
 
+def control_set_registry(emulator, request, tenant_id):
+    counts = request.json(error=lambda message: ControlError(400, message))
+    for name, value in counts.items():
+        if name not in TOTALS_FIELDS:
+            raise ControlError(400, f"unknown count `{name}`; one of {', '.join(TOTALS_FIELDS)}")
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise ControlError(400, f"`{name}` must be a non-negative integer")
+    try:
+        return Response(200, {"totals": emulator.registry.set_registry_totals(tenant_id, counts)})
+    except errors.TTSError as exc:
+        raise ControlError(404, exc.message) from exc
+    except ValueError as exc:
+        raise ControlError(400, str(exc)) from exc
+
+
 def echoed(request):
     """The request as a misbehaving gateway or debugging proxy repeats it in an error: a client must not show it."""
     target = request.path + (f"?{request.raw_query}" if request.raw_query else "")
@@ -263,12 +287,15 @@ ROUTES = [
     ("POST", r"/_emulator/tbs", control_set_tbs, "control"),
     ("GET", r"/_emulator/tbs/events", control_tbs_events, "control"),
     ("GET", r"/_emulator/tenants/(?P<tenant_id>[^/]+)/users", control_users, "control"),
+    ("POST", r"/_emulator/tenants/(?P<tenant_id>[^/]+)/registry", control_set_registry, "control"),
     ("POST", r"/api/v3/tenants", create_tenant, "api"),
     ("GET", r"/api/v3/tenants", list_tenants, "api"),
     ("GET", r"/api/v3/tenants/(?P<tenant_id>[^/]+)", get_tenant, "api"),
     ("PUT", r"/api/v3/tenants/(?P<tenant_id>[^/]+)", update_tenant, "api"),
     ("DELETE", r"/api/v3/tenants/(?P<tenant_id>[^/]+)", delete_tenant, "api"),
     ("GET", r"/api/v3/search/tenants", search_tenants, "api"),
+    ("GET", r"/api/v3/tenants/(?P<tenant_id>[^/]+)/registry-totals", registry_totals, "api"),
+    ("POST", BATCH_TOTALS_PATH, batch_registry_totals, "api"),
     ("POST", WEBHOOK_PATH, tbs_webhook, "webhook"),
 ]
 _COMPILED = [(method, re.compile(pattern + "/?"), handler, kind) for method, pattern, handler, kind in ROUTES]
@@ -397,7 +424,7 @@ class Emulator:
             counters["total"] += 1
             if request.method == "POST" and request.path.rstrip("/") == WEBHOOK_PATH:
                 counters["webhooks"] += 1
-            elif request.method == "GET":
+            elif request.method == "GET" or (request.method == "POST" and request.path.rstrip("/") == BATCH_TOTALS_PATH):
                 counters["reads"] += 1
             elif request.method in ("POST", "PUT", "DELETE", "PATCH"):
                 counters["writes"] += 1

@@ -438,6 +438,7 @@ class FakeTts(FakeClient):
         self.last_headers = {}
         self.sleeps = []
         self.forbidden = set()  # paths the registry refuses in a field mask, as current TTS does
+        self.totals = {}  # tenant ID -> its registry totals as TTS's JSON (zero counts left out)
 
     def check_mask(self, paths):
         refused = [path for path in paths if path in self.forbidden]
@@ -504,6 +505,28 @@ class FakeTts(FakeClient):
         self.deleted.add(tenant_id)
         del self.tenants[tenant_id]
         return True
+
+    def registry_totals(self, tenant_id, paths):
+        return {kind: value for kind, value in self.totals.get(tenant_id, {}).items() if not paths or kind in paths}
+
+    def get_registry_totals(self, tenant_id, paths):
+        self.record('get_registry_totals', (tenant_id,), list(paths))
+        self.check_mask(paths)
+        return self.registry_totals(tenant_id, paths) if tenant_id in self.tenants else None
+
+    def batch_registry_totals(self, tenant_ids, paths):
+        """One call a chunk of TOTALS_BATCH_SIZE, as the client sends them; a missing tenant fails it (NotFound)."""
+        result = {}
+        for start in range(0, len(tenant_ids), tts_api.TOTALS_BATCH_SIZE):
+            chunk = list(tenant_ids[start:start + tts_api.TOTALS_BATCH_SIZE])
+            self.record('batch_registry_totals', (chunk,), list(paths))
+            self.check_mask(paths)
+            for tenant_id in chunk:
+                if tenant_id not in self.tenants:
+                    raise ApiError(f'TTS API error (HTTP 404, code 5 not_found): tenant `{tenant_id}` not found', status=404,
+                                   tts_error={'code': 5, 'name': 'tenant_not_found'})
+                result[tenant_id] = self.registry_totals(tenant_id, paths)
+        return result
 
     def find_deleted_tenant(self, tenant_id):
         self.record('find_deleted_tenant', (tenant_id,))
