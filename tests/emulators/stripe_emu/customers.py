@@ -4,7 +4,7 @@ import copy
 import re
 import secrets
 
-from .common import TERMINAL_STATUSES, address, diff_attributes, new_id, now, public
+from .common import TERMINAL_STATUSES, address, new_id, now, public
 from .errors import ApiError, ParamError, invalid_empty, missing
 from .params import apply_metadata, created_filter
 
@@ -136,11 +136,7 @@ class CustomersMixin:
         updated = copy.deepcopy(customer)
         self._apply_customer_fields(updated, request.params)
         customer.update(updated)
-        after = self._render_customer(customer)
-        previous = diff_attributes(before, after)
-        if previous:
-            self._emit("customer.updated", after, request, previous)
-        return after
+        return self._emit_changes("customer.updated", before, self._render_customer(customer), request)
 
     def customers_delete(self, request):
         """DELETE /v1/customers/{customer}"""

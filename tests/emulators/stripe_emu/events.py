@@ -4,7 +4,7 @@ import copy
 import json
 import re
 
-from .common import DEFAULT_API_VERSION, apply_legacy_shapes, new_id, now, public
+from .common import DEFAULT_API_VERSION, apply_legacy_shapes, diff_attributes, new_id, now, public
 from .errors import exclusive, missing
 from .params import created_filter
 
@@ -28,6 +28,13 @@ class EventsMixin:
             payload["api_version"] = endpoint["api_version"] or DEFAULT_API_VERSION
             apply_legacy_shapes(payload["data"]["object"], payload["api_version"])
             self.webhooks.submit(endpoint, event, json.dumps(payload, indent=2).encode())
+
+    def _emit_changes(self, event_type, before, after, request):
+        """Emit ``event_type`` with ``previous_attributes`` if ``after`` differs from ``before``; returns ``after``."""
+        previous = diff_attributes(before, after)
+        if previous:
+            self._emit(event_type, after, request, previous)
+        return after
 
     def events_list(self, request):
         """GET /v1/events"""

@@ -3,7 +3,7 @@
 import copy
 
 from .common import new_id, now, public, random_chars
-from .errors import ApiError, ParamError, invalid_empty, missing
+from .errors import ApiError, ParamError, invalid_empty
 from .params import not_empty
 
 
@@ -16,10 +16,7 @@ class MetersMixin:
     """/v1/billing/meters and /v1/billing/meter_events."""
 
     def _meter(self, meter_id):
-        meter = self.meters.get(meter_id)
-        if meter is None:
-            raise missing("billing meter", meter_id)
-        return meter
+        return self._lookup(self.meters, "billing meter", meter_id)
 
     def _check_event_name_free(self, event_name, own_id=None):
         """Stripe keeps an event name on one active meter: the meter events name the meter they count for."""

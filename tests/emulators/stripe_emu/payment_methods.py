@@ -52,10 +52,7 @@ class PaymentMethodsMixin:
                             "in the Stripe emulator; attach existing PaymentMethods with /v1/payment_methods/{id}/attach.", param=param)
 
     def _payment_method(self, payment_method_id, param="id", status=404):
-        payment_method = self.payment_methods.get(payment_method_id)
-        if payment_method is None:
-            raise missing("PaymentMethod", payment_method_id, param, status)
-        return payment_method
+        return self._lookup(self.payment_methods, "PaymentMethod", payment_method_id, param, status)
 
     def payment_methods_create(self, request):
         """POST /v1/payment_methods"""

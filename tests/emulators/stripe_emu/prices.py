@@ -17,10 +17,7 @@ class PricesMixin:
     """/v1/prices."""
 
     def _price(self, price_id, param="id", status=404):
-        price = self.prices.get(price_id)
-        if price is None:
-            raise missing("price", price_id, param, status)
-        return price
+        return self._lookup(self.prices, "price", price_id, param, status)
 
     def _check_lookup_key(self, lookup_key, transfer, own_id=None):
         """The price holding ``lookup_key`` that must give it up, or an error when it may not."""
@@ -192,11 +189,7 @@ class PricesMixin:
             self._check_lookup_key(updated["lookup_key"], params.get("transfer_lookup_key", False), price["id"])
             self._take_lookup_key(updated, request)
         price.update(updated)
-        after = public(price)
-        previous = diff_attributes(before, after)
-        if previous:
-            self._emit("price.updated", after, request, previous)
-        return after
+        return self._emit_changes("price.updated", before, public(price), request)
 
     def prices_list(self, request):
         """GET /v1/prices"""

@@ -3,7 +3,7 @@
 import copy
 import re
 
-from .common import diff_attributes, new_id, now, public
+from .common import new_id, now, public
 from .errors import ApiError, ParamError, invalid_empty, missing
 from .params import apply_metadata, created_filter, not_empty
 
@@ -12,10 +12,7 @@ class ProductsMixin:
     """/v1/products."""
 
     def _product(self, product_id, param="id", status=404):
-        product = self.products.get(product_id)
-        if product is None:
-            raise missing("product", product_id, param, status)
-        return product
+        return self._lookup(self.products, "product", product_id, param, status)
 
     @staticmethod
     def _new_product(params, request, param_prefix=""):
@@ -87,11 +84,7 @@ class ProductsMixin:
         if public(updated) != before:
             updated["updated"] = now()
         product.update(updated)
-        after = public(product)
-        previous = diff_attributes(before, after)
-        if previous:
-            self._emit("product.updated", after, request, previous)
-        return after
+        return self._emit_changes("product.updated", before, public(product), request)
 
     def products_delete(self, request):
         """DELETE /v1/products/{id}"""

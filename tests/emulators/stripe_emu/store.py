@@ -3,7 +3,7 @@
 import copy
 
 from .common import TERMINAL_STATUSES, public
-from .errors import ApiError, ParamError, exclusive
+from .errors import ApiError, ParamError, exclusive, missing
 
 
 OBJECT_KINDS = {"cus": "customer", "prod": "product", "price": "price", "sub": "subscription", "si": "subscription item",
@@ -17,6 +17,13 @@ class StoreMixin:
         self.object_seq += 1
         obj["_seq"] = self.seq_index[obj["id"]] = self.object_seq
         table[obj["id"]] = obj
+        return obj
+
+    def _lookup(self, table, kind, object_id, param="id", status=404):
+        """The object ``object_id`` of ``table``, or Stripe's ``resource_missing`` error naming ``kind``."""
+        obj = table.get(object_id)
+        if obj is None:
+            raise missing(kind, object_id, param, status)
         return obj
 
     def _paginate(self, objects, params, url, render):

@@ -5,8 +5,8 @@ from calendar import monthrange
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
-from .common import TERMINAL_STATUSES, diff_attributes, new_id, now
-from .errors import ApiError, ParamError, exclusive, missing, required
+from .common import TERMINAL_STATUSES, new_id, now
+from .errors import ApiError, ParamError, exclusive, required
 from .params import apply_metadata, created_filter
 
 
@@ -33,10 +33,7 @@ class SubscriptionsMixin:
     """/v1/subscriptions (search: ``search.py``, items: ``subscription_items.py``)."""
 
     def _subscription(self, subscription_id, param="id", status=404):
-        sub = self.subscriptions.get(subscription_id)
-        if sub is None:
-            raise missing("subscription", subscription_id, param, status)
-        return sub
+        return self._lookup(self.subscriptions, "subscription", subscription_id, param, status)
 
     def _needs_payment(self, sub):
         """Whether the first invoice must be paid now: charged automatically and not free."""
@@ -221,11 +218,7 @@ class SubscriptionsMixin:
         del updated["_item_objects"]
         sub.update(updated)
         self._save_items(sub, items)
-        after = self._index_subscription(sub)
-        previous = diff_attributes(before, after)
-        if previous:
-            self._emit("customer.subscription.updated", after, request, previous)
-        return after
+        return self._emit_changes("customer.subscription.updated", before, self._index_subscription(sub), request)
 
     def _cancel_subscription(self, sub, request, details):
         timestamp = now()

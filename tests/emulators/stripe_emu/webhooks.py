@@ -10,7 +10,7 @@ import urllib.request
 from urllib.parse import urlsplit
 
 from .common import new_id, now, public, random_chars
-from .errors import ParamError, invalid_empty, missing
+from .errors import ParamError, invalid_empty
 from .params import apply_metadata, not_empty
 
 
@@ -113,10 +113,7 @@ class WebhookEndpointsMixin:
     """/v1/webhook_endpoints."""
 
     def _endpoint(self, endpoint_id):
-        endpoint = self.endpoints.get(endpoint_id)
-        if endpoint is None:
-            raise missing("webhook endpoint", endpoint_id)
-        return endpoint
+        return self._lookup(self.endpoints, "webhook endpoint", endpoint_id)
 
     @staticmethod
     def _check_url(url):
