@@ -1,8 +1,6 @@
 """Stripe's error responses."""
 
 
-
-
 class ApiError(Exception):
     """A Stripe error response. Saved for idempotent replay (the endpoint started executing)."""
 
