@@ -1,0 +1,1 @@
+"""Emulator of the Stripe API for integration tests: one module per resource and per concern."""
