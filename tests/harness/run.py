@@ -43,6 +43,7 @@ HOME = os.path.join(BUILD, 'home')
 LOGS = os.path.join(BUILD, 'logs')
 EMU_STATE = os.path.join(BUILD, 'emulators')
 STEP_TIMEOUT = 20 * 60  # one command
+PLAYBOOK_TESTS_TIMEOUT = 40 * 60  # the playbook tests: ansible-playbook runs, many of them, on 2 cores
 BUDGET = int(os.environ.get('HARNESS_BUDGET', 75 * 60))  # the whole run (CI allows 90 min)
 VERBOSE = os.environ.get('HARNESS_VERBOSE', '') not in ('', '0')
 LOG_TAIL = 50  # lines of a failed step's log printed
@@ -381,14 +382,15 @@ class Runner:
         env.pop('ANSIBLE_CONFIG', None)
         return env
 
-    def sh(self, cmd, log, cwd=REPO, env=None):
-        """Run cmd, its output into the step log (and stdout with HARNESS_VERBOSE). Returns the exit code."""
+    def sh(self, cmd, log, cwd=REPO, env=None, limit=STEP_TIMEOUT):
+        """Run cmd, its output into the step log (and stdout with HARNESS_VERBOSE), for at most ``limit`` seconds (and
+        the run's budget). Returns the exit code."""
         shown = '+ (cd %s && %s)\n' % (os.path.relpath(cwd, REPO), ' '.join(cmd))
         log.write(shown)
         if VERBOSE:
             sys.stdout.write(shown)
             sys.stdout.flush()
-        timeout = max(1.0, min(STEP_TIMEOUT, self.deadline - time.monotonic()))
+        timeout = max(1.0, min(limit, self.deadline - time.monotonic()))
         # pylint: disable-next=consider-using-with
         proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, start_new_session=True)
@@ -639,7 +641,7 @@ class Runner:
             print('playbook tests: LIVE Stripe test mode and TTS from the environment; no emulators', flush=True)
             env.update({k: os.environ[k] for k in LIVE_VARS if os.environ.get(k)})
         return self.sh([os.path.join(vdir, 'bin', 'python'), '-m', 'pytest', 'tests/playbooks', '-q', '-p',
-                        'no:cacheprovider'], log, env=env)
+                        'no:cacheprovider'], log, env=env, limit=PLAYBOOK_TESTS_TIMEOUT)
 
     def s_resilience(self, log):
         """tests/resilience: the fault proxy's own tests, then the suite (own emulators, or live, behind its proxy)."""
