@@ -10,7 +10,7 @@ from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_action 
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import TenancyError
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.reconcile import project, stringify, update_diff
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_customers import (
-    brief_tax_ids, check_customer_options, customer_update, desired_fields, find_customer, same_tax_ids, tax_id_changes)
+    brief_tax_ids, check_customer_options, check_expected, customer_update, desired_fields, find_customer, same_tax_ids, tax_id_changes)
 
 SUMMARY = ('id', 'email', 'name', 'description', 'metadata')
 
@@ -84,16 +84,6 @@ class ActionModule(StripeAction):
             return {'changed': False, 'customer': {}}
         customer = self.write({'id': current['id'], 'deleted': True}, api.write, api.v1.customers.delete, current['id'])
         return {'changed': True, 'customer': customer, 'diff': {'before': project(current, SUMMARY), 'after': {}}}
-
-
-def check_expected(params, current):
-    expected = params['expected_id']
-    if not expected or (current or {}).get('id') == expected:
-        return
-    how = f"with the id {params['id']}" if params['id'] else f"with the email {params['email']!r}"
-    found = f"is {current['id']}" if current else 'does not exist (it would be created)'
-    raise TenancyError(f"expected_id: the customer {how} {found}, not {expected} as expected_id requires; nothing was written",
-                       found=(current or {}).get('id'))
 
 
 def without_empty(value):

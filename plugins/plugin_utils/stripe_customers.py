@@ -146,6 +146,16 @@ def full_address(address):
     return {key: address.get(key) or '' for key in ('line1', 'line2', 'city', 'state', 'postal_code', 'country')}
 
 
+def check_expected(params, current):
+    expected = params['expected_id']
+    if not expected or (current or {}).get('id') == expected:
+        return
+    how = f"with the id {params['id']}" if params['id'] else f"with the email {params['email']!r}"
+    found = f"is {current['id']}" if current else 'does not exist (it would be created)'
+    raise TenancyError(f"expected_id: the customer {how} {found}, not {expected} as expected_id requires; nothing was written",
+                       found=(current or {}).get('id'))
+
+
 def customer_update(current, params, desired=None):
     """The update payload of stripe_customer for ``current``: the declared fields it does not satisfy, and the metadata."""
     changes = changed_fields(current, desired_fields(params) if desired is None else desired)
