@@ -5,6 +5,7 @@ Request counts and the request log are asserted on the emulators only; against r
 outcome (changed hosts, the objects afterwards) are still checked. The stale-read test needs the emulators' faults.
 """
 
+import json
 import threading
 import time
 
@@ -175,3 +176,28 @@ def test_limit_reads_only_what_it_needs(services):
     assert bulk_lists(services) == (0, 0, 0)
     counts = services.counters()
     assert counts['stripe']['reads'] + counts['tts']['reads'] <= 3 and services.writes() == 0, counts
+
+
+def test_the_audit_checks_only_the_drifted_tenants_and_reports_as_before(services, tmp_path):
+    tenants, inventory = fleet(services, 3, 'bulkaud')
+    provisioned(services, tenants, inventory)
+    client = stripe_client(services)
+    drifted, in_sync = tenants[0], tenants[1:]
+    customer = customer_of(client, drifted, services)
+    client.v1.customers.update(customer.id, params={'name': 'Renamed by hand'})
+    services.clear_counters()
+    result = services.playbook('audit', inventory, extra_vars={'audit_report_dir': str(tmp_path), 'audit_fleet': False})
+    assert result.rc == 0, result.output
+    with open(tmp_path / 'tenants.json', encoding='utf-8') as handle:
+        report = {tenant['tenant_id']: tenant for tenant in json.load(handle)['tenants']}
+    assert report[drifted]['drift'] == [{'resource': 'customer', 'change': 'update', 'fields': ['name']}]
+    for tenant in tenants:  # the converged ones too: their objects as the per-tenant path would report them
+        sub = subscription_of(client, customer_of(client, tenant, services).id)
+        assert (report[tenant]['customer_id'], report[tenant]['subscription_id'], report[tenant]['subscription_status'],
+                report[tenant]['tenant_state']) == (sub.customer, sub.id, 'active', 'STATE_APPROVED'), report[tenant]
+        assert report[tenant]['error'] is None
+    assert all(report[tenant]['drift'] == [] for tenant in in_sync)
+    assert customer_of(client, drifted, services).name == 'Renamed by hand'  # an audit writes nothing
+    if not services.live:
+        assert services.writes() == 0
+        assert per_tenant_reads(services, tenants) == [drifted]
