@@ -3,8 +3,9 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Action plugin of thingsstack.tenancy.tenant_snapshot (documented in plugins/modules/tenant_snapshot.py).
 
-The read and the comparison are plugins/plugin_utils/tenant_snapshot.py; here: the connection from the environment, and
-a read that cannot be made or fails decides nothing instead of failing the play (the per-tenant path then runs).
+The read and the comparison are plugins/plugin_utils/tenant_snapshot.py; here: the connection (options, else the
+environment), and a read that cannot be made or fails decides nothing instead of failing the play (the per-tenant path
+then runs).
 """
 
 from __future__ import annotations
@@ -19,17 +20,19 @@ from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.action import 
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import InvalidOption, TenancyError, mask_secrets
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_snapshot import decidable, read_snapshot, verdicts
 
-SERVICES = ((stripe_api, stripe_argument_spec, 'api_key'), (tts_api, tts_argument_spec, 'tenant_admin_key'))
+SERVICES = ((stripe_api, stripe_argument_spec, ('api_key', 'api_base')), (tts_api, tts_argument_spec, ('url', 'tenant_admin_key')))
 
 
-def connection(spec_of):
-    """The service's connection options from the environment (as its modules' fallbacks read them), None when not set."""
-    result = ArgumentSpecValidator(spec_of()).validate({})
+def connection(spec_of, params, names):
+    """The service's connection options: ``names`` from the task, the others from the environment as its modules' fallbacks
+    read them; None when the address or key is missing."""
+    result = ArgumentSpecValidator(spec_of()).validate({name: params[name] for name in names if params[name]})
     return None if result.error_messages else result.validated_parameters
 
 
 class ActionModule(ControllerAction):
     MODULE = tenant_snapshot
+    ACTION_GROUP = 'thingsstack.tenancy.tenant'
 
     def validate(self, params):
         for index, tenant in enumerate(params['tenants']):
@@ -42,10 +45,11 @@ class ActionModule(ControllerAction):
         self.validate(params)
         hosts = {tenant['host']: 'not read' for tenant in params['tenants']}
         result = {'changed': False, 'read': False, 'converged': {}, 'per_tenant': hosts, 'requests': {'stripe': 0, 'tts': 0}}
-        settings = [connection(spec_of) for dummy, spec_of, dummy in SERVICES]
+        settings = [connection(spec_of, params, names) for dummy, spec_of, names in SERVICES]
         if not all(settings):
-            return dict(result, reason='no connection settings in the environment (STRIPE_API_KEY, TTS_URL, TTS_TENANT_ADMIN_KEY)')
-        secrets = {options[key] for (dummy, dummy, key), options in zip(SERVICES, settings)}
+            return dict(result, reason='no connection settings (api_key, url, tenant_admin_key, or STRIPE_API_KEY, TTS_URL, '
+                                       'TTS_TENANT_ADMIN_KEY in the environment)')
+        secrets = {settings[0]['api_key'], settings[1]['tenant_admin_key']}
         budget = params['max_requests'] if params['max_requests'] is not None else float('inf')
         try:
             for (client, dummy, dummy), options in zip(SERVICES, settings):

@@ -19,11 +19,12 @@ description:
     per-tenant tasks, with their live reads before every write, only for those.
   - The read only ever decides that nothing is to be done; it is never used to write.
   - Read-only; never reports a change and works the same in check mode.
-  - The connection comes from the environment of C(ansible-playbook) on the controller, as the AWX credential types
-    of this collection inject it, with the same variables as the Stripe and TTS modules (E(STRIPE_API_KEY),
-    E(STRIPE_API_BASE), E(STRIPE_API_VERSION), E(STRIPE_VALIDATE_CERTS), E(STRIPE_CA_PATH), E(STRIPE_ALLOW_HTTP),
-    E(TTS_URL), E(TTS_TENANT_ADMIN_KEY), E(TTS_VALIDATE_CERTS), E(TTS_CA_PATH), E(TTS_ALLOW_HTTP)). Without them, or when
-    a read fails, nothing is decided (RV(read) is false) and every tenant is in RV(per_tenant).
+  - The connection comes from O(api_key), O(api_base), O(url) and O(tenant_admin_key), else from the environment of
+    C(ansible-playbook) on the controller as the AWX credential types of this collection inject it, with the same variables
+    as the Stripe and TTS modules (E(STRIPE_API_KEY), E(STRIPE_API_BASE), E(STRIPE_API_VERSION), E(STRIPE_VALIDATE_CERTS),
+    E(STRIPE_CA_PATH), E(STRIPE_ALLOW_HTTP), E(TTS_URL), E(TTS_TENANT_ADMIN_KEY), E(TTS_VALIDATE_CERTS), E(TTS_CA_PATH),
+    E(TTS_ALLOW_HTTP)). Without them, or when a read fails, nothing is decided (RV(read) is false) and every tenant is
+    in RV(per_tenant). The tenant role passes none of these options.
 author:
   - Thingsstack Tenancy Developers (@thingsstack)
 options:
@@ -42,6 +43,31 @@ options:
         role gives 3 a tenant). A read that would take more is stopped before it does, and nothing is decided.
       - Not set, the read is not limited.
     type: int
+  api_key:
+    description:
+      - Stripe secret key (C(sk_test_...), C(sk_live_...)) or restricted key (C(rk_...)), else E(STRIPE_API_KEY).
+      - Never shown in output or return values.
+    type: str
+  api_base:
+    description:
+      - Base URL of the Stripe API, else E(STRIPE_API_BASE), else Stripe's own; the rules of the Stripe modules' O(api_base).
+    type: str
+  url:
+    description:
+      - Base address of The Things Stack Enterprise deployment, else E(TTS_URL); the rules of the TTS modules' O(url).
+    type: str
+  tenant_admin_key:
+    description:
+      - A tenant administration key of the Identity Server, else E(TTS_TENANT_ADMIN_KEY).
+      - Never shown in output or return values.
+    type: str
+attributes:
+  action_group:
+    description: Use C(group/thingsstack.tenancy.tenant) in C(module_defaults) to give the connection options once; the
+      groups of the Stripe and TTS modules do not reach it.
+    support: full
+    membership:
+      - thingsstack.tenancy.tenant
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
@@ -91,11 +117,17 @@ requests:
   sample: {stripe: 22, tts: 1}
 """
 
+from ansible.module_utils.basic import env_fallback
+
 from ansible_collections.thingsstack.tenancy.plugins.module_utils.controller import run_on_controller
 
 ARGUMENT_SPEC = dict(
     tenants=dict(type='list', elements='dict', required=True),
     max_requests=dict(type='int'),
+    api_key=dict(type='str', no_log=True, fallback=(env_fallback, ['STRIPE_API_KEY'])),
+    api_base=dict(type='str', fallback=(env_fallback, ['STRIPE_API_BASE'])),
+    url=dict(type='str', fallback=(env_fallback, ['TTS_URL'])),
+    tenant_admin_key=dict(type='str', no_log=True, fallback=(env_fallback, ['TTS_TENANT_ADMIN_KEY'])),
 )
 
 ARGUMENT_RULES = dict()
