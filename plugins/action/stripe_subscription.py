@@ -12,7 +12,8 @@ from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.reconcile impo
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_api import is_key_conflict
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_subscriptions import (
     BILLING_FIELDS, CLAIM_SLOTS, CLAIM_WINDOW, apply_items, brief_items, check_named_subscription, check_tenant_billed_by,
-    check_subscription_options, check_tenant_unique, claim_key, creation_only_warning, customer_subscriptions, deprecated_name_warning, desired_metadata, is_live, mask_secrets,
+    check_subscription_options, check_tenant_unique, claim_key, creation_only_warning, customer_subscriptions, deprecated_name_warning,
+    desired_metadata, is_live, mask_secrets,
     password_warnings, recent_subscriptions, resolve_customer, resolve_items, retrieve_subscription, select_tenant,
     subscription_items, subscription_update, tenant_claims, tenant_of, wanted_items)
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_rules import SECRET_METADATA_KEYS
