@@ -10,10 +10,10 @@ module: tenant_snapshot
 short_description: Find the tenants of a play that need no change, with one bulk read of Stripe and The Things Stack
 version_added: 0.2.0
 description:
-  - The bulk path of the role M(thingsstack.tenancy.tenant)'s converged runs. One read of every live subscription (items
-    and prices embedded), every customer (with its tax IDs) and every tenant, by list requests only (100 Stripe objects
-    or 1,000 tenants a request), then a comparison of each declared tenant with that read by the comparison code of
-    M(thingsstack.tenancy.stripe_customer), M(thingsstack.tenancy.stripe_subscription) and M(thingsstack.tenancy.tts_tenant).
+  - The bulk path of the converged runs of the role thingsstack.tenancy.tenant. One read of every live subscription
+    (items and prices embedded), every customer (with its tax IDs) and every tenant, by list requests only (100 Stripe
+    objects or 1,000 tenants a request), then a comparison of each declared tenant with that read by the comparison code
+    of M(thingsstack.tenancy.stripe_customer), M(thingsstack.tenancy.stripe_subscription) and M(thingsstack.tenancy.tts_tenant).
   - A tenant for which none of these modules would change or refuse anything is returned in RV(converged); every other
     tenant (new, drifted, or anything the read cannot decide) in RV(per_tenant), with what differs. The role runs its
     per-tenant tasks, with their live reads before every write, only for those.
