@@ -8,10 +8,10 @@ from __future__ import annotations
 from ansible_collections.thingsstack.tenancy.plugins.modules import stripe_customer
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_action import StripeAction
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import TenancyError
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.reconcile import metadata_changes, project, stringify, update_diff
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_customers import check_customer_options, find_customer
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.reconcile import project, stringify, update_diff
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_customers import (
+    brief_tax_ids, check_customer_options, check_expected, customer_update, desired_fields, find_customer, same_tax_ids, tax_id_changes)
 
-FIELDS = ('email', 'name', 'description', 'phone', 'address', 'shipping', 'preferred_locales', 'invoice_settings', 'tax_exempt')
 SUMMARY = ('id', 'email', 'name', 'description', 'metadata')
 
 
@@ -52,7 +52,7 @@ class ActionModule(StripeAction):
         return {'changed': True, 'customer': customer, 'diff': {'before': {}, 'after': after}}
 
     def update(self, api, params, current, desired):
-        changes = self.changes(current, desired, metadata_changes(current.get('metadata'), params['metadata'], params['purge_metadata']))
+        changes = customer_update(current, params, desired)
         after = self.updated(api, api.v1.customers, current, changes)
         keys = list(changes)
         before = current
@@ -68,15 +68,11 @@ class ActionModule(StripeAction):
 
     def sync_tax_ids(self, api, customer_id, current, params):
         """Add the missing tax IDs and, with purge_tax_ids, remove the extra ones; returns the resulting list."""
-        wanted = [(t['type'], t['value']) for t in params['tax_ids']]
-        present = [(t['type'], t['value']) for t in current]
-        result = [t for t in current if (t['type'], t['value']) in wanted or not params['purge_tax_ids']]
-        for tax_id in current:
-            if tax_id not in result:
-                self.write(None, api.write, api.v1.customers.tax_ids.delete, customer_id, tax_id['id'])
-        for tax_type, value in wanted:
-            if (tax_type, value) in present:
-                continue
+        removed, added = tax_id_changes(current, params)
+        for tax_id in removed:
+            self.write(None, api.write, api.v1.customers.tax_ids.delete, customer_id, tax_id['id'])
+        result = [t for t in current if t not in removed]
+        for tax_type, value in added:
             created = self.created(api, api.v1.customers.tax_ids, customer_id, params={'type': tax_type, 'value': value},
                                    natural_key=[customer_id, tax_type, value], kind='tax_id',
                                    predicted={'id': None, 'type': tax_type, 'value': value})
@@ -90,49 +86,8 @@ class ActionModule(StripeAction):
         return {'changed': True, 'customer': customer, 'diff': {'before': project(current, SUMMARY), 'after': {}}}
 
 
-def check_expected(params, current):
-    expected = params['expected_id']
-    if not expected or (current or {}).get('id') == expected:
-        return
-    how = f"with the id {params['id']}" if params['id'] else f"with the email {params['email']!r}"
-    found = f"is {current['id']}" if current else 'does not exist (it would be created)'
-    raise TenancyError(f"expected_id: the customer {how} {found}, not {expected} as expected_id requires; nothing was written",
-                       found=(current or {}).get('id'))
-
-
-def desired_fields(params):
-    """The customer fields the task sets, in Stripe's update format ('' unsets)."""
-    desired = {field: params[field] for field in FIELDS if params[field] is not None}
-    if 'address' in desired:
-        desired['address'] = full_address(desired['address'])
-    if 'shipping' in desired:
-        shipping = desired['shipping']
-        desired['shipping'] = {'name': shipping['name'], 'phone': shipping['phone'] or '', 'address': full_address(shipping['address'])}
-    if 'invoice_settings' in desired:
-        settings = {k: v for k, v in desired['invoice_settings'].items() if v is not None}
-        if settings.get('custom_fields') == []:
-            settings['custom_fields'] = ''
-        desired['invoice_settings'] = settings
-    if desired.get('preferred_locales') == []:
-        desired['preferred_locales'] = ''
-    return desired
-
-
-def full_address(address):
-    """A declared address replaces the current one, so every line left out is unset."""
-    return {key: address.get(key) or '' for key in ('line1', 'line2', 'city', 'state', 'postal_code', 'country')}
-
-
 def without_empty(value):
     """A create payload: unset ('') values are simply not sent."""
     if isinstance(value, dict):
         return {k: without_empty(v) for k, v in value.items() if v != ''}
     return value
-
-
-def brief_tax_ids(tax_ids):
-    return [{'id': t['id'], 'type': t['type'], 'value': t['value']} for t in tax_ids]
-
-
-def same_tax_ids(before, after):
-    return sorted((t['type'], t['value']) for t in before) == sorted((t['type'], t['value']) for t in after)

@@ -11,13 +11,12 @@ from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import 
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.reconcile import apply_changes, project, update_diff
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_api import is_key_conflict
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_subscriptions import (
-    CLAIM_SLOTS, CLAIM_WINDOW, apply_items, brief_items, check_named_subscription, check_tenant_billed_by, check_subscription_options, check_tenant_unique,
-    claim_key, creation_only_warning, customer_subscriptions, deprecated_name_warning, desired_metadata, is_live, item_payload, mask_secrets,
-    password_warnings, recent_subscriptions, reconcile_items, resolve_customer, resolve_items, retrieve_subscription, select_tenant,
-    subscription_items, subscription_metadata_changes, tenant_claims, tenant_of, wanted_items)
+    BILLING_FIELDS, CLAIM_SLOTS, CLAIM_WINDOW, apply_items, brief_items, check_named_subscription, check_tenant_billed_by,
+    check_subscription_options, check_tenant_unique, claim_key, creation_only_warning, customer_subscriptions, deprecated_name_warning,
+    desired_metadata, is_live, item_payload, mask_secrets, password_warnings, recent_subscriptions, resolve_customer, resolve_items,
+    retrieve_subscription, select_tenant, subscription_items, subscription_update, tenant_claims, tenant_of, wanted_items)
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_rules import SECRET_METADATA_KEYS
 
-BILLING_FIELDS = ('collection_method', 'days_until_due', 'default_payment_method', 'cancel_at_period_end', 'description')
 CREATE_ONLY_FIELDS = ('payment_behavior', 'trial_period_days')
 SUMMARY = ('id', 'customer', 'status', 'metadata')
 
@@ -142,15 +141,13 @@ class ActionModule(StripeAction):
         if deprecated:
             self.warnings.append(deprecated)
 
-        desired = {field: params[field] for field in BILLING_FIELDS if params[field] is not None}
-        metadata = subscription_metadata_changes(current.get('metadata'), params)
-        changes = self.changes(current, desired, metadata)
-        warning = creation_only_warning(metadata)
-        if warning:
-            self.warnings.append(warning)
         current_items = subscription_items(api, current)
         wanted = wanted_items(params)
-        item_changes = reconcile_items(current_items, resolve_items(api, wanted, current_items)) if wanted else []
+        changes, item_changes = subscription_update(current, params, current_items,
+                                                    resolve_items(api, wanted, current_items) if wanted else None)
+        warning = creation_only_warning(changes.get('metadata') or {})
+        if warning:
+            self.warnings.append(warning)
         keys = list(changes) + (['items'] if item_changes else [])
         if not keys:
             return {'changed': False, 'subscription': mask_secrets(current)}

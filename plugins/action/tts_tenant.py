@@ -19,8 +19,8 @@ from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tts_action imp
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tts_api import ALREADY_EXISTS, error_code, forbidden_paths, unsupported_paths
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tts_json import json_keys, lookup, remove
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tts_tenants import (
-    MISSING, TBS_PATHS, changed_paths, check_owner, check_supported, check_tenant_options, desired_values, earlier_read, initial_user_body,
-    is_tbs_managed, parse_limits, read_paths, set_path, tbs_warning, tenant_body, values_at, with_attributes, without_zeros)
+    MISSING, changed_paths, check_owner, check_supported, check_tenant_options, desired_values, earlier_read, initial_user_body,
+    is_tbs_managed, parse_limits, read_paths, set_path, tbs_warning, tenant_body, tenant_changes, values_at, with_attributes, without_zeros)
 
 POLL_FIRST_SECONDS = 1.0
 POLL_CAP_SECONDS = 5.0
@@ -136,13 +136,9 @@ class ActionModule(TtsAction):
 
     def update(self, api, params, current, desired):
         check_owner(params, current, desired)
-        desired = with_attributes(desired, params, current)
-        changes = changed_paths(current, desired)
-        if is_tbs_managed(current) and not params['manage_billing_fields']:
-            left = [path for path in changes if path in TBS_PATHS]
-            if left:
-                self.warnings.append(tbs_warning(params['tenant_id'], current, desired, left))
-            changes = {path: value for path, value in changes.items() if path not in left}
+        desired, changes, left = tenant_changes(current, params, desired)
+        if left:
+            self.warnings.append(tbs_warning(params['tenant_id'], current, desired, left))
         cleared = []
         if 'state' in changes and 'state_description' not in changes and lookup(current, ['state_description']):
             cleared.append('state_description')  # TTS clears it when the state changes without it

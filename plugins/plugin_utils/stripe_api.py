@@ -206,11 +206,16 @@ class StripeApi:
             raise
         return None if obj.get('deleted') else obj
 
-    def list_all(self, method, *args, params=None):
-        """Every object of a strongly consistent list call, following ``has_more``."""
+    def list_all(self, method, *args, params=None, max_pages=None):
+        """Every object of a strongly consistent list call, following ``has_more``; None when that takes more than
+        ``max_pages`` requests (the pages beyond are not read)."""
         params = dict(params or {}, limit=LIST_PAGE_SIZE)
         items = []
+        pages = 0
         while True:
+            if max_pages is not None and pages >= max_pages:
+                return None
+            pages += 1
             page = self.read(method, *args, params=params)
             items.extend(page['data'])
             if not page.get('has_more') or not page['data']:

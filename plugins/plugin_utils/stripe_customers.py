@@ -12,9 +12,11 @@ import os
 import typing
 
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import InvalidOption, TenancyError
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.reconcile import stringify
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.reconcile import changed_fields, metadata_changes, stringify
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.validation import (
     CUSTOMER_NAME_MAX, CUSTOMER_PHONE_MAX, check_country, check_email, check_length, check_metadata)
+
+FIELDS = ('email', 'name', 'description', 'phone', 'address', 'shipping', 'preferred_locales', 'invoice_settings', 'tax_exempt')
 
 
 def check_customer_options(params):
@@ -117,3 +119,64 @@ def find_customer(api, customer_id=None, email=None, match_metadata=None):
         raise TenancyError(f"email: {len(candidates)} customers match {email!r}: {ids}; use id or {hint}",
                            candidates=[c['id'] for c in candidates])
     return candidates[0] if candidates else None
+
+
+# -- what stripe_customer changes (also the role's bulk comparison, tenant_snapshot) -----------------
+
+def desired_fields(params):
+    """The customer fields the task sets, in Stripe's update format ('' unsets)."""
+    desired = {field: params[field] for field in FIELDS if params[field] is not None}
+    if 'address' in desired:
+        desired['address'] = full_address(desired['address'])
+    if 'shipping' in desired:
+        shipping = desired['shipping']
+        desired['shipping'] = {'name': shipping['name'], 'phone': shipping['phone'] or '', 'address': full_address(shipping['address'])}
+    if 'invoice_settings' in desired:
+        settings = {k: v for k, v in desired['invoice_settings'].items() if v is not None}
+        if settings.get('custom_fields') == []:
+            settings['custom_fields'] = ''
+        desired['invoice_settings'] = settings
+    if desired.get('preferred_locales') == []:
+        desired['preferred_locales'] = ''
+    return desired
+
+
+def full_address(address):
+    """A declared address replaces the current one, so every line left out is unset."""
+    return {key: address.get(key) or '' for key in ('line1', 'line2', 'city', 'state', 'postal_code', 'country')}
+
+
+def check_expected(params, current):
+    expected = params['expected_id']
+    if not expected or (current or {}).get('id') == expected:
+        return
+    how = f"with the id {params['id']}" if params['id'] else f"with the email {params['email']!r}"
+    found = f"is {current['id']}" if current else 'does not exist (it would be created)'
+    raise TenancyError(f"expected_id: the customer {how} {found}, not {expected} as expected_id requires; nothing was written",
+                       found=(current or {}).get('id'))
+
+
+def customer_update(current, params, desired=None):
+    """The update payload of stripe_customer for ``current``: the declared fields it does not satisfy, and the metadata."""
+    changes = changed_fields(current, desired_fields(params) if desired is None else desired)
+    metadata = metadata_changes(current.get('metadata'), params['metadata'], params['purge_metadata'])
+    if metadata:
+        changes['metadata'] = metadata
+    return changes
+
+
+def tax_id_changes(current, params):
+    """``(tax IDs to delete, (type, value) pairs to add)`` that turn ``current`` (``[{id, type, value}]``) into the
+    declared ``tax_ids``; only with ``purge_tax_ids`` are undeclared ones deleted."""
+    wanted = [(t['type'], t['value']) for t in params['tax_ids']]
+    present = [(t['type'], t['value']) for t in current]
+    removed = [t for t in current if (t['type'], t['value']) not in wanted and params['purge_tax_ids']]
+    return removed, [pair for pair in wanted if pair not in present]
+
+
+def brief_tax_ids(tax_ids):
+    return [{'id': t['id'], 'type': t['type'], 'value': t['value']} for t in tax_ids]
+
+
+def same_tax_ids(before, after):
+    return sorted((t['type'], t['value']) for t in before) == sorted((t['type'], t['value']) for t in after)

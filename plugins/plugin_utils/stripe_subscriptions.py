@@ -13,7 +13,7 @@ import time
 from decimal import Decimal
 
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import ApiError, InvalidOption, TenancyError
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.reconcile import masked, metadata_changes, stringify
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.reconcile import changed_fields, masked, metadata_changes, stringify
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_customers import find_customer
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_prices import is_metered, require_price
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_rules import (
@@ -22,6 +22,7 @@ from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_rules i
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.validation import (
     METADATA_MAX_KEYS, METADATA_VALUE_MAX, TRIAL_PERIOD_DAYS_MAX, TRIAL_PERIOD_DAYS_MIN, check_email, check_length, check_metadata, check_range)
 
+BILLING_FIELDS = ('collection_method', 'days_until_due', 'default_payment_method', 'cancel_at_period_end', 'description')
 ENDED = ('canceled', 'incomplete_expired')  # terminal statuses: such a subscription can no longer be updated
 UNPAID = ('unpaid', 'paused')  # not ended, but not paid for: the Tenant Billing Server suspends the tenant of an unpaid one
 MAX_ITEMS = 20
@@ -128,6 +129,17 @@ def subscription_metadata_changes(current, params):
         declared = desired_metadata(params)
         changes.update((key, '') for key in current if key not in declared and key not in PROTECTED_KEYS)
     return changes
+
+
+def subscription_update(current, params, current_items, resolved):
+    """What stripe_subscription sends to update ``current``: ``(changes, item changes)``, the declared billing fields it
+    does not satisfy with the metadata changes, and the ``items`` payload (``resolved``: ``[(price ID, quantity)]``, None
+    when the task does not manage items). Also the role's bulk comparison (tenant_snapshot)."""
+    changes = changed_fields(current, {field: params[field] for field in BILLING_FIELDS if params[field] is not None})
+    metadata = subscription_metadata_changes(current.get('metadata'), params)
+    if metadata:
+        changes['metadata'] = metadata
+    return changes, (reconcile_items(current_items, resolved) if resolved is not None else [])
 
 
 def password_warnings(params):

@@ -159,10 +159,13 @@ class TtsApi:
             raise
         return True
 
-    def list_tenants(self, paths):
-        """Every tenant (all pages of ``limit`` 1000, until ``X-Total-Count`` is reached)."""
+    def list_tenants(self, paths, max_pages=None):
+        """Every tenant (all pages of ``limit`` 1000, until ``X-Total-Count`` is reached); None when that takes more than
+        ``max_pages`` requests."""
         tenants, page = [], 1
         while True:
+            if max_pages is not None and page > max_pages:
+                return None
             body = self.request('GET', '/tenants', params={'field_mask': ','.join(paths), 'limit': LIST_PAGE_SIZE, 'page': page})
             batch = body.get('tenants') or []
             tenants.extend(batch)

@@ -307,6 +307,19 @@ def changed_paths(current, desired):
     return {path: value for path, value in desired.items() if not same_in_tts(path, lookup(current, json_keys(path)), value)}
 
 
+def tenant_changes(current, params, desired):
+    """What tts_tenant writes on ``current``: ``(desired with the attribute map, changed paths, TBS-owned paths left as
+    they are)``; a tenant the Tenant Billing Server manages keeps its TBS_PATHS unless manage_billing_fields is set. Also
+    the role's bulk comparison (tenant_snapshot)."""
+    desired = with_attributes(desired, params, current)
+    changes = changed_paths(current, desired)
+    left = []
+    if is_tbs_managed(current) and not params['manage_billing_fields']:
+        left = [path for path in changes if path in TBS_PATHS]
+        changes = {path: value for path, value in changes.items() if path not in left}
+    return desired, changes, left
+
+
 def is_tbs_managed(tenant):
     return bool(lookup(tenant, ['billing', 'stripe']))
 

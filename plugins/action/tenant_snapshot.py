@@ -1,0 +1,65 @@
+# -*- coding: utf-8 -*-
+# Copyright: thingsstack.tenancy contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Action plugin of thingsstack.tenancy.tenant_snapshot (documented in plugins/modules/tenant_snapshot.py).
+
+The read and the comparison are plugins/plugin_utils/tenant_snapshot.py; here: the connection (options, else the
+environment), and a read that cannot be made or fails decides nothing instead of failing the play (the per-tenant path
+then runs).
+"""
+
+from __future__ import annotations
+
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+
+from ansible_collections.thingsstack.tenancy.plugins.modules import tenant_snapshot
+from ansible_collections.thingsstack.tenancy.plugins.module_utils.stripe_spec import stripe_argument_spec
+from ansible_collections.thingsstack.tenancy.plugins.module_utils.tts_spec import tts_argument_spec
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils import stripe_api, tts_api
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.action import ControllerAction
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import InvalidOption, TenancyError, mask_secrets
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_snapshot import decidable, read_snapshot, verdicts
+
+SERVICES = ((stripe_api, stripe_argument_spec, ('api_key', 'api_base')), (tts_api, tts_argument_spec, ('url', 'tenant_admin_key')))
+
+
+def connection(spec_of, params, names):
+    """The service's connection options: ``names`` from the task, the others from the environment as its modules' fallbacks
+    read them; None when the address or key is missing."""
+    result = ArgumentSpecValidator(spec_of()).validate({name: params[name] for name in names if params[name]})
+    return None if result.error_messages else result.validated_parameters
+
+
+class ActionModule(ControllerAction):
+    MODULE = tenant_snapshot
+    ACTION_GROUP = 'thingsstack.tenancy.tenant'
+
+    def validate(self, params):
+        for index, tenant in enumerate(params['tenants']):
+            if not all(isinstance(tenant.get(key), expected) for key, expected in (('host', str), ('tenant_id', str), ('steps', dict))):
+                raise InvalidOption(f'tenants[{index}]', 'must hold host, tenant_id and steps (the role builds it: __tenant_bulk)')
+        if params['max_requests'] is not None and params['max_requests'] < 0:
+            raise InvalidOption('max_requests', f"must be 0 or more, got {params['max_requests']}")
+
+    def execute(self, params):
+        self.validate(params)
+        hosts = {tenant['host']: 'not read' for tenant in params['tenants']}
+        result = {'changed': False, 'read': False, 'converged': {}, 'per_tenant': hosts, 'requests': {'stripe': 0, 'tts': 0}}
+        settings = [connection(spec_of, params, names) for dummy, spec_of, names in SERVICES]
+        if not all(settings):
+            return dict(result, reason='no connection settings (api_key, url, tenant_admin_key, or STRIPE_API_KEY, TTS_URL, '
+                                       'TTS_TENANT_ADMIN_KEY in the environment)')
+        secrets = {settings[0]['api_key'], settings[1]['tenant_admin_key']}
+        budget = params['max_requests'] if params['max_requests'] is not None else float('inf')
+        try:
+            for (client, dummy, dummy), options in zip(SERVICES, settings):
+                client.check_connection(options)
+            stripe, tts = (client.get_api(options) for (client, dummy, dummy), options in zip(SERVICES, settings))
+            snapshot, spent = read_snapshot(stripe, tts, budget, [tenant['tenant_id'] for tenant in params['tenants'] if decidable(tenant)])
+        except TenancyError as exc:
+            return mask_secrets(dict(result, reason=f"the bulk read failed: {exc.msg}"), secrets)
+        result['requests'] = spent
+        if snapshot is None:
+            return dict(result, reason='the bulk read would cost more requests than the per-tenant reads it can save, or than max_requests')
+        converged, per_tenant = verdicts(params['tenants'], snapshot)
+        return dict(result, read=True, reason=None, converged=converged, per_tenant=per_tenant)

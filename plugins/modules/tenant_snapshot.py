@@ -1,0 +1,141 @@
+# -*- coding: utf-8 -*-
+# Copyright: thingsstack.tenancy contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: tenant_snapshot
+short_description: Find the tenants of a play that need no change, with one bulk read of Stripe and The Things Stack
+version_added: 0.2.0
+description:
+  - The bulk path of the converged runs of the role thingsstack.tenancy.tenant. One read of every live subscription
+    (items and prices embedded), every customer (with its tax IDs) and every tenant, by list requests only (100 Stripe
+    objects or 1,000 tenants a request), then a comparison of each declared tenant with that read by the comparison code
+    of M(thingsstack.tenancy.stripe_customer), M(thingsstack.tenancy.stripe_subscription) and M(thingsstack.tenancy.tts_tenant).
+  - A tenant for which none of these modules would change or refuse anything is returned in RV(converged); every other
+    tenant (new, drifted, or anything the read cannot decide) in RV(per_tenant), with what differs. The role runs its
+    per-tenant tasks, with their live reads before every write, only for those.
+  - The read only ever decides that nothing is to be done; it is never used to write.
+  - Read-only; never reports a change and works the same in check mode.
+  - The connection comes from O(api_key), O(api_base), O(url) and O(tenant_admin_key), else from the environment of
+    C(ansible-playbook) on the controller as the AWX credential types of this collection inject it, with the same variables
+    as the Stripe and TTS modules (E(STRIPE_API_KEY), E(STRIPE_API_BASE), E(STRIPE_API_VERSION), E(STRIPE_VALIDATE_CERTS),
+    E(STRIPE_CA_PATH), E(STRIPE_ALLOW_HTTP), E(TTS_URL), E(TTS_TENANT_ADMIN_KEY), E(TTS_VALIDATE_CERTS), E(TTS_CA_PATH),
+    E(TTS_ALLOW_HTTP)). Without them, or when a read fails, nothing is decided (RV(read) is false) and every tenant is
+    in RV(per_tenant). The tenant role passes none of these options.
+author:
+  - Thingsstack Tenancy Developers (@thingsstack)
+options:
+  tenants:
+    description:
+      - The declared tenants, each as the role builds it (its internal variable C(__tenant_bulk)) - C(host),
+        C(tenant_id), C(steps) (of the filter P(thingsstack.tenancy.tenant_steps#filter)), C(customer), C(customer_id),
+        C(plan), C(admin) (without the password), C(name), C(description), C(attributes), C(purge_attributes),
+        C(configuration), C(claim_lookup), C(adopt).
+    type: list
+    elements: dict
+    required: true
+  max_requests:
+    description:
+      - The most requests the read may take, for example what the per-tenant path would spend on the same tenants (the
+        role gives 3 a tenant). A read that would take more is stopped before it does, and nothing is decided.
+      - Not set, the read is not limited.
+    type: int
+  api_key:
+    description:
+      - Stripe secret key (C(sk_test_...), C(sk_live_...)) or restricted key (C(rk_...)), else E(STRIPE_API_KEY).
+      - Never shown in output or return values.
+    type: str
+  api_base:
+    description:
+      - Base URL of the Stripe API, else E(STRIPE_API_BASE), else Stripe's own; the rules of the Stripe modules' O(api_base).
+    type: str
+  url:
+    description:
+      - Base address of The Things Stack Enterprise deployment, else E(TTS_URL); the rules of the TTS modules' O(url).
+    type: str
+  tenant_admin_key:
+    description:
+      - A tenant administration key of the Identity Server, else E(TTS_TENANT_ADMIN_KEY).
+      - Never shown in output or return values.
+    type: str
+attributes:
+  action_group:
+    description: Use C(group/thingsstack.tenancy.tenant) in C(module_defaults) to give the connection options once; the
+      groups of the Stripe and TTS modules do not reach it.
+    support: full
+    membership:
+      - thingsstack.tenancy.tenant
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.flow
+  - thingsstack.tenancy.attributes.info_module
+seealso:
+  - module: thingsstack.tenancy.stripe_customer
+  - module: thingsstack.tenancy.stripe_subscription
+  - module: thingsstack.tenancy.tts_tenant
+"""
+
+EXAMPLES = r"""
+# The role runs it once per play; by hand, with the role's declaration of each host:
+- name: Find the converged tenants
+  thingsstack.tenancy.tenant_snapshot:
+    tenants: "{{ ansible_play_hosts | map('extract', hostvars, '__tenant_bulk_declared') | list }}"
+    max_requests: "{{ ansible_play_hosts | length * 3 }}"
+  register: snapshot
+  run_once: true
+"""
+
+RETURN = r"""
+read:
+  description: True when the bulk read was made and decided; false when it was not (no connection settings, a failed read,
+    or more requests than O(max_requests)).
+  returned: always
+  type: bool
+reason:
+  description: Why the read was not made or did not decide, null when it was.
+  returned: always
+  type: str
+converged:
+  description:
+    - Host name -> the tenant's objects, for each tenant the modules would not change - C(customer) and C(subscription)
+      (IDs), C(status) (of the subscription) and C(tenant_state) (as The Things Stack spells it).
+  returned: always
+  type: dict
+  sample: {acme: {customer: cus_123, subscription: sub_123, status: active, tenant_state: STATE_APPROVED}}
+per_tenant:
+  description: Host name -> why the tenant takes the per-tenant path (what differs, named by field, never by value).
+  returned: always
+  type: dict
+  sample: {initech: "customer: name", globex: new tenant}
+requests:
+  description: The requests the read made, by service.
+  returned: always
+  type: dict
+  sample: {stripe: 22, tts: 1}
+"""
+
+from ansible.module_utils.basic import env_fallback
+
+from ansible_collections.thingsstack.tenancy.plugins.module_utils.controller import run_on_controller
+
+ARGUMENT_SPEC = dict(
+    tenants=dict(type='list', elements='dict', required=True),
+    max_requests=dict(type='int'),
+    api_key=dict(type='str', no_log=True, fallback=(env_fallback, ['STRIPE_API_KEY'])),
+    api_base=dict(type='str', fallback=(env_fallback, ['STRIPE_API_BASE'])),
+    url=dict(type='str', fallback=(env_fallback, ['TTS_URL'])),
+    tenant_admin_key=dict(type='str', no_log=True, fallback=(env_fallback, ['TTS_TENANT_ADMIN_KEY'])),
+)
+
+ARGUMENT_RULES = dict()
+
+
+def main():
+    run_on_controller(ARGUMENT_SPEC, ARGUMENT_RULES)
+
+
+if __name__ == '__main__':
+    main()
