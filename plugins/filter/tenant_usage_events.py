@@ -13,13 +13,14 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import InvalidOption
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_meters import METER_ID_RE
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_subscriptions import is_live, tenant_of
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_rules import check_existing_tenant_id
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tts_json import lookup
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tts_usage import KINDS
 
 PERIOD_RE = re.compile(r'^[0-9]{10}$')
 CUSTOMER_RE = re.compile(r'^cus_[A-Za-z0-9]{1,250}$')
+# tts_usage.KINDS, which a filter cannot import (it would load the HTTP client).
+KINDS = ('applications', 'clients', 'end_devices', 'activated_end_devices', 'gateways', 'organizations', 'users')
+ENDED = ('canceled', 'incomplete_expired')
 # TBS bills (and reports usage of) tenants in these states only.
 BILLED_STATES = ('STATE_APPROVED', 'STATE_FLAGGED')
 
@@ -61,8 +62,9 @@ def filter_tenant_usage_events(subscriptions, tenants, usage, meters, period, ki
                      and METER_ID_RE.match(str(meter.get('id'))) and meter.get('status') == 'active'}
     by_tenant = {}
     for subscription in subscriptions:
-        if isinstance(subscription, dict) and is_live(subscription) and tenant_of(subscription) is not None:
-            by_tenant.setdefault(tenant_of(subscription), []).append(subscription)
+        tenant_id = (subscription.get('metadata') or {}).get('tenant-id') if isinstance(subscription, dict) else None
+        if tenant_id is not None and subscription.get('status') not in ENDED:
+            by_tenant.setdefault(tenant_id, []).append(subscription)
     candidates, skipped, unmetered = [], [], []
     for tenant_id, subs in sorted(by_tenant.items(), key=lambda pair: str(pair[0])):
         if not _valid_tenant_id(tenant_id):
