@@ -11,7 +11,7 @@ short_description: Send one usage event to a Stripe Billing Meter, at most once
 version_added: 0.2.0
 description:
   - Sends one meter event (C(POST /v1/billing/meter_events)) for a customer, with an O(identifier) that Stripe
-    de-duplicates: an event whose identifier Stripe has already received (within at least 24 hours) is not counted
+    de-duplicates; an event whose identifier Stripe has already received (within at least 24 hours) is not counted
     again, and the task reports RV(duplicate) and C(changed=false) instead of failing.
   - "One request; retries of it (connection errors, 429, 5xx) reuse one idempotency key, so a lost answer never counts
     twice either."
