@@ -96,8 +96,8 @@ ARGUMENT_SPEC = dict(
     value=dict(type='int', required=True),
     identifier=dict(type='str', required=True),
     timestamp=dict(type='int'),
-    customer_payload_key=dict(type='str', default='stripe_customer_id'),
-    value_payload_key=dict(type='str', default='value'),
+    customer_payload_key=dict(type='str', default='stripe_customer_id', no_log=False),
+    value_payload_key=dict(type='str', default='value', no_log=False),
 )
 
 ARGUMENT_RULES = {}
