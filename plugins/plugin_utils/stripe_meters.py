@@ -137,3 +137,28 @@ def resolve_meter(api, reference, option):
 
 def summary(meter):
     return {key: (meter or {}).get(key) for key in SUMMARY}
+
+
+IDENTIFIER_MAX = 100
+
+
+def check_meter_event_options(params):
+    """Every input rule of stripe_meter_event, before the request."""
+    check_event_name('event_name', params['event_name'])
+    if not re.match(r'^cus_[A-Za-z0-9]{1,250}$', params['customer']):
+        raise InvalidOption('customer', f"must be a customer ID (cus_...), got {params['customer']!r}")
+    if params['value'] < 0:
+        raise InvalidOption('value', f"must be 0 or more, got {params['value']}")
+    check_length('identifier', params['identifier'], IDENTIFIER_MAX, 1)
+    if params['timestamp'] is not None and params['timestamp'] <= 0:
+        raise InvalidOption('timestamp', f"must be seconds since the Unix epoch, got {params['timestamp']}")
+    for option in ('customer_payload_key', 'value_payload_key'):
+        check_length(option, params[option], PAYLOAD_KEY_MAX, 1)
+    if params['customer_payload_key'] == params['value_payload_key']:
+        raise InvalidOption('value_payload_key', f"must differ from customer_payload_key ({params['customer_payload_key']!r})")
+
+
+def is_duplicate_event(exc):
+    """The ApiError of a meter event whose identifier Stripe already received: counted once already."""
+    error = exc.details.get('stripe_error') or {}
+    return exc.details.get('status') == 400 and error.get('param') == 'identifier'

@@ -187,7 +187,8 @@ class FakeStripe(FakeClient):
             subscriptions=service('subscriptions', 'retrieve', 'list', 'search', 'update', 'cancel'),
             subscription_items=service('subscription_items', 'list'),
             webhook_endpoints=service('webhook_endpoints', 'retrieve', 'list', 'update', 'delete'),
-            billing=SimpleNamespace(meters=service('meters', 'retrieve', 'list', 'update', 'deactivate', 'reactivate')))
+            billing=SimpleNamespace(meters=service('meters', 'retrieve', 'list', 'update', 'deactivate', 'reactivate'),
+                                    meter_events=service('meter_events', 'create')))
 
     def load(self, **objects):
         """Add objects by resource (``customers=[...]``), stored as given."""

@@ -24,7 +24,8 @@ MINIMAL_ARGS = {'stripe_customer': {'email': 'a@b.example'}, 'stripe_product': {
                 'tts_tenant': {'tenant_id': 'acme', 'state': 'absent'},
                 'stripe_webhook_endpoint': {'url': 'https://tts.example.com/api/v3/tbs/stripe', 'tbs': True},
                 'stripe_meter': {'event_name': 'tts_devices', 'state': 'absent'},
-                'tenant_snapshot': {'tenants': []}}
+                'tenant_snapshot': {'tenants': []},
+                'stripe_meter_event': {'event_name': 'tts_devices', 'customer': 'cus_A', 'value': 1, 'identifier': 'acme-2026120714'}}
 
 
 def test_every_plugin_refuses_an_unknown_option_before_any_request(plugin_name, run_action, stripe, tts):
