@@ -6,7 +6,7 @@ tenant whether the role's modules would change anything.
 
 A tenant is converged only when the role's three module tasks, given the snapshot's objects as their current state, would
 each write nothing and fail nothing: their parameters are built as the role's tasks build them (``*_OPTIONS`` name every
-option those tasks pass; a test holds them to roles/tenant/tasks/main.yml), validated with the modules' own argument
+option those tasks pass; a test holds them to roles/tenant/tasks/tenant.yml), validated with the modules' own argument
 specs and input rules, and compared by the modules' own functions (``customer_update``, ``subscription_update``,
 ``tenant_changes``). Anything the snapshot cannot decide offline (a price no item carries, several candidates, a warning a
 module would give, a refusal) is not converged: the per-tenant path decides it with live reads. So a stale snapshot can
@@ -38,7 +38,7 @@ from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tts_json impor
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tts_tenants import (
     check_owner, check_tenant_options, desired_values, tenant_changes)
 
-# The options each module task of roles/tenant/tasks/main.yml (and tasks/tenant_billing.yml) passes, as built below.
+# The options each module task of roles/tenant/tasks/tenant.yml (and tasks/tenant_billing.yml) passes, as built below.
 CUSTOMER_OPTIONS = ('id', 'expected_id', 'email', 'match_metadata', 'name', 'description', 'phone', 'address', 'tax_ids', 'metadata')
 SUBSCRIPTION_OPTIONS = ('customer', 'tenant_id', 'claim_lookup', 'tenant_subscription', 'state', 'cancel_at_period_end', 'tenant_name',
                         'tenant_description', 'admin_user', 'admin_email', 'admin_full_name', 'price', 'quantity', 'collection_method',

@@ -166,7 +166,7 @@ def task_options(path, module):
 
 def test_the_options_compared_are_the_options_the_role_passes():
     """A new option of a role task must be compared by the bulk path too (or it would call a changed tenant converged)."""
-    main = os.path.join(ROLE_TASKS, 'main.yml')
+    main = os.path.join(ROLE_TASKS, 'tenant.yml')
     assert task_options(main, 'thingsstack.tenancy.stripe_customer') == [set(tenant_snapshot.CUSTOMER_OPTIONS)]
     assert task_options(main, 'thingsstack.tenancy.stripe_subscription') == [set(tenant_snapshot.SUBSCRIPTION_OPTIONS)]
     assert task_options(main, 'thingsstack.tenancy.tts_tenant') == [set(tenant_snapshot.DIRECT_TENANT_OPTIONS)]
