@@ -13,7 +13,7 @@ from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_api imp
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_subscriptions import (
     BILLING_FIELDS, CLAIM_SLOTS, CLAIM_WINDOW, apply_items, brief_items, check_named_subscription, check_tenant_billed_by,
     check_subscription_options, check_tenant_unique, claim_key, creation_only_warning, customer_subscriptions, deprecated_name_warning,
-    desired_metadata, is_live, item_payload, mask_secrets, password_warnings, recent_subscriptions, resolve_customer, resolve_items,
+    desired_metadata, is_live, item_payload, known_prices, mask_secrets, password_warnings, recent_subscriptions, resolve_customer, resolve_items,
     retrieve_subscription, select_tenant, subscription_items, subscription_update, tenant_claims, tenant_of, wanted_items)
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_rules import SECRET_METADATA_KEYS
 
@@ -76,7 +76,7 @@ class ActionModule(StripeAction):
         wanted = wanted_items(params)
         if not wanted:
             raise TenancyError('price: a new subscription needs price or items')
-        items = [item_payload(quantity, price=price_id) for price_id, quantity in resolve_items(api, wanted, [])]
+        items = [item_payload(quantity, price=price_id) for price_id, quantity in resolve_items(api, wanted, known_prices(params))]
         claims = tenant_claims(api, params['tenant_id'], lookup=params['claim_lookup'])
         if customer_id and len(claims) == 1 and claims[0]['customer'] == customer_id:
             # A concurrent run made it after we read the customer's subscriptions: it is the one we want; converge it.
@@ -144,7 +144,7 @@ class ActionModule(StripeAction):
         current_items = subscription_items(api, current)
         wanted = wanted_items(params)
         changes, item_changes = subscription_update(current, params, current_items,
-                                                    resolve_items(api, wanted, current_items) if wanted else None)
+                                                    resolve_items(api, wanted, current_items + known_prices(params)) if wanted else None)
         warning = creation_only_warning(changes.get('metadata') or {})
         if warning:
             self.warnings.append(warning)

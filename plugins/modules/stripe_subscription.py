@@ -88,6 +88,13 @@ options:
         cannot be taken over by another customer while the subscription that bills it runs. One read, only when it is
         not the subscription the task manages.
     type: str
+  price_info:
+    description:
+      - The result of M(thingsstack.tenancy.stripe_price_info) for the price of O(price) or O(items), read just before
+        (the role thingsstack.tenancy.tenant passes the price of a new tenant's plan, which it reads and checks before its
+        first write). A price among its RV(thingsstack.tenancy.stripe_price_info#module:prices) that O(price) or
+        O(items[].price) names by ID or lookup key is not read again; any other is read as without this option.
+    type: dict
   force_tenant_id_change:
     description:
       - Allow changing the C(tenant-id) of an existing subscription found by O(id).
@@ -322,6 +329,7 @@ ARGUMENT_SPEC = dict(
     tenant_id=dict(type='str'),
     claim_lookup=dict(type='str', choices=['list', 'search'], default='list'),
     tenant_subscription=dict(type='str'),
+    price_info=dict(type='dict'),
     force_tenant_id_change=dict(type='bool', default=False),
     state=dict(type='str', choices=['present', 'absent'], default='present'),
     price=dict(type='str'),

@@ -94,6 +94,15 @@ def check_subscription_options(params):
         if params['days_until_due'] < 0:
             raise InvalidOption('days_until_due', f"must not be negative, got {params['days_until_due']}")
     check_range('trial_period_days', params['trial_period_days'], TRIAL_PERIOD_DAYS_MIN, TRIAL_PERIOD_DAYS_MAX)
+    known_prices(params)
+
+
+def known_prices(params):
+    """The prices of ``price_info`` (a stripe_price_info result) as items, for ``item_price``: they need no read."""
+    prices = (params.get('price_info') or {}).get('prices', [])
+    if not isinstance(prices, list) or not all(isinstance(price, dict) and isinstance(price.get('id'), str) for price in prices):
+        raise InvalidOption('price_info', 'must be a result of thingsstack.tenancy.stripe_price_info: prices, a list of prices with their id')
+    return [{'price': price} for price in prices]
 
 
 # -- tenant metadata ------------------------------------------------------------------------------

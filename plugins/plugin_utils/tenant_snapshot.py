@@ -41,7 +41,7 @@ from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tts_tenants im
 # The options each module task of roles/tenant/tasks/tenant.yml (and tasks/tenant_billing.yml) passes, as built below.
 CUSTOMER_OPTIONS = ('id', 'expected_id', 'email', 'match_metadata', 'name', 'description', 'phone', 'address', 'tax_ids', 'metadata')
 SUBSCRIPTION_OPTIONS = ('customer', 'tenant_id', 'claim_lookup', 'tenant_subscription', 'state', 'cancel_at_period_end', 'tenant_name',
-                        'tenant_description', 'admin_user', 'admin_email', 'admin_full_name', 'price', 'quantity', 'collection_method',
+                        'tenant_description', 'admin_user', 'admin_email', 'admin_full_name', 'price', 'price_info', 'quantity', 'collection_method',
                         'days_until_due', 'trial_period_days', 'default_payment_method', 'proration_behavior', 'metadata')
 PLAN_OPTIONS = ('quantity', 'collection_method', 'days_until_due', 'trial_period_days', 'default_payment_method', 'proration_behavior',
                 'metadata')

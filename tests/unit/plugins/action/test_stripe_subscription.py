@@ -328,3 +328,20 @@ def test_a_quantity_for_a_metered_price_is_refused_naming_the_option(run, stripe
     failed(run(**args), rf"^{option}: price price_devices is metered \(recurring.usage_type metered\): Stripe bills the usage "
                         "its meter measures and refuses a quantity")
     assert stripe.writes == []
+
+
+def test_a_price_read_just_before_is_not_read_again(run, stripe):
+    result = run(price='price_small', price_info={'changed': False, 'prices': [dict(SMALL, unit_amount=1000)]})
+    create, = stripe.writes
+    assert create.params['items'] == [{'price': 'price_small', 'quantity': 1}] and result['changed']
+    assert [call.method for call in stripe.reads] == ['subscriptions.list', 'subscriptions.list']  # no prices.retrieve
+    # a price it does not hold is read as without it
+    del stripe.calls[:]
+    run(tenant_id='globex', price='large', price_info={'prices': [SMALL]})
+    assert 'prices.list' in [call.method for call in stripe.reads]
+
+
+@pytest.mark.parametrize('price_info', [{'prices': 'price_small'}, {'prices': [{'lookup_key': 'small'}]}, {'prices': ['price_small']}])
+def test_price_info_that_is_no_price_list_is_refused_before_any_request(run, stripe, failed, price_info):
+    failed(run(price='small', price_info=price_info), '^price_info: must be a result of thingsstack.tenancy.stripe_price_info')
+    assert not stripe.reads and not stripe.writes
