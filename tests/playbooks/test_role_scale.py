@@ -46,10 +46,10 @@ def test_a_new_tenant_costs_the_same_in_a_large_account(services):
     assert account_listings(services) == []
     # reads and writes the collection sent (the TTS emulator also counts the Stripe webhooks it received)
     sent = sum(counts[service]['reads'] + counts[service]['writes'] for service in ('stripe', 'tts'))
-    # 9 a tenant: Stripe 5 reads (customer, the price before the first write, the customer's subscriptions, the price
-    # again in the subscription task, 1 claim search) and 2 writes; TTS 1 read and 1 write. And once per play the first
+    # 8 a tenant: Stripe 4 reads (customer, the price before the first write, which the subscription task is given,
+    # the customer's subscriptions, 1 claim search) and 2 writes; TTS 1 read and 1 write. And once per play the first
     # page of the bulk read (the tenant list): none of the tenants exists, so Stripe is not listed.
-    assert sent <= 9 * TENANTS + 1, counts
+    assert sent <= 8 * TENANTS + 1, counts
 
     services.clear_counters()
     converged = services.playbook('provision', fleet)
