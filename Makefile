@@ -10,7 +10,7 @@ RUN = $(or $(HARNESS_PY),$(error no Python to run the harness: see the line abov
 ONLY ?=
 TARGETS ?=
 
-.PHONY: help test venv venv-second tree sanity units integration lint docs docs-site changelog ee galaxy emulator-tests molecule runner playbook-tests resilience env shell sandbox sandbox-stop demo demo-customers bench bench-tenants bench-fleet clean
+.PHONY: help test venv venv-second tree sanity units integration lint docs docs-site changelog ee galaxy emulator-tests molecule runner playbook-tests resilience env shell sandbox sandbox-stop demo demo-customers bench bench-tenants bench-fleet bench-usage clean
 
 help: ## list the targets
 	@echo "thingsstack.tenancy make targets:"
@@ -104,8 +104,11 @@ bench-tenants: ## provision 100 direct-mode tenants, first and converged run, vs
 bench-fleet: ## 1000 tenants made by hand (Dashboard + TBS): inventory plugin cold/cached, export, audit, provision (BENCH_FLEET_TENANTS, BENCH_FORKS)
 	@bash tests/benchmark/bench_fleet.sh
 
+bench-usage: ## requests of report_usage.yml and the inventory option usage at 1000 tenants, straight through the emulators (BENCH_USAGE_TENANTS)
+	@bash tests/benchmark/bench_usage.sh
+
 clean: ## remove build/ and generated files (venvs, copies, logs, ansible-test output)
-	@for d in build/emulators build/demo-emulators build/bench/emulators build/bench-tenants/emulators build/bench-fleet/emulators build/role-tests/emulators build/playbook-tests/emulators; do \
+	@for d in build/emulators build/demo-emulators build/bench/emulators build/bench-tenants/emulators build/bench-fleet/emulators build/bench-usage/emulators build/role-tests/emulators build/playbook-tests/emulators; do \
 		if [ -d $$d ]; then $(HARNESS_PY) tests/harness/emulators.py stop --state-dir $$d || true; fi; \
 	done
 	rm -rf build tests/output .ansible collections/ansible_collections .pytest_cache changelogs/.plugin-cache.yaml \

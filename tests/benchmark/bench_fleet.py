@@ -126,13 +126,19 @@ def wait_for_tbs(bases, fleet, timeout):
         time.sleep(0.5)
 
 
+def is_id(part):
+    """An ID in a path (cus_Ab1..., fleet-0001), not a version (v1) or a resource name (meter_events)."""
+    if re.fullmatch(r'v[0-9]+', part):
+        return False
+    return bool(re.search(r'[0-9]', part) or re.fullmatch(r'[a-z]+_[A-Za-z0-9]*[A-Z][A-Za-z0-9]*', part))
+
+
 def endpoints(bases):
     """Requests since the last clear by service, method and path (IDs as {id}): {'stripe GET /v1/customers/{id}': n}."""
     out = collections.Counter()
     for service, base in bases.items():
         for entry in control(base, 'GET', '/_emulator/requests')['requests']:
-            path = '/'.join('{id}' if re.search(r'[0-9_]', part) and not re.fullmatch(r'v[0-9]+', part) else part
-                            for part in entry['path'].split('/'))
+            path = '/'.join('{id}' if is_id(part) else part for part in entry['path'].split('/'))
             out['%s %s %s' % (service, entry['method'], path)] += 1
     return dict(sorted(out.items()))
 
@@ -172,14 +178,14 @@ class Steps:
         return row, changed
 
 
-def inventory_list(name, source, env):
-    """ansible-inventory -i SOURCE --list: (seconds, peak MiB, listing); stdout to NAME.json, stderr to NAME.log."""
+def inventory_list(name, source, env, out=BENCH):
+    """ansible-inventory -i SOURCE --list: (seconds, peak MiB, listing); stdout to OUT/NAME.json, stderr to OUT/NAME.log."""
     cmd = [os.path.join(os.path.dirname(sys.executable), 'ansible-inventory'), '-i', source, '--list']
-    json_path, log_path = os.path.join(BENCH, name + '.json'), os.path.join(BENCH, name + '.log')
+    json_path, log_path = os.path.join(out, name + '.json'), os.path.join(out, name + '.log')
     print('  %-16s ansible-inventory -i %s --list > %s' % (name, os.path.relpath(source, REPO), os.path.relpath(json_path, REPO)),
           flush=True)
-    with open(json_path, 'wb') as out, open(log_path, 'wb') as err:
-        seconds, rc, peak = timed(cmd, env, BENCH, out, err)
+    with open(json_path, 'wb') as stdout, open(log_path, 'wb') as err:
+        seconds, rc, peak = timed(cmd, env, out, stdout, err)
     print('  %-16s %.2f s, exit %d' % ('', seconds, rc), flush=True)
     if rc != 0:
         raise RuntimeError('%s failed (exit %d); see %s' % (name, rc, log_path))

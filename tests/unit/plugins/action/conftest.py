@@ -180,6 +180,7 @@ class FakeStripe(FakeClient):
         self.idempotency = {}  # key -> (params, object as created): Stripe's idempotency layer for create_keyed
         self.now = 1_800_000_000  # the clock of `created`
         self.plain_price_list_hides_archived = False  # how Stripe's reference describes a list without `active`
+        self.meter_events = []  # the events Stripe counted, in arrival order
         self.v1 = SimpleNamespace(
             customers=service('customers', 'retrieve', 'list', 'update', 'delete', tax_ids=service('tax_ids', 'list', 'delete')),
             products=service('products', 'retrieve', 'list', 'update', 'delete'),
@@ -228,6 +229,8 @@ class FakeStripe(FakeClient):
     def write(self, method, *args, params=None, key=None):
         self.record(method, args, params)
         resource, verb = method.split('.')
+        if method == 'meter_events.create':
+            return self.create_meter_event(**copy.deepcopy(params))
         obj = self.find(resource, args[-1])
         if verb == 'delete':
             return self.delete(resource, obj)
@@ -372,6 +375,16 @@ class FakeStripe(FakeClient):
                       'value_settings': {'event_payload_key': 'value'}}, **fields, id=self.new_id('meters'))
         self.objects['meters'][meter['id']] = meter
         return meter
+
+    def create_meter_event(self, identifier, **fields):
+        """Stripe refuses an identifier it has received (for at least 24 hours): the event is not counted again."""
+        if any(event['identifier'] == identifier for event in self.meter_events):
+            raise ApiError(f"Stripe API error (HTTP 400, invalid_request_error, param identifier): A meter event with the "
+                           f"identifier '{identifier}' was already received", status=400,
+                           stripe_error={'type': 'invalid_request_error', 'code': None, 'param': 'identifier', 'request_id': None})
+        event = dict({'object': 'billing.meter_event', 'created': self.now, 'timestamp': self.now}, **fields, identifier=identifier)
+        self.meter_events.append(event)
+        return copy.deepcopy(event)
 
     def create_customers(self, tax_id_data=(), **fields):
         customer = dict({'object': 'customer', 'metadata': {}}, **fields, id=self.new_id('customers'))
