@@ -49,7 +49,7 @@ def check_customer_reference(option, reference):
         check_email(option, reference)
 
 
-def check_tenant_options(params):
+def check_tenant_metadata_options(params):
     """The tenant metadata options, by the Identity Server's rules and Stripe's metadata limits."""
     check_tenant_id('tenant_id', params['tenant_id'])
     check_length('tenant_name', params['tenant_name'], TENANT_NAME_MAX)
@@ -75,7 +75,7 @@ def check_tenant_options(params):
 def check_subscription_options(params):
     """Every rule stripe_subscription can check before its first request."""
     check_customer_reference('customer', params['customer'])
-    check_tenant_options(params)
+    check_tenant_metadata_options(params)
     if params['quantity'] is not None and params['quantity'] < 1:
         raise InvalidOption('quantity', f"must be at least 1, got {params['quantity']}")
     items = params['items']
