@@ -13,11 +13,11 @@ import time
 from decimal import Decimal
 
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import ApiError, InvalidOption, TenancyError
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.reconcile import changed_fields, masked, metadata_changes, stringify
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.reconcile import changed_fields, metadata_changes, stringify
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_customers import find_customer
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_prices import is_metered, require_price
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_rules import (
-    CREATION_ONLY_KEYS, DEPRECATED_NAME_KEYS, PASSWORD_MAX, SECRET_METADATA_KEYS, SUBSCRIPTION_KEYS, TENANT_DESCRIPTION_MAX, TENANT_NAME_MAX,
+    CREATION_ONLY_KEYS, DEPRECATED_NAME_KEYS, PASSWORD_MAX, SUBSCRIPTION_KEYS, TENANT_DESCRIPTION_MAX, TENANT_NAME_MAX,
     USER_NAME_MAX, check_tenant_id, check_tts_email, check_user_id)
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.validation import (
     METADATA_MAX_KEYS, METADATA_VALUE_MAX, TRIAL_PERIOD_DAYS_MAX, TRIAL_PERIOD_DAYS_MIN, check_email, check_length, check_metadata, check_range)
@@ -35,11 +35,6 @@ PROTECTED_KEYS = TENANT_KEYS | frozenset(DEPRECATED_NAME_KEYS)
 # by the subscriptions created in this window; older ones are what the claim lookup (search lags an hour at most) finds.
 CLAIM_WINDOW = 25 * 3600
 CLAIM_SLOTS = 10  # claims of one tenant ID that may end (cancel, failed first payment) within the window
-
-
-def mask_secrets(obj):
-    """A subscription (or list) as a task result: secret metadata masked."""
-    return masked(obj, SECRET_METADATA_KEYS)
 
 
 # -- validation (offline) -------------------------------------------------------------------------

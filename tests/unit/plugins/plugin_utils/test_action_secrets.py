@@ -22,6 +22,7 @@ from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import 
 
 KEY = 'sk_test_never_shown_0123'
 PASSWORD = 'Pa55-never-shown'
+STORED = 'St0red-never-shown'
 MODULE = SimpleNamespace(
     ARGUMENT_SPEC={
         'api_key': {'type': 'str', 'no_log': True},
@@ -49,14 +50,25 @@ class EchoingAction(ControllerAction):
                 'diff': {'before': {}, 'after': {'key': params['api_key']}}}
 
 
-def run(outcome, args):
+class StoringAction(EchoingAction):
+    """Returns a secret the service stores under a key, and lets it slip into a warning and a diff."""
+
+    SECRET_KEYS = frozenset({'admin-password'})
+
+    def execute(self, params):
+        self.warnings.append(f'the stored password is {STORED}')
+        subscription = {'id': 'sub_1', 'metadata': {'admin-password': STORED, 'tenant-id': 'acme'}}
+        return {'changed': True, 'subscription': subscription, 'diff': {'before': {}, 'after': {'metadata': dict(subscription['metadata'])}}}
+
+
+def run(outcome, args, plugin=EchoingAction):
     task = MagicMock(spec=Task)
     task.args = dict(args)
     task.async_val = 0
     task.check_mode = False
     task.diff = True
     loader = DataLoader()
-    action = EchoingAction(task=task, connection=MagicMock(), play_context=MagicMock(spec=PlayContext), loader=loader,
+    action = plugin(task=task, connection=MagicMock(), play_context=MagicMock(spec=PlayContext), loader=loader,
                            templar=Templar(loader=loader), shared_loader_obj=None)
     action.outcome = outcome
     return action.run(task_vars={})
@@ -73,6 +85,14 @@ def test_no_log_values_are_masked_in_the_whole_result(outcome):
     assert 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER' in text or '********' in text
     assert result.get('failed', False) is (outcome != 'ok')
     assert result['warnings'][0].startswith('server said: request: Authorization: Bearer ')
+
+
+def test_values_of_declared_secret_keys_are_masked_in_the_whole_result():
+    result = run('ok', ARGS, StoringAction)
+    assert STORED not in repr(result)
+    assert result['subscription']['metadata'] == {'admin-password': '********', 'tenant-id': 'acme'}
+    assert result['diff']['after']['metadata']['admin-password'] == '********'
+    assert result['warnings'] == ['the stored password is ********']
 
 
 def test_values_from_the_environment_and_with_blanks_are_masked_too(monkeypatch):
