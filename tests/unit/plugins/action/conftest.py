@@ -4,8 +4,9 @@
 
 Fixtures:
 - ``run_action(plugin, check_mode=False, diff=False, credentials=True, **args)``: a real ``ActionModule`` (or the
-  ActionModule class ``plugin``, without credentials) built as the TaskExecutor builds it (task, connection, play context, loader, templar), then ``run(task_vars=...)``; with
-  ``credentials`` the connection options default to a test key. Argument-spec errors raise ``AnsibleActionFail``,
+  ActionModule class ``plugin``, without credentials) built as the TaskExecutor builds it (task, connection, play
+  context, loader, templar), then ``run(task_vars=...)``; with ``credentials`` the connection options default to a
+  test key. Argument-spec errors raise ``AnsibleActionFail``,
   as in ansible-core.
 - ``failed(result, pattern)``: asserts a failed result and its message.
 - ``plugin_name``: parametrizes a test over every action plugin of the collection.
