@@ -7,16 +7,15 @@ from __future__ import annotations
 
 from ansible_collections.thingsstack.tenancy.plugins.modules import stripe_customer
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_action import StripeAction
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import TenancyError
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.reconcile import project, stringify, update_diff
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.reconcile import stringify
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_customers import (
     brief_tax_ids, check_customer_options, check_expected, customer_update, desired_fields, find_customer, same_tax_ids, tax_id_changes)
-
-SUMMARY = ('id', 'email', 'name', 'description', 'metadata')
 
 
 class ActionModule(StripeAction):
     MODULE = stripe_customer
+    RESULT_KEY = 'customer'
+    SUMMARY = ('id', 'email', 'name', 'description', 'metadata')
 
     def validate(self, params):
         check_customer_options(params)
@@ -27,8 +26,7 @@ class ActionModule(StripeAction):
         if params['state'] == 'absent':
             return self.delete(api, current)
         if current is None and params['id']:
-            raise TenancyError(f"id: customer {params['id']} does not exist or was deleted; "
-                               "Stripe assigns customer IDs, so leave out id to create a new customer")
+            raise self.unknown_id(params['id'], 'leave out id to create a new customer', exists='does not exist or was deleted')
         desired = desired_fields(params)
         if current is None:
             return self.create(api, params, desired)
@@ -49,7 +47,7 @@ class ActionModule(StripeAction):
             customer['tax_ids'] = tax_ids if self.check_mode else brief_tax_ids(api.list_all(api.v1.customers.tax_ids.list, customer['id']))
         payload.pop('tax_id_data', None)
         after = dict(payload, **({'tax_ids': tax_ids} if tax_ids else {}))
-        return {'changed': True, 'customer': customer, 'diff': {'before': {}, 'after': after}}
+        return self.created_result(customer, after)
 
     def update(self, api, params, current, desired):
         changes = customer_update(current, params, desired)
@@ -61,10 +59,9 @@ class ActionModule(StripeAction):
             after['tax_ids'] = self.sync_tax_ids(api, current['id'], before['tax_ids'], params)
             if not same_tax_ids(before['tax_ids'], after['tax_ids']):
                 keys.append('tax_ids')
-        result = {'changed': bool(keys), 'customer': after}
-        if keys:
-            result['diff'] = update_diff(before, after, keys)
-        return result
+        if not keys:
+            return self.unchanged_result(after)
+        return self.updated_result(after, before, after, keys)
 
     def sync_tax_ids(self, api, customer_id, current, params):
         """Add the missing tax IDs and, with purge_tax_ids, remove the extra ones; returns the resulting list."""
@@ -81,9 +78,9 @@ class ActionModule(StripeAction):
 
     def delete(self, api, current):
         if current is None:
-            return {'changed': False, 'customer': {}}
+            return self.missing_result()
         customer = self.write({'id': current['id'], 'deleted': True}, api.write, api.v1.customers.delete, current['id'])
-        return {'changed': True, 'customer': customer, 'diff': {'before': project(current, SUMMARY), 'after': {}}}
+        return self.deleted_result(customer, current)
 
 
 def without_empty(value):

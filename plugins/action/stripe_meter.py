@@ -7,13 +7,15 @@ from __future__ import annotations
 
 from ansible_collections.thingsstack.tenancy.plugins.modules import stripe_meter
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import TenancyError
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.reconcile import apply_changes, update_diff
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.reconcile import apply_changes
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_action import StripeAction
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_meters import check_meter_options, find_meter, refuse_frozen, summary
 
 
 class ActionModule(StripeAction):
     MODULE = stripe_meter
+    RESULT_KEY = 'meter'
+    summary = staticmethod(summary)
 
     def validate(self, params):
         check_meter_options(params)
@@ -32,8 +34,8 @@ class ActionModule(StripeAction):
         after = self.updated(api, api.v1.billing.meters, after, changes)
         keys = [key for key in ('status', 'display_name') if after.get(key) != current.get(key)]
         if not keys:
-            return {'changed': False, 'meter': current}
-        return {'changed': True, 'meter': after, 'diff': update_diff(current, after, keys)}
+            return self.unchanged_result(current)
+        return self.updated_result(after, current, after, keys)
 
     def create(self, api, params):
         missing = [option for option in ('display_name', 'default_aggregation') if not params[option]]
@@ -52,13 +54,15 @@ class ActionModule(StripeAction):
                      'value_settings': {'event_payload_key': 'value'}, 'event_time_window': None, **payload}
         meter = self.created(api, api.v1.billing.meters, params=payload, natural_key=['meter', params['event_name']],
                              kind='meter', predicted=predicted)
-        return {'changed': True, 'meter': meter, 'diff': {'before': {}, 'after': summary(meter)}}
+        return self.created_result(meter)
 
     def deactivate(self, api, current):
-        if current is None or current.get('status') != 'active':
-            return {'changed': False, 'meter': current or {}}
+        if current is None:
+            return self.missing_result()
+        if current.get('status') != 'active':
+            return self.unchanged_result(current)
         after = self.status_change(api, api.v1.billing.meters.deactivate, current, 'inactive')
-        return {'changed': True, 'meter': after, 'diff': update_diff(current, after, ['status'])}
+        return self.updated_result(after, current, after, ['status'])
 
     def status_change(self, api, method, current, status):
         return self.write(apply_changes(current, {'status': status}), api.write, method, current['id'])

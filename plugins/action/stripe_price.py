@@ -8,7 +8,7 @@ from __future__ import annotations
 from ansible_collections.thingsstack.tenancy.plugins.modules import stripe_price
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_action import StripeAction
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import InvalidOption, TenancyError
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.reconcile import apply_changes, apply_metadata, project, update_diff
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.reconcile import apply_changes, apply_metadata, project
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_prices import (
     LOOKUP_KEY_MAX, TBS_CONFIG_KEYS, TBS_METERED_REFUSAL, TBS_PLAN_KEY, TBS_PLAN_KINDS, brief_recurring, check_currency,
     check_limit_metadata, check_price_shape, check_replaceable, check_tbs_plan_metadata, check_tenant_limits, check_unit_amount,
@@ -25,6 +25,7 @@ NEW_PRICE = '(new price)'
 
 class ActionModule(StripeAction):
     MODULE = stripe_price
+    RESULT_KEY = 'price'
 
     def validate(self, params):
         check_length('lookup_key', params['lookup_key'], LOOKUP_KEY_MAX, 1)
@@ -55,7 +56,7 @@ class ActionModule(StripeAction):
             return self.archive(api, current)
         if current is None:
             if params['id']:
-                raise TenancyError(f"id: price {params['id']} does not exist; Stripe assigns price IDs, so declare a new price by lookup_key")
+                raise self.unknown_id(params['id'], 'declare a new price by lookup_key')
             return self.create(api, params)
         if params['tiers'] is not None and is_tiered(current) and 'tiers' not in current:
             current = retrieve_price(api, current['id'], expand=['tiers'])  # a list never carries a price's tiers
@@ -89,8 +90,7 @@ class ActionModule(StripeAction):
         if metadata:
             payload['metadata'] = metadata
         price = self.create_price(api, payload, ['price', params['lookup_key']])
-        return {'changed': True, 'price': price, 'steps': [{'action': 'create', 'price': price['id']}],
-                'diff': {'before': {}, 'after': summary(price)}}
+        return self.created_result(price, steps=[{'action': 'create', 'price': price['id']}])
 
     def update(self, api, params, current):
         desired = {field: params[field] for field in MUTABLE_FIELDS if params[field] is not None}
@@ -102,11 +102,11 @@ class ActionModule(StripeAction):
         changes = self.changes(current, desired, price_metadata_changes(
             current.get('metadata'), params['metadata'], params['tenant_limits'], params['purge_metadata'], params['tbs_plan']))
         if not changes:
-            return {'changed': False, 'price': current, 'steps': []}
+            return self.unchanged_result(current, steps=[])
         after = self.updated(api, api.v1.prices, current, changes,
                              sent=dict(changes, transfer_lookup_key=True) if 'lookup_key' in changes else None)
-        return {'changed': True, 'price': after, 'steps': [{'action': 'update', 'price': current['id'], 'fields': sorted(changes)}],
-                'diff': update_diff(summary(current), summary(after), list(changes))}
+        return self.updated_result(after, summary(current), summary(after), list(changes),
+                                   steps=[{'action': 'update', 'price': current['id'], 'fields': sorted(changes)}])
 
     def replace(self, api, params, current, immutable):
         """A new price with the declared values takes over the lookup key; the old one is archived."""
@@ -141,12 +141,9 @@ class ActionModule(StripeAction):
         if current.get('active'):
             steps.append({'action': 'archive', 'price': old_id})
             lines.append(f"archive price {old_id} (active: false); its subscriptions stay on it")
-        diff = {
-            'before': {old_id: summary(current)},
-            'after': {new_id: summary(price), old_id: summary(archived)},
-            'prepared': ''.join(f"{number}. {line}\n" for number, line in enumerate(lines, 1)),
-        }
-        result = {'changed': True, 'price': price, 'replaced_price': archived, 'steps': steps, 'diff': diff}
+        result = self.changed_result(price, {old_id: summary(current)}, {new_id: summary(price), old_id: summary(archived)},
+                                     replaced_price=archived, steps=steps)
+        result['diff']['prepared'] = ''.join(f"{number}. {line}\n" for number, line in enumerate(lines, 1))
         kind = metadata.get(TBS_PLAN_KEY)  # the old price's mark unless the task changes it
         if kind in TBS_PLAN_KINDS:
             result['tbs_plan_change'] = {'tbs_plan': kind, 'config_key': TBS_CONFIG_KEYS[kind], 'new_price': price['id'], 'old_price': old_id}
@@ -155,12 +152,14 @@ class ActionModule(StripeAction):
 
     def archive(self, api, current):
         if current is None:
-            return {'changed': False, 'price': {}, 'steps': []}
+            return self.missing_result(steps=[])
         if not current.get('active'):
-            return {'changed': False, 'price': current, 'steps': []}
+            return self.unchanged_result(current, steps=[])
         after = self.updated(api, api.v1.prices, current, {'active': False})
-        return {'changed': True, 'price': after, 'steps': [{'action': 'archive', 'price': current['id']}],
-                'diff': update_diff(current, after, ['active'])}
+        return self.updated_result(after, current, after, ['active'], steps=[{'action': 'archive', 'price': current['id']}])
+
+    def summary(self, obj):
+        return summary(obj)
 
     def check_product_exists(self, api, product):
         """A price of a product that does not exist would only be refused by Stripe's create; say so before any write."""

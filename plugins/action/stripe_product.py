@@ -8,16 +8,17 @@ from __future__ import annotations
 from ansible_collections.thingsstack.tenancy.plugins.modules import stripe_product
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_action import StripeAction
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import TenancyError
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.reconcile import metadata_changes, project, stringify, update_diff
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.reconcile import metadata_changes, stringify
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_products import check_product_options, find_product, product_prices
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.validation import check_metadata
 
 FIELDS = ('name', 'description', 'active', 'unit_label', 'statement_descriptor', 'tax_code')
-SUMMARY = ('id', 'name', 'description', 'active', 'unit_label', 'statement_descriptor', 'tax_code', 'metadata')
 
 
 class ActionModule(StripeAction):
     MODULE = stripe_product
+    RESULT_KEY = 'product'
+    SUMMARY = ('id', 'name', 'description', 'active', 'unit_label', 'statement_descriptor', 'tax_code', 'metadata')
 
     def validate(self, params):
         check_product_options(params)
@@ -44,33 +45,31 @@ class ActionModule(StripeAction):
             payload['metadata'] = metadata
         product = self.created(api, api.v1.products, params=payload, natural_key=['product', params['id'] or params['name']],
                                kind='product', predicted=dict(payload, id=params['id'], object='product'))
-        return {'changed': True, 'product': product, 'diff': {'before': {}, 'after': payload}}
+        return self.created_result(product, payload)
 
     def update(self, api, params, current, desired):
         changes = self.changes(current, desired, metadata_changes(current.get('metadata'), params['metadata'], params['purge_metadata']))
         if not changes:
-            return {'changed': False, 'product': current}
+            return self.unchanged_result(current)
         after = self.updated(api, api.v1.products, current, changes)
-        return {'changed': True, 'product': after, 'diff': update_diff(current, after, list(changes))}
+        return self.updated_result(after, current, after, list(changes))
 
     def remove(self, api, current):
         """Delete the product, or archive it when prices use it (Stripe refuses to delete those)."""
         if current is None:
-            return {'changed': False, 'product': {}}
+            return self.missing_result()
         prices, more = product_prices(api, current['id'])
         if not prices:
             product = self.write({'id': current['id'], 'object': 'product', 'deleted': True}, api.write, api.v1.products.delete, current['id'])
-            return {'changed': True, 'archived': False, 'product': product,
-                    'diff': {'before': project(current, SUMMARY), 'after': {}}}
+            return self.deleted_result(product, current, archived=False)
         used_by = ', '.join(prices) + (' and more' if more else '')
         if not current.get('active'):
-            return {'changed': False, 'archived': True, 'product': current,
-                    'msg': f"product {current['id']} is already archived; it cannot be deleted because prices use it ({used_by})"}
+            return self.unchanged_result(current, archived=True, msg=f"product {current['id']} is already archived; "
+                                                                     f"it cannot be deleted because prices use it ({used_by})")
         msg = f"product {current['id']} was archived (active: false) instead of deleted because prices use it ({used_by})"
         self.warnings.append(msg)
         after = self.updated(api, api.v1.products, current, {'active': False})
-        return {'changed': True, 'archived': True, 'product': after, 'msg': msg,
-                'diff': update_diff(current, after, ['active'])}
+        return self.updated_result(after, current, after, ['active'], archived=True, msg=msg)
 
 
 def desired_fields(params):

@@ -8,21 +8,23 @@ from __future__ import annotations
 from ansible_collections.thingsstack.tenancy.plugins.modules import stripe_subscription
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_action import StripeAction
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import ApiError, TenancyError
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.reconcile import apply_changes, project, update_diff
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.reconcile import apply_changes
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_api import is_key_conflict
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_subscriptions import (
     BILLING_FIELDS, CLAIM_SLOTS, CLAIM_WINDOW, apply_items, brief_items, check_named_subscription, check_tenant_billed_by,
     check_subscription_options, check_tenant_unique, claim_key, creation_only_warning, customer_subscriptions, deprecated_name_warning,
-    desired_metadata, is_live, item_payload, known_prices, mask_secrets, password_warnings, recent_subscriptions, resolve_customer, resolve_items,
+    desired_metadata, is_live, item_payload, known_prices, password_warnings, recent_subscriptions, resolve_customer, resolve_items,
     retrieve_subscription, select_tenant, subscription_items, subscription_update, tenant_claims, tenant_of, wanted_items)
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_rules import SECRET_METADATA_KEYS
 
 CREATE_ONLY_FIELDS = ('payment_behavior', 'trial_period_days')
-SUMMARY = ('id', 'customer', 'status', 'metadata')
 
 
 class ActionModule(StripeAction):
     MODULE = stripe_subscription
+    RESULT_KEY = 'subscription'
+    SUMMARY = ('id', 'customer', 'status', 'metadata')
+    SECRET_KEYS = SECRET_METADATA_KEYS
 
     def validate(self, params):
         check_subscription_options(params)
@@ -49,8 +51,7 @@ class ActionModule(StripeAction):
             check_tenant_billed_by(retrieve_subscription(api, params['tenant_subscription']), params['tenant_id'], customer_id)
         if current is None:
             if params['id']:
-                raise TenancyError(f"id: subscription {params['id']} does not exist; Stripe assigns subscription IDs, "
-                                   'so give customer and tenant_id instead to create one')
+                raise self.unknown_id(params['id'], 'give customer and tenant_id instead to create one')
             if customer_id is None:
                 self.no_customer_yet(params['customer'])
             return self.create(api, params, customer_id)
@@ -93,7 +94,7 @@ class ActionModule(StripeAction):
             return self.update(api, params, subscription)
         self.warn_status(subscription)
         after = dict(payload, items=items)
-        return {'changed': True, 'subscription': mask_secrets(subscription), 'diff': {'before': {}, 'after': mask_secrets(after)}}
+        return self.created_result(subscription, after)
 
     def claim(self, api, tenant_id, customer_id, payload):
         """Create the tenant's subscription under the tenant's claim key: ``(subscription, True)``; or ``(subscription,
@@ -150,7 +151,7 @@ class ActionModule(StripeAction):
             self.warnings.append(warning)
         keys = list(changes) + (['items'] if item_changes else [])
         if not keys:
-            return {'changed': False, 'subscription': mask_secrets(current)}
+            return self.unchanged_result(current)
 
         predicted = apply_changes(current, changes)
         after_items = apply_items(current_items, item_changes)
@@ -164,19 +165,18 @@ class ActionModule(StripeAction):
             self.warn_status(after)
         before_view = dict(current, items=brief_items(current_items))
         after_view = dict(after, items=brief_items(after_items))
-        return {'changed': True, 'subscription': mask_secrets(after), 'diff': update_diff(before_view, after_view, keys, SECRET_METADATA_KEYS)}
+        return self.updated_result(after, before_view, after_view, keys)
 
     def cancel(self, api, params, current):
-        if current is None or not is_live(current):
-            return {'changed': False, 'subscription': mask_secrets(current or {})}
+        if current is None:
+            return self.missing_result()
+        if not is_live(current) or params['cancel_at_period_end'] and current.get('cancel_at_period_end'):
+            return self.unchanged_result(current)
         if params['cancel_at_period_end']:
-            if current.get('cancel_at_period_end'):
-                return {'changed': False, 'subscription': mask_secrets(current)}
             after = self.updated(api, api.v1.subscriptions, current, {'cancel_at_period_end': True})
-            return {'changed': True, 'subscription': mask_secrets(after), 'diff': update_diff(current, after, ['cancel_at_period_end'])}
+            return self.updated_result(after, current, after, ['cancel_at_period_end'])
         after = self.write(dict(current, status='canceled'), api.write, api.v1.subscriptions.cancel, current['id'])
-        return {'changed': True, 'subscription': mask_secrets(after),
-                'diff': {'before': mask_secrets(project(current, SUMMARY)), 'after': mask_secrets(project(after, SUMMARY))}}
+        return self.changed_result(after, self.summary(current), self.summary(after))
 
     def warn_status(self, subscription):
         if subscription.get('status') == 'incomplete':

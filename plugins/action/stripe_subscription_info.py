@@ -8,11 +8,14 @@ from __future__ import annotations
 from ansible_collections.thingsstack.tenancy.plugins.modules import stripe_subscription_info
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_action import StripeAction
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_subscriptions import (
-    check_customer_reference, customer_subscriptions, is_live, mask_secrets, resolve_customer, retrieve_subscription, tenant_of)
+    check_customer_reference, customer_subscriptions, is_live, resolve_customer, retrieve_subscription, tenant_of)
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_rules import SECRET_METADATA_KEYS
 
 
 class ActionModule(StripeAction):
     MODULE = stripe_subscription_info
+    RESULT_KEY = 'subscriptions'
+    SECRET_KEYS = SECRET_METADATA_KEYS
 
     def validate(self, params):
         check_customer_reference('customer', params['customer'])
@@ -31,4 +34,4 @@ class ActionModule(StripeAction):
             subscriptions = [sub for sub in subscriptions if is_live(sub)]
         if params['tenant_id']:
             subscriptions = [sub for sub in subscriptions if tenant_of(sub) == params['tenant_id']]
-        return {'changed': False, 'subscriptions': mask_secrets(subscriptions)}
+        return self.unchanged_result(subscriptions)

@@ -9,7 +9,7 @@ import os
 
 from ansible_collections.thingsstack.tenancy.plugins.modules import stripe_webhook_endpoint
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import TenancyError
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.reconcile import apply_metadata, metadata_changes, project, stringify, update_diff
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.reconcile import apply_metadata, metadata_changes, stringify
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_action import StripeAction
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_webhooks import (
     SUMMARY, TBS_API_VERSION, TBS_DESCRIPTION, TBS_EVENTS, TBS_SECRET_KEY, check_endpoint_options, endpoint_url,
@@ -19,6 +19,8 @@ from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.validation imp
 
 class ActionModule(StripeAction):
     MODULE = stripe_webhook_endpoint
+    RESULT_KEY = 'webhook_endpoint'
+    SUMMARY = SUMMARY
 
     def validate(self, params):
         check_endpoint_options(params)
@@ -72,8 +74,7 @@ class ActionModule(StripeAction):
         endpoint = public(created)
         if params['disabled']:
             endpoint = self.updated(api, api.v1.webhook_endpoints, endpoint, {'status': 'disabled'}, sent={'disabled': True})
-        return {'changed': True, 'webhook_endpoint': endpoint, 'secret_saved': saved,
-                'diff': {'before': {}, 'after': project(endpoint, SUMMARY)}}
+        return self.created_result(endpoint, secret_saved=saved)
 
     def keep_secret(self, params, created):
         """Write a new endpoint's secret to ``secret_file`` and say where it must go; the secret never enters the result."""
@@ -104,12 +105,12 @@ class ActionModule(StripeAction):
             changes['enabled_events'] = unique(params['enabled_events'])
         self.warn_unsaved_secret(params, current)
         if not changes:
-            return {'changed': False, 'webhook_endpoint': public(current)}
+            return self.unchanged_result(public(current))
         sent = dict(changes)
         if 'status' in sent:
             sent['disabled'] = sent.pop('status') == 'disabled'
         after = public(self.updated(api, api.v1.webhook_endpoints, current, changes, sent=sent))
-        return {'changed': True, 'webhook_endpoint': after, 'diff': update_diff(current, after, list(changes))}
+        return self.updated_result(after, current, after, list(changes))
 
     def warn_unsaved_secret(self, params, current):
         if params['secret_file'] and not os.path.exists(params['secret_file']):
@@ -132,14 +133,14 @@ class ActionModule(StripeAction):
                              f"its API version): the new signing secret must replace the old one wherever its events are "
                              f"verified, for The Things Stack's Tenant Billing Server in {TBS_SECRET_KEY}")
         return dict(result, recreated={'deleted': current['id'], 'created': new_id},
-                    diff={'before': project(current, SUMMARY), 'after': result['diff']['after']})
+                    diff={'before': self.summary(current), 'after': result['diff']['after']})
 
     def remove(self, api, current):
         if current is None:
-            return {'changed': False, 'webhook_endpoint': {}}
+            return self.missing_result()
         gone = self.write({'id': current['id'], 'object': 'webhook_endpoint', 'deleted': True},
                           api.write, api.v1.webhook_endpoints.delete, current['id'])
-        return {'changed': True, 'webhook_endpoint': public(gone), 'diff': {'before': project(current, SUMMARY), 'after': {}}}
+        return self.deleted_result(public(gone), current)
 
 
 def unique(events):

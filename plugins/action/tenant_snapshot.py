@@ -17,7 +17,7 @@ from ansible_collections.thingsstack.tenancy.plugins.module_utils.stripe_spec im
 from ansible_collections.thingsstack.tenancy.plugins.module_utils.tts_spec import tts_argument_spec
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils import stripe_api, tts_api
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.action import ControllerAction
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import InvalidOption, TenancyError, mask_secrets
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import InvalidOption, TenancyError, mask_secret_values
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_snapshot import decidable, read_snapshot, verdicts
 
 SERVICES = ((stripe_api, stripe_argument_spec, ('api_key', 'api_base')), (tts_api, tts_argument_spec, ('url', 'tenant_admin_key')))
@@ -57,7 +57,7 @@ class ActionModule(ControllerAction):
             stripe, tts = (client.get_api(options) for (client, dummy, dummy), options in zip(SERVICES, settings))
             snapshot, spent = read_snapshot(stripe, tts, budget, [tenant['tenant_id'] for tenant in params['tenants'] if decidable(tenant)])
         except TenancyError as exc:
-            return mask_secrets(dict(result, reason=f"the bulk read failed: {exc.msg}"), secrets)
+            return mask_secret_values(dict(result, reason=f"the bulk read failed: {exc.msg}"), secrets)
         result['requests'] = spent
         if snapshot is None:
             return dict(result, reason='the bulk read would cost more requests than the per-tenant reads it can save, or than max_requests')

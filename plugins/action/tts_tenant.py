@@ -14,7 +14,6 @@ import time
 
 from ansible_collections.thingsstack.tenancy.plugins.modules import tts_tenant
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import ApiError, TenancyError
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.reconcile import masked
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tts_action import TtsAction
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tts_api import ALREADY_EXISTS, error_code, forbidden_paths, unsupported_paths
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tts_json import json_keys, lookup, remove
@@ -28,6 +27,8 @@ POLL_CAP_SECONDS = 5.0
 
 class ActionModule(TtsAction):
     MODULE = tts_tenant
+    RESULT_KEY = 'tenant'
+    SECRET_KEYS = frozenset({'password'})  # the initial user's, in the create diff
     clock = staticmethod(time.monotonic)
 
     def null_options(self):
@@ -79,16 +80,15 @@ class ActionModule(TtsAction):
         after = without_zeros(tenant)
         if user is not None:
             after['initial_user'] = without_zeros(user)
-        diff = {'before': {}, 'after': masked(after, {'password'})}
         try:
             created = self.write(without_zeros(tenant), api.create_tenant, tenant, user)
         except ApiError as exc:
             if error_code(exc) != ALREADY_EXISTS:
                 raise
-            return self.recover_taken_id(api, params, desired, paths, exc, diff)
-        return {'changed': True, 'tenant': created, 'diff': diff}
+            return self.recover_taken_id(api, params, desired, paths, exc, after)
+        return self.created_result(created, after)
 
-    def recover_taken_id(self, api, params, desired, paths, exc, diff):
+    def recover_taken_id(self, api, params, desired, paths, exc, after):
         """Create said 409 (id_taken) although Get said 404: our own retried create, a concurrent one, or a deleted tenant."""
         tenant_id = params['tenant_id']
         existing = self.read(api, tenant_id, paths)
@@ -108,9 +108,9 @@ class ActionModule(TtsAction):
                                f"(it differs in {', '.join(changes)}); run the task again to update it",
                                status=exc.details.get('status'), tts_error=exc.details.get('tts_error'))
         if exc.details.get('retried'):
-            return {'changed': True, 'tenant': existing, 'diff': diff}
+            return self.created_result(existing, after)
         self.warnings.append(f"tenant {tenant_id} was created as declared by someone else while this task ran; initial_user was not used")
-        return {'changed': False, 'tenant': existing}
+        return self.unchanged_result(existing)
 
     def wait_for_tenant(self, api, params, paths):
         tenant_id = params['tenant_id']
@@ -150,11 +150,10 @@ class ActionModule(TtsAction):
             after['updated_at'] = response['updated_at']
         for path in cleared:
             remove(after, json_keys(path))
-        result = {'changed': bool(changes), 'tenant': after}
-        if changes:
-            keys = list(changes) + cleared
-            result['diff'] = {'before': values_at(current, keys), 'after': values_at(after, keys)}
-        return result
+        if not changes:
+            return self.unchanged_result(after)
+        keys = list(changes) + cleared
+        return self.changed_result(after, values_at(current, keys), values_at(after, keys))
 
     @staticmethod
     def update_tenant(api, tenant_id, changes):
@@ -169,7 +168,7 @@ class ActionModule(TtsAction):
 
     def delete(self, api, params, current):
         if current is None:
-            return {'changed': False, 'tenant': {}}
+            return self.missing_result()
         tenant_id = params['tenant_id']
         verb = 'would be' if self.check_mode else 'is'
         warning = (f"tenant {tenant_id} {verb} deleted: this is a one-way soft delete. The Things Stack has no API to restore or purge "
@@ -180,4 +179,4 @@ class ActionModule(TtsAction):
                         "cancel its Stripe subscription to stop billing")
         self.warnings.append(warning)
         self.write(None, api.delete_tenant, tenant_id)
-        return {'changed': True, 'tenant': {}, 'diff': {'before': current, 'after': {}}}
+        return self.deleted_result({}, current)

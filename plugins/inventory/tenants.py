@@ -220,7 +220,7 @@ from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructa
 from ansible.utils.display import Display
 
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils import stripe_api, tts_api
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import TenancyError, mask_secrets
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import TenancyError, mask_secret_values
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_fleet import (
     INVALID, build_fleet, invalid_line, read_fleet, shown, tenant_id_problem)
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tts_usage import read_fleet_usage, with_usage
@@ -288,7 +288,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             value = self.get_option(option)
             if isinstance(value, str) and value.strip():
                 secrets |= {value, value.strip()}
-        return mask_secrets(message, secrets)
+        return mask_secret_values(message, secrets)
 
     def update_cache_if_changed(self):
         super().update_cache_if_changed()

@@ -16,7 +16,8 @@ from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 from ansible.plugins.loader import filter_loader, test_loader
 
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import InvalidOption, TenancyError, mask_secrets
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import InvalidOption, TenancyError, mask_secret_values
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.reconcile import mask_secret_keys, project, secret_key_values, update_diff
 
 
 def _warm_up_jinja_plugins():
@@ -56,10 +57,17 @@ class ControllerAction(ActionBase):
     ``CLIENT`` the service's client module (``check_connection(params)``, ``get_api(params)``). ``validate(params)``
     checks the input offline, before any request; ``ensure(api, params)`` returns the result keys. Both raise
     TenancyError for a failure with one message.
+
+    ``SECRET_KEYS`` names the keys that hold secrets the service stores and returns (``admin-password`` metadata, an
+    initial user's ``password``): ``run`` masks them at any depth of the result, and their values wherever else they
+    appear (msg, warnings, diff), as it masks the values of ``no_log`` options.
     """
 
     MODULE = None
     CLIENT = None
+    RESULT_KEY = None  # the key of the returned object (customer, subscription, tenant, ...)
+    SUMMARY = None  # the keys of the object a create or delete diff shows (None: all)
+    SECRET_KEYS = frozenset()
     ACTION_GROUP = None  # the service's group in meta/runtime.yml, for module_defaults
     TRANSFERS_FILES = False
     _requires_connection = False
@@ -91,7 +99,8 @@ class ControllerAction(ActionBase):
         result.setdefault('changed', False)
         if self.warnings:
             result['warnings'] = self.warnings
-        return mask_secrets(result, no_log_values(validation))
+        stored = secret_key_values(result, self.SECRET_KEYS)
+        return mask_secret_values(mask_secret_keys(result, self.SECRET_KEYS), no_log_values(validation) | stored)
 
     def connection_options(self):
         """The service's address and key: the required options that fall back to environment variables."""
@@ -128,3 +137,32 @@ class ControllerAction(ActionBase):
         if self.check_mode:
             return predicted
         return request(*args, **kwargs)
+
+    # -- result shapes: the object under RESULT_KEY, ``changed``, a diff only when something changed ------------------
+
+    def unchanged_result(self, obj, **extra):
+        return {'changed': False, self.RESULT_KEY: obj, **extra}
+
+    def missing_result(self, **extra):
+        """state=absent and nothing to remove."""
+        return self.unchanged_result({}, **extra)
+
+    def changed_result(self, obj, before, after, **extra):
+        return {'changed': True, self.RESULT_KEY: obj, **extra, 'diff': {'before': before, 'after': after}}
+
+    def summary(self, obj):
+        """The object as a create or delete diff shows it."""
+        return obj if self.SUMMARY is None else project(obj, self.SUMMARY)
+
+    def created_result(self, obj, after=None, **extra):
+        """A new ``obj``; the diff shows ``after`` (what was sent) or else its summary."""
+        return self.changed_result(obj, {}, self.summary(obj) if after is None else after, **extra)
+
+    def deleted_result(self, obj, current, **extra):
+        """``obj`` as the delete returned it; the diff shows the summary of ``current``."""
+        return self.changed_result(obj, self.summary(current), {}, **extra)
+
+    def updated_result(self, obj, before, after, keys, **extra):
+        """``obj`` after an update; the diff shows exactly the changed ``keys`` of ``before`` and ``after``."""
+        diff = update_diff(before, after, keys)
+        return self.changed_result(obj, diff['before'], diff['after'], **extra)

@@ -28,7 +28,7 @@ class ApiError(TenancyError):
     """A remote API refused a request or could not be reached."""
 
 
-def mask_secrets(result, secrets):
+def mask_secret_values(result, secrets):
     """The whole result with every secret value masked, as AnsibleModule does for a module's result.
 
     A server may echo a request (a password in an error message, a key in an echoed header): whatever carries it,

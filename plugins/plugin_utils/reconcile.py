@@ -91,16 +91,26 @@ def project(obj, keys):
     return {key: obj.get(key) for key in keys if obj is not None}
 
 
-def masked(obj, secret_keys):
+def mask_secret_keys(obj, secret_keys):
     """A copy of ``obj`` with the values of ``secret_keys`` (at any depth) replaced by a mask."""
     if isinstance(obj, dict):
-        return {key: (MASK if key in secret_keys and value not in (None, '') else masked(value, secret_keys))
+        return {key: (MASK if key in secret_keys and value not in (None, '') else mask_secret_keys(value, secret_keys))
                 for key, value in obj.items()}
     if isinstance(obj, list):
-        return [masked(item, secret_keys) for item in obj]
+        return [mask_secret_keys(item, secret_keys) for item in obj]
     return obj
 
 
-def update_diff(before, after, keys, secret_keys=()):
-    """``diff`` for an update: exactly the changed ``keys``, before and after, secrets masked."""
-    return {'before': masked(project(before, keys), secret_keys), 'after': masked(project(after, keys), secret_keys)}
+def secret_key_values(obj, secret_keys):
+    """The non-empty strings held by ``secret_keys`` at any depth of ``obj``."""
+    if isinstance(obj, dict):
+        found = {value for key, value in obj.items() if key in secret_keys and isinstance(value, str) and value.strip()}
+        return found.union(*(secret_key_values(value, secret_keys) for value in obj.values()))
+    if isinstance(obj, list):
+        return set().union(*(secret_key_values(item, secret_keys) for item in obj))
+    return set()
+
+
+def update_diff(before, after, keys):
+    """``diff`` for an update: exactly the changed ``keys``, before and after."""
+    return {'before': project(before, keys), 'after': project(after, keys)}

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils import stripe_api
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.action import ControllerAction
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import TenancyError
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.reconcile import apply_changes, changed_fields
 
 
@@ -35,3 +36,7 @@ class StripeAction(ControllerAction):
             return apply_changes(current, changes)
         return self.write(apply_changes(current, changes), api.write, resource.update, current['id'],
                           params=changes if sent is None else sent)
+
+    def unknown_id(self, object_id, instead, exists='does not exist'):
+        """The error for an ``id`` that names no object: Stripe assigns IDs, so a new object is declared otherwise."""
+        return TenancyError(f"id: {self.RESULT_KEY} {object_id} {exists}; Stripe assigns {self.RESULT_KEY} IDs, so {instead}")

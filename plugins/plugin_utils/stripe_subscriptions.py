@@ -13,11 +13,11 @@ import time
 from decimal import Decimal
 
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import ApiError, InvalidOption, TenancyError
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.reconcile import changed_fields, masked, metadata_changes, stringify
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.reconcile import changed_fields, metadata_changes, stringify
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_customers import find_customer
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_prices import is_metered, require_price
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_rules import (
-    CREATION_ONLY_KEYS, DEPRECATED_NAME_KEYS, PASSWORD_MAX, SECRET_METADATA_KEYS, SUBSCRIPTION_KEYS, TENANT_DESCRIPTION_MAX, TENANT_NAME_MAX,
+    CREATION_ONLY_KEYS, DEPRECATED_NAME_KEYS, PASSWORD_MAX, SUBSCRIPTION_KEYS, TENANT_DESCRIPTION_MAX, TENANT_NAME_MAX,
     USER_NAME_MAX, check_tenant_id, check_tts_email, check_user_id)
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.validation import (
     METADATA_MAX_KEYS, METADATA_VALUE_MAX, TRIAL_PERIOD_DAYS_MAX, TRIAL_PERIOD_DAYS_MIN, check_email, check_length, check_metadata, check_range)
@@ -37,11 +37,6 @@ CLAIM_WINDOW = 25 * 3600
 CLAIM_SLOTS = 10  # claims of one tenant ID that may end (cancel, failed first payment) within the window
 
 
-def mask_secrets(obj):
-    """A subscription (or list) as a task result: secret metadata masked."""
-    return masked(obj, SECRET_METADATA_KEYS)
-
-
 # -- validation (offline) -------------------------------------------------------------------------
 
 def check_customer_reference(option, reference):
@@ -49,7 +44,7 @@ def check_customer_reference(option, reference):
         check_email(option, reference)
 
 
-def check_tenant_options(params):
+def check_tenant_metadata_options(params):
     """The tenant metadata options, by the Identity Server's rules and Stripe's metadata limits."""
     check_tenant_id('tenant_id', params['tenant_id'])
     check_length('tenant_name', params['tenant_name'], TENANT_NAME_MAX)
@@ -75,7 +70,7 @@ def check_tenant_options(params):
 def check_subscription_options(params):
     """Every rule stripe_subscription can check before its first request."""
     check_customer_reference('customer', params['customer'])
-    check_tenant_options(params)
+    check_tenant_metadata_options(params)
     if params['quantity'] is not None and params['quantity'] < 1:
         raise InvalidOption('quantity', f"must be at least 1, got {params['quantity']}")
     items = params['items']

@@ -34,7 +34,8 @@ from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tts_tenants im
 # The tenant fields the role reads and compares (name, state and billing link in billing mode; every field TBS derives in
 # direct mode; attributes and configuration in both), in the one list request.
 TENANT_PATHS = ('name', 'description', 'contact_info') + LIMIT_OPTIONS + ('state', 'attributes', 'configuration', BILLING_PATH)
-CUSTOMER_FIELDS = ('email', 'name', 'description', 'phone')
+# The customer's plain text fields: read in bulk, and returned as tenant_customer variables when set.
+CUSTOMER_TEXT_FIELDS = ('email', 'name', 'description', 'phone')
 ADDRESS_FIELDS = ('line1', 'line2', 'city', 'state', 'postal_code', 'country')
 ADMIN_KEYS = {'admin-user': 'user', 'admin-email': 'email', 'admin-full-name': 'full_name'}
 TENANT_KEYS = frozenset(SUBSCRIPTION_KEYS.values())
@@ -122,7 +123,7 @@ def brief_subscription(sub):
         'status': sub.get('status'),
         'created': sub.get('created'),
         'metadata': {key: value for key, value in (sub.get('metadata') or {}).items() if key not in SECRET_METADATA_KEYS},
-        'customer': {key: customer.get(key) for key in ('id', 'deleted', 'address', 'metadata') + CUSTOMER_FIELDS if key in customer},
+        'customer': {key: customer.get(key) for key in ('id', 'deleted', 'address', 'metadata') + CUSTOMER_TEXT_FIELDS if key in customer},
         'items': [{'id': item.get('id'), 'quantity': item.get('quantity'),
                    'price': {key: (item.get('price') or {}).get(key) for key in ('id', 'lookup_key', 'metadata')}}
                   for item in (sub.get('items') or {}).get('data') or []],
@@ -185,7 +186,7 @@ def role_state(sub, tenant, mode):
 
 
 def customer_vars(customer):
-    declared = {key: customer[key] for key in CUSTOMER_FIELDS if customer.get(key)}
+    declared = {key: customer[key] for key in CUSTOMER_TEXT_FIELDS if customer.get(key)}
     address = {key: value for key, value in (customer.get('address') or {}).items() if key in ADDRESS_FIELDS and value}
     if address:
         declared['address'] = address

@@ -35,7 +35,8 @@ ROLE_SPEC = os.path.join(os.path.dirname(__file__), '..', '..', 'roles', 'tenant
 OTHER_TENANT_VARIABLES = frozenset(('tenant_live',))
 
 CONNECTION_OPTIONS = frozenset(stripe_argument_spec()) | frozenset(tts_argument_spec())
-CUSTOMER_FIELDS = ('name', 'description', 'phone', 'address', 'tax_ids', 'metadata', 'match_metadata')
+# The keys of the role's tenant_customer variable that become stripe_customer options.
+TENANT_CUSTOMER_FIELDS = ('name', 'description', 'phone', 'address', 'tax_ids', 'metadata', 'match_metadata')
 # The customer fields whose different values in two declarations make the customer flip on every run.
 # tax_ids are only ever added by the role, so two lists add up instead of fighting.
 COMPARED_CUSTOMER_FIELDS = ('name', 'description', 'phone', 'address')
@@ -92,7 +93,7 @@ def checked(check, names, prefix):
 
 def customer_options(tenant):
     customer = tenant.get('tenant_customer') or {}
-    return dict({field: customer.get(field) for field in CUSTOMER_FIELDS}, id=tenant.get('tenant_customer_id') or None,
+    return dict({field: customer.get(field) for field in TENANT_CUSTOMER_FIELDS}, id=tenant.get('tenant_customer_id') or None,
                 email=customer.get('email') or None)
 
 

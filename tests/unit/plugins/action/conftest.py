@@ -3,9 +3,10 @@
 """The action plugins as ansible-core builds and runs them, against one in-memory fake of Stripe and one of TTS.
 
 Fixtures:
-- ``run_action(plugin, check_mode=False, diff=False, credentials=True, **args)``: a real ``ActionModule`` built as the
-  TaskExecutor builds it (task, connection, play context, loader, templar), then ``run(task_vars=...)``; with
-  ``credentials`` the connection options default to a test key. Argument-spec errors raise ``AnsibleActionFail``,
+- ``run_action(plugin, check_mode=False, diff=False, credentials=True, **args)``: a real ``ActionModule`` (or the
+  ActionModule class ``plugin``, without credentials) built as the TaskExecutor builds it (task, connection, play
+  context, loader, templar), then ``run(task_vars=...)``; with ``credentials`` the connection options default to a
+  test key. Argument-spec errors raise ``AnsibleActionFail``,
   as in ansible-core.
 - ``failed(result, pattern)``: asserts a failed result and its message.
 - ``plugin_name``: parametrizes a test over every action plugin of the collection.
@@ -35,6 +36,7 @@ from ansible.template import Templar
 
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils import stripe_api, tts_api
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import ApiError
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_subscriptions import apply_items
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tts_json import assign, json_keys, lookup, remove
 
 COLLECTION = 'thingsstack.tenancy'
@@ -49,8 +51,10 @@ ACTIONS = {info.name: importlib.import_module(f'{PLUGINS}.action.{info.name}')
 Call = collections.namedtuple('Call', 'method args params natural_key')
 
 
-def build_action(name, args, check_mode=False, diff=False):
-    """The plugin as ansible-core's TaskExecutor builds it, for a task with these args and flags."""
+def build_action(plugin, args, check_mode=False, diff=False):
+    """The plugin (a name in this collection, or an ActionModule class) as ansible-core's TaskExecutor builds it, for a
+    task with these args and flags."""
+    name = plugin if isinstance(plugin, str) else plugin.__name__
     task = MagicMock(spec=Task)
     task.args = dict(args)
     task.action = f'{COLLECTION}.{name}'
@@ -60,8 +64,9 @@ def build_action(name, args, check_mode=False, diff=False):
     play_context = MagicMock(spec=PlayContext)
     play_context.check_mode = check_mode
     loader = DataLoader()
-    action = ACTIONS[name].ActionModule(task=task, connection=MagicMock(), play_context=play_context, loader=loader,
-                                        templar=Templar(loader=loader), shared_loader_obj=None)
+    action_class = ACTIONS[plugin].ActionModule if isinstance(plugin, str) else plugin
+    action = action_class(task=task, connection=MagicMock(), play_context=play_context, loader=loader,
+                          templar=Templar(loader=loader), shared_loader_obj=None)
     action._load_name = f'{PLUGINS}.action.{name}'  # what ansible-core's plugin loader sets for a collection's plugin
     return action
 
@@ -74,11 +79,9 @@ def pytest_generate_tests(metafunc):
 @pytest.fixture
 def run_action():
     def run(plugin, /, check_mode=False, diff=False, credentials=True, **args):
-        if credentials and plugin.startswith('stripe_'):
-            args.setdefault('api_key', STRIPE_KEY)
-        elif credentials:
-            args.setdefault('url', TTS_URL)
-            args.setdefault('tenant_admin_key', TTS_KEY)
+        if credentials and isinstance(plugin, str):
+            connection = {'api_key': STRIPE_KEY} if plugin.startswith('stripe_') else {'url': TTS_URL, 'tenant_admin_key': TTS_KEY}
+            args = {**connection, **args}
         return build_action(plugin, args, check_mode, diff).run(task_vars={'inventory_hostname': 'localhost'})
     return run
 
@@ -348,21 +351,16 @@ class FakeStripe(FakeClient):
         return copy.deepcopy(self.find('prices', price_id))
 
     def change_items(self, subscription, changes):
-        items = subscription['items']['data']
-        for change in changes:
-            if 'id' not in change:
-                price = self.price(change['price'])
-                items.append({'id': f"si_new{next(self.numbers['items'])}", 'object': 'subscription_item',
-                              'price': price, 'quantity': change.get('quantity', self.default_quantity(price))})
-                continue
-            item = next(item for item in items if item['id'] == change['id'])
-            if change.get('deleted'):
-                items.remove(item)
-                continue
-            if 'price' in change:
-                item['price'] = self.price(change['price'])
-                item['quantity'] = self.default_quantity(item['price'])
-            item['quantity'] = change.get('quantity', item['quantity'])
+        """Stripe applies an items payload as the plugins predict it (apply_items), then fills in what only it knows."""
+        items = apply_items(subscription['items']['data'], changes)
+        for item in items:
+            if item['id'] is None:
+                item['id'] = f"si_new{next(self.numbers['items'])}"
+            if set(item['price']) == {'id'}:  # a price set by this change: the whole price, and its default quantity
+                item['price'] = self.price(item['price']['id'])
+                if item['quantity'] is None:
+                    item['quantity'] = self.default_quantity(item['price'])
+        subscription['items']['data'] = items
 
     @staticmethod
     def default_quantity(price):

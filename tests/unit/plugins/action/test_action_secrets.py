@@ -6,15 +6,10 @@ from __future__ import annotations
 
 import logging
 from types import SimpleNamespace
-from unittest.mock import MagicMock
 
 import pytest
 
 from ansible.module_utils.basic import env_fallback
-from ansible.parsing.dataloader import DataLoader
-from ansible.playbook.play_context import PlayContext
-from ansible.playbook.task import Task
-from ansible.template import Templar
 
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils import stripe_api  # noqa: F401 pylint: disable=unused-import  # its SDK logger setup
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.action import ControllerAction
@@ -22,11 +17,13 @@ from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import 
 
 KEY = 'sk_test_never_shown_0123'
 PASSWORD = 'Pa55-never-shown'
+STORED = 'St0red-never-shown'
 MODULE = SimpleNamespace(
     ARGUMENT_SPEC={
         'api_key': {'type': 'str', 'no_log': True},
         'name': {'type': 'str'},
         'initial_user': {'type': 'dict', 'options': {'email': {'type': 'str'}, 'password': {'type': 'str', 'no_log': True}}},
+        'outcome': {'type': 'str', 'choices': ['ok', 'api_error', 'crash'], 'default': 'ok'},
     },
     ARGUMENT_RULES={})
 
@@ -35,38 +32,43 @@ class EchoingAction(ControllerAction):
     """Puts the secrets wherever a careless server or plugin could: msg, warnings, diff, returned objects."""
 
     MODULE = MODULE
-    outcome = 'ok'
 
     def execute(self, params):
         key = params['api_key'].strip()  # sent without blanks, as the TTS client does
         echo = f"request: Authorization: Bearer {key} password={params['initial_user']['password']}"
         self.warnings.append(f'server said: {echo}')
-        if self.outcome == 'api_error':
+        if params['outcome'] == 'api_error':
             raise ApiError(f'Stripe API error (HTTP 500, api_error): {echo}', status=500, stripe_error={'message': echo})
-        if self.outcome == 'crash':
+        if params['outcome'] == 'crash':
             raise RuntimeError(echo)
         return {'changed': True, 'object': {'name': params['name'], 'password': params['initial_user']['password'], 'note': echo},
                 'diff': {'before': {}, 'after': {'key': params['api_key']}}}
 
 
-def run(outcome, args):
-    task = MagicMock(spec=Task)
-    task.args = dict(args)
-    task.async_val = 0
-    task.check_mode = False
-    task.diff = True
-    loader = DataLoader()
-    action = EchoingAction(task=task, connection=MagicMock(), play_context=MagicMock(spec=PlayContext), loader=loader,
-                           templar=Templar(loader=loader), shared_loader_obj=None)
-    action.outcome = outcome
-    return action.run(task_vars={})
+class StoringAction(EchoingAction):
+    """Returns a secret the service stores under a key, and lets it slip into a warning and a diff."""
+
+    SECRET_KEYS = frozenset({'admin-password'})
+
+    def execute(self, params):
+        self.warnings.append(f'the stored password is {STORED}')
+        subscription = {'id': 'sub_1', 'metadata': {'admin-password': STORED, 'tenant-id': 'acme'}}
+        return {'changed': True, 'subscription': subscription, 'diff': {'before': {}, 'after': {'metadata': dict(subscription['metadata'])}}}
+
+
+@pytest.fixture
+def run(run_action):
+    """``run(outcome, args, plugin)``: the plugin's result for a task with ``args`` in diff mode."""
+    def run_outcome(outcome, args, plugin=EchoingAction):
+        return run_action(plugin, diff=True, outcome=outcome, **args)
+    return run_outcome
 
 
 ARGS = {'api_key': KEY, 'name': 'Acme', 'initial_user': {'email': 'ops@acme.example', 'password': PASSWORD}}
 
 
 @pytest.mark.parametrize('outcome', ['ok', 'api_error', 'crash'])
-def test_no_log_values_are_masked_in_the_whole_result(outcome):
+def test_no_log_values_are_masked_in_the_whole_result(run, outcome):
     result = run(outcome, ARGS)
     text = repr(result)
     assert KEY not in text and PASSWORD not in text
@@ -75,7 +77,15 @@ def test_no_log_values_are_masked_in_the_whole_result(outcome):
     assert result['warnings'][0].startswith('server said: request: Authorization: Bearer ')
 
 
-def test_values_from_the_environment_and_with_blanks_are_masked_too(monkeypatch):
+def test_values_of_declared_secret_keys_are_masked_in_the_whole_result(run):
+    result = run('ok', ARGS, StoringAction)
+    assert STORED not in repr(result)
+    assert result['subscription']['metadata'] == {'admin-password': '********', 'tenant-id': 'acme'}
+    assert result['diff']['after']['metadata']['admin-password'] == '********'
+    assert result['warnings'] == ['the stored password is ********']
+
+
+def test_values_from_the_environment_and_with_blanks_are_masked_too(run, monkeypatch):
     monkeypatch.setitem(MODULE.ARGUMENT_SPEC, 'api_key', {'type': 'str', 'no_log': True,
                                                           'fallback': (env_fallback, ['UNIT_TEST_STRIPE_KEY'])})
     monkeypatch.setenv('UNIT_TEST_STRIPE_KEY', f'  {KEY}\n')
@@ -83,7 +93,7 @@ def test_values_from_the_environment_and_with_blanks_are_masked_too(monkeypatch)
     assert 'Bearer ******** password' in result['msg'] and KEY not in repr(result)
 
 
-def test_a_crash_keeps_its_type_and_masked_traceback():
+def test_a_crash_keeps_its_type_and_masked_traceback(run):
     result = run('crash', ARGS)
     assert result['msg'].startswith('RuntimeError: request: Authorization: Bearer ')
     assert 'Traceback' in result['exception'] and KEY not in result['exception']
