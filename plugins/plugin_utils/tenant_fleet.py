@@ -30,6 +30,7 @@ from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import 
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_rules import (
     DEPRECATED_NAME_KEYS, SECRET_METADATA_KEYS, SUBSCRIPTION_KEYS, check_existing_tenant_id, check_tenant_id)
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tts_tenants import BILLING_PATH
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tts_usage import KINDS as USAGE_KINDS
 
 # The tenant fields the role reads and compares (name, state and billing link in billing mode; every field TBS derives in
 # direct mode; attributes and configuration in both), in the one list request.
@@ -554,15 +555,23 @@ def combine_fleets(fleets, declared):
     }
 
 
-def audit_report(tenants, fleets=None):
-    """The audit report (without its time stamp): ``tenants``, the check of each declared tenant, sorted, with the
-    summary; and the fleet section combined of ``fleets`` (each from ``fleet_audit``, or ``{'error': msg}`` when the read
-    failed; None or empty: the fleet was not read)."""
+def combine_usages(usages):
+    """One usage section of several (``{'kinds', 'error'}`` each, the slices'): the kinds any read, the errors joined."""
+    kinds = {kind for usage in usages for kind in usage.get('kinds') or []}
+    return {'kinds': [kind for kind in USAGE_KINDS if kind in kinds],
+            'error': '; '.join(usage['error'] for usage in usages if usage.get('error')) or None}
+
+
+def audit_report(tenants, fleets=None, usages=None):
+    """The audit report (without its time stamp): ``tenants``, the check of each declared tenant (with its ``usage``),
+    sorted, with the summary; the fleet section combined of ``fleets`` (each from ``fleet_audit``, or ``{'error': msg}``
+    when the read failed; None or empty: the fleet was not read); and the usage section of ``usages`` (the kinds read and
+    the error of a failed read; empty: the usage was not read)."""
     tenants = sorted(tenants, key=lambda tenant: tenant['tenant_id'])
     checked = [tenant for tenant in tenants if not tenant.get('error')]
     summary = {'tenants': len(tenants), 'in_sync': sum(1 for tenant in checked if not tenant['drift']),
                'drifted': sum(1 for tenant in checked if tenant['drift']), 'errors': len(tenants) - len(checked)}
-    report = {'tenants': tenants, 'summary': summary, 'fleet': None}
+    report = {'tenants': tenants, 'summary': summary, 'fleet': None, 'usage': combine_usages(usages) if usages else None}
     if fleets:
         fleet = report['fleet'] = combine_fleets(fleets, {tenant['tenant_id'] for tenant in tenants})
         summary.update({'undeclared_tenants': len(fleet['undeclared_tenants']),
