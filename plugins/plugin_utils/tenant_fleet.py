@@ -30,7 +30,6 @@ from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import 
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_rules import (
     DEPRECATED_NAME_KEYS, SECRET_METADATA_KEYS, SUBSCRIPTION_KEYS, check_existing_tenant_id, check_tenant_id)
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tts_tenants import BILLING_PATH
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tts_usage import KINDS as USAGE_KINDS
 
 # The tenant fields the role reads and compares (name, state and billing link in billing mode; every field TBS derives in
 # direct mode; attributes and configuration in both), in the one list request.
@@ -557,8 +556,7 @@ def combine_fleets(fleets, declared):
 
 def combine_usages(usages):
     """One usage section of several (``{'kinds', 'error'}`` each, the slices'): the kinds any read, the errors joined."""
-    kinds = {kind for usage in usages for kind in usage.get('kinds') or []}
-    return {'kinds': [kind for kind in USAGE_KINDS if kind in kinds],
+    return {'kinds': list(dict.fromkeys(kind for usage in usages for kind in usage.get('kinds') or [])),
             'error': '; '.join(usage['error'] for usage in usages if usage.get('error')) or None}
 
 

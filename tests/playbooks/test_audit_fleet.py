@@ -1,7 +1,8 @@
 """The audit finds what is not declared (issue 10, point 2): thingsstack.tenancy.audit reads the live fleet once per run,
 in the role's own bulk read (issue 25: one list of the subscriptions, one of the tenants, for the comparison and the
-fleet), with the usage of the audited tenants by the registry totals batch call only (issue 24), and reports the tenants and subscriptions that exist but are not declared and
-the mismatch groups, in its JSON and Markdown report and as the set_stats artifact tenant_audit; the reports of two
+fleet), with the usage of the audited tenants by the registry totals batch call only (issue 24), and reports the
+tenants and subscriptions that exist but are not declared and the mismatch groups, in its JSON and Markdown report and
+as the set_stats artifact tenant_audit; the reports of two
 AWX-style slices (each with an inventory of its own hosts only) combine into the report of the whole inventory.
 
 The services may hold other tenants (real services, other tests): assertions look at this run's IDs only.

@@ -166,8 +166,8 @@ def test_the_audit_s_fleet_read_is_the_comparison_s_read():
     assert spent == {'stripe': 2, 'tts': 1} and stripe.params['subscriptions'] == {'status': 'all'}
     assert [sub['id'] for sub in lists['subscriptions']] == ['sub_0', 'sub_1'] and [sub['id'] for sub in found['subscriptions']] == ['sub_1']
     assert 'admin-password' not in lists['subscriptions'][0]['metadata']
-    assert verdicts([DECLARED], found)[0] == {'acme': {'customer': 'cus_1', 'subscription': 'sub_1', 'status': 'active',
-                                                             'tenant_state': 'STATE_APPROVED'}}
+    converged = {'acme': {'customer': 'cus_1', 'subscription': 'sub_1', 'status': 'active', 'tenant_state': 'STATE_APPROVED'}}
+    assert verdicts([DECLARED], found)[0] == converged
 
 
 def test_the_fleet_is_read_whatever_the_budget_and_only_the_customers_are_held_to_it():
