@@ -18,7 +18,10 @@ from ansible_collections.thingsstack.tenancy.plugins.module_utils.tts_spec impor
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils import stripe_api, tts_api
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.action import ControllerAction
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import InvalidOption, TenancyError, mask_secret_values
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_fleet import fleet_audit, fleet_of, tenant_id_problem
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_snapshot import decidable, read_snapshot, verdicts
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tts_json import lookup
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tts_usage import KINDS, read_fleet_usage, usage_of
 
 SERVICES = ((stripe_api, stripe_argument_spec, ('api_key', 'api_base')), (tts_api, tts_argument_spec, ('url', 'tenant_admin_key')))
 
@@ -44,22 +47,58 @@ class ActionModule(ControllerAction):
     def execute(self, params):
         self.validate(params)
         hosts = {tenant['host']: 'not read' for tenant in params['tenants']}
-        result = {'changed': False, 'read': False, 'converged': {}, 'per_tenant': hosts, 'requests': {'stripe': 0, 'tts': 0}}
+        result = {'changed': False, 'read': False, 'converged': {}, 'per_tenant': hosts, 'requests': {'stripe': 0, 'tts': 0},
+                  'fleet': None, 'usage': None}
+        # The audit's fleet section and usage need these lists whatever the comparison decides: one read serves all three.
+        needed = (('tenants', 'subscriptions') if params['fleet'] is not None else ()) + (('tenants',) if params['usage'] else ())
         settings = [connection(spec_of, params, names) for dummy, spec_of, names in SERVICES]
         if not all(settings):
-            return dict(result, reason='no connection settings (api_key, url, tenant_admin_key, or STRIPE_API_KEY, TTS_URL, '
-                                       'TTS_TENANT_ADMIN_KEY in the environment)')
+            return self.not_read(result, params, 'no connection settings (api_key, url, tenant_admin_key, or STRIPE_API_KEY, '
+                                                 'TTS_URL, TTS_TENANT_ADMIN_KEY in the environment)')
         secrets = {settings[0]['api_key'], settings[1]['tenant_admin_key']}
         budget = params['max_requests'] if params['max_requests'] is not None else float('inf')
         try:
             for (client, dummy, dummy), options in zip(SERVICES, settings):
                 client.check_connection(options)
             stripe, tts = (client.get_api(options) for (client, dummy, dummy), options in zip(SERVICES, settings))
-            snapshot, spent = read_snapshot(stripe, tts, budget, [tenant['tenant_id'] for tenant in params['tenants'] if decidable(tenant)])
+            snapshot, spent, lists = read_snapshot(stripe, tts, budget, [tenant['tenant_id'] for tenant in params['tenants'] if decidable(tenant)],
+                                                   needed)
         except TenancyError as exc:
-            return mask_secret_values(dict(result, reason=f"the bulk read failed: {exc.msg}"), secrets)
+            return mask_secret_values(self.not_read(result, params, f"the bulk read failed: {exc.msg}"), secrets)
         result['requests'] = spent
+        if params['fleet'] is not None:
+            result['fleet'] = fleet_audit(fleet_of(lists['subscriptions'], lists['tenants']), params['fleet']['declared'],
+                                          params['fleet']['billing'])
+        if params['usage']:
+            before = tts.counts['reads']
+            result['usage'] = mask_secret_values(self.usage(tts, lists['tenants'], params['tenants']), secrets)
+            spent['tts'] += tts.counts['reads'] - before
         if snapshot is None:
             return dict(result, reason='the bulk read would cost more requests than the per-tenant reads it can save, or than max_requests')
         converged, per_tenant = verdicts(params['tenants'], snapshot)
         return dict(result, read=True, reason=None, converged=converged, per_tenant=per_tenant)
+
+    @staticmethod
+    def not_read(result, params, reason):
+        """The result of a read that was not made: the fleet section and the usage, when asked for, carry the reason."""
+        return dict(result, reason=reason, fleet={'error': reason} if params['fleet'] is not None else None,
+                    usage={'error': reason, 'kinds': [], 'tenants': {}} if params['usage'] else None)
+
+    def usage(self, tts, tenants, declarations):
+        """The registry totals of the play's tenants that exist, by the batch call only: host -> ``usage_of``."""
+        hosts = {}
+        for declared in declarations:
+            hosts.setdefault(declared['tenant_id'], []).append(declared['host'])
+        listed = [tenant for tenant in tenants if lookup(tenant, ['ids', 'tenant_id']) in hosts]
+        try:
+            read = read_fleet_usage(tts, listed, tenant_id_problem)
+            by_id = {lookup(tenant, ['ids', 'tenant_id']): tenant for tenant in listed}
+            kinds = tuple(read['kinds'])
+            usage = {host: usage_of(tenant_id, totals, by_id[tenant_id], kinds)
+                     for tenant_id, totals in read['tenants'].items() if tenant_id in by_id for host in hosts[tenant_id]}
+        except TenancyError as exc:
+            return {'error': f"the usage read failed: {exc.msg}", 'kinds': [], 'tenants': {}}
+        if kinds != KINDS:
+            self.warnings.append(f"The Things Stack does not count {', '.join(kind for kind in KINDS if kind not in kinds)}; "
+                                 'left out of the usage')
+        return {'error': None, 'kinds': list(kinds), 'tenants': usage}

@@ -43,6 +43,32 @@ options:
         role gives 3 a tenant). A read that would take more is stopped before it does, and nothing is decided.
       - Not set, the read is not limited.
     type: int
+  fleet:
+    description:
+      - Also classify the live fleet for the audit (the rules of the filter P(thingsstack.tenancy.tenant_fleet_audit#filter))
+        and return its compact section in RV(fleet). The read then lists every subscription of the account, in any
+        status, and every tenant, whatever O(max_requests) says (the audit needs them); only the customers, which the
+        comparison alone needs, are held to the budget. The same read serves the comparison, so the fleet is listed once.
+      - The playbook thingsstack.tenancy.audit gives it through the role.
+    type: dict
+    suboptions:
+      declared:
+        description: The declared tenant IDs of the whole inventory (also outside C(--limit)).
+        type: list
+        elements: str
+        required: true
+      billing:
+        description: Those of them declared in billing mode.
+        type: list
+        elements: str
+        default: []
+  usage:
+    description:
+      - Also read the registry totals of the tenants of O(tenants) that exist (the batch call of
+        M(thingsstack.tenancy.tts_tenant_usage_info), 100 tenants a request; the tenants and their limits come from the
+        same tenant list) and return them in RV(usage).
+    type: bool
+    default: false
   api_key:
     description:
       - Stripe secret key (C(sk_test_...), C(sk_live_...)) or restricted key (C(rk_...)), else E(STRIPE_API_KEY).
@@ -110,6 +136,23 @@ per_tenant:
   returned: always
   type: dict
   sample: {initech: "customer: name", globex: new tenant}
+fleet:
+  description:
+    - With O(fleet), the audit's section of the live fleet (the output of the filter
+      P(thingsstack.tenancy.tenant_fleet_audit#filter) - C(live_tenant_ids), C(undeclared), C(mismatches),
+      C(invalid_tenant_ids), C(tbs_unmatched_subscriptions), C(tbs_ambiguous_subscriptions)), or C({error}) when the read
+      could not be made or failed. Null without O(fleet).
+  returned: always
+  type: dict
+usage:
+  description:
+    - With O(usage), C(tenants) (host name -> per entity kind C(used), C(limit), C(ratio), and C(max_ratio), as
+      M(thingsstack.tenancy.tts_tenant_usage_info) returns them), C(kinds) (the kinds read) and C(error) (null, or why
+      the usage could not be read). Null without O(usage).
+  returned: always
+  type: dict
+  sample: {error: null, kinds: [end_devices, gateways], tenants: {acme: {end_devices: {used: 950, limit: 1000, ratio: 0.95},
+           gateways: {used: 3, limit: 10, ratio: 0.3}, max_ratio: 0.95}}}
 requests:
   description: The requests the read made, by service.
   returned: always
@@ -124,6 +167,9 @@ from ansible_collections.thingsstack.tenancy.plugins.module_utils.controller imp
 ARGUMENT_SPEC = dict(
     tenants=dict(type='list', elements='dict', required=True),
     max_requests=dict(type='int'),
+    fleet=dict(type='dict', options=dict(declared=dict(type='list', elements='str', required=True),
+                                         billing=dict(type='list', elements='str', default=[]))),
+    usage=dict(type='bool', default=False),
     api_key=dict(type='str', no_log=True, fallback=(env_fallback, ['STRIPE_API_KEY'])),
     api_base=dict(type='str', fallback=(env_fallback, ['STRIPE_API_BASE'])),
     url=dict(type='str', fallback=(env_fallback, ['TTS_URL'])),

@@ -555,15 +555,22 @@ def combine_fleets(fleets, declared):
     }
 
 
-def audit_report(tenants, fleets=None):
-    """The audit report (without its time stamp): ``tenants``, the check of each declared tenant, sorted, with the
-    summary; and the fleet section combined of ``fleets`` (each from ``fleet_audit``, or ``{'error': msg}`` when the read
-    failed; None or empty: the fleet was not read)."""
+def combine_usages(usages):
+    """One usage section of several (``{'kinds', 'error'}`` each, the slices'): the kinds any read, the errors joined."""
+    return {'kinds': list(dict.fromkeys(kind for usage in usages for kind in usage.get('kinds') or [])),
+            'error': '; '.join(usage['error'] for usage in usages if usage.get('error')) or None}
+
+
+def audit_report(tenants, fleets=None, usages=None):
+    """The audit report (without its time stamp): ``tenants``, the check of each declared tenant (with its ``usage``),
+    sorted, with the summary; the fleet section combined of ``fleets`` (each from ``fleet_audit``, or ``{'error': msg}``
+    when the read failed; None or empty: the fleet was not read); and the usage section of ``usages`` (the kinds read and
+    the error of a failed read; empty: the usage was not read)."""
     tenants = sorted(tenants, key=lambda tenant: tenant['tenant_id'])
     checked = [tenant for tenant in tenants if not tenant.get('error')]
     summary = {'tenants': len(tenants), 'in_sync': sum(1 for tenant in checked if not tenant['drift']),
                'drifted': sum(1 for tenant in checked if tenant['drift']), 'errors': len(tenants) - len(checked)}
-    report = {'tenants': tenants, 'summary': summary, 'fleet': None}
+    report = {'tenants': tenants, 'summary': summary, 'fleet': None, 'usage': combine_usages(usages) if usages else None}
     if fleets:
         fleet = report['fleet'] = combine_fleets(fleets, {tenant['tenant_id'] for tenant in tenants})
         summary.update({'undeclared_tenants': len(fleet['undeclared_tenants']),

@@ -30,7 +30,7 @@ from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import 
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_customers import (
     brief_tax_ids, check_customer_options, check_expected, customer_update, matches_metadata, tax_id_changes)
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_subscriptions import (
-    check_subscription_options, deprecated_name_warning, is_live, item_price, resolve_items, select_tenant, subscription_update,
+    ENDED, check_subscription_options, deprecated_name_warning, is_live, item_price, resolve_items, select_tenant, subscription_update,
     tenant_of, wanted_items)
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_fleet import TENANT_PATHS
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_rules import SECRET_METADATA_KEYS
@@ -59,38 +59,52 @@ class Undecided(Exception):
 
 # -- the read ---------------------------------------------------------------------------------------
 
-def read_snapshot(stripe, tts, budget, tenant_ids):
-    """``(snapshot, requests by service)``: every tenant (the inventory plugin's field mask), every live subscription (items
-    and prices embedded) and every customer with its tax IDs, by list requests only; snapshot None when the read would
-    cost more than ``budget`` requests or more than the per-tenant reads it can save, 3 for each of ``tenant_ids`` (the
-    tenants it may find converged) that exists. It stops before such a request: the tenants first (one request per 1,000),
-    then Stripe only if the pages the tenants' billing links alone imply fit."""
-    spent = {'stripe': 0, 'tts': 0}
-    if min(budget, PER_TENANT_READS * len(tenant_ids) - 1) < LISTS:
-        return None, spent
+def read_snapshot(stripe, tts, budget, tenant_ids, needed=()):
+    """``(snapshot, requests by service, lists)``: every tenant (the inventory plugin's field mask), every live subscription
+    (items and prices embedded) and every customer with its tax IDs, by list requests only; snapshot None when the read
+    would cost more than ``budget`` requests or more than the per-tenant reads it can save, 3 for each of ``tenant_ids``
+    (the tenants it may find converged) that exists. It stops before such a request: the tenants first (one request per
+    1,000), then Stripe only if the pages the tenants' billing links alone imply fit.
+
+    ``needed``: the lists the caller needs whatever the comparison decides (``tenants``; ``subscriptions``, then of every
+    status), read in full and returned in ``lists``; they cost the comparison nothing, only the other lists are held to
+    the budget."""
+    spent, lists, free = {'stripe': 0, 'tts': 0}, {}, set(needed)
+    if not free and min(budget, PER_TENANT_READS * len(tenant_ids) - 1) < LISTS:
+        return None, spent, lists
     before = tts.counts['reads']
-    tenants = tts.list_tenants(list(TENANT_PATHS), max_pages=budget - (LISTS - 1))
+    tenants = tts.list_tenants(list(TENANT_PATHS), max_pages=None if free else budget - (LISTS - 1))
     spent['tts'] = tts.counts['reads'] - before
     if tenants is None:
-        return None, spent
+        return None, spent, lists
+    lists['tenants'] = tenants
     wanted = set(tenant_ids)
     existing = [tenant for tenant in tenants if lookup(tenant, ['ids', 'tenant_id']) in wanted]
     links = [lookup(tenant, ['billing', 'stripe'], None) or {} for tenant in tenants]
-    left = min(budget, PER_TENANT_READS * len(existing) - 1) - spent['tts']
-    at_least = pages(sum(1 for link in links if link.get('subscription_id'))) + pages(len({link.get('customer_id') for link in links} - {None}))
-    if left < max(at_least, LISTS - 1):
-        return None, spent
-    before, customers = stripe.counts['reads'], None
-    subscriptions = stripe.list_all(stripe.v1.subscriptions.list, max_pages=left - 1)
-    if subscriptions is not None:
+    all_subscriptions = 'subscriptions' in free
+    left = min(budget, PER_TENANT_READS * len(existing) - 1) - (0 if 'tenants' in free else spent['tts'])
+    at_least = (0 if all_subscriptions else pages(sum(1 for link in links if link.get('subscription_id')))) + \
+        pages(len({link.get('customer_id') for link in links} - {None}))
+    decide = left >= max(at_least, LISTS - 1 - all_subscriptions)
+    if not decide and not all_subscriptions:
+        return None, spent, lists
+    before, subscriptions, customers = stripe.counts['reads'], None, None
+    if all_subscriptions:
+        subscriptions = stripe.list_all(stripe.v1.subscriptions.list, params={'status': 'all'})
+    elif decide:
+        subscriptions = stripe.list_all(stripe.v1.subscriptions.list, max_pages=left - 1)
+    if decide and subscriptions is not None:
         customers = stripe.list_all(stripe.v1.customers.list, params={'expand': ['data.tax_ids']},
-                                    max_pages=left - (stripe.counts['reads'] - before))
+                                    max_pages=left - (0 if all_subscriptions else stripe.counts['reads'] - before))
     spent['stripe'] = stripe.counts['reads'] - before
-    if subscriptions is None or customers is None:
-        return None, spent
-    for sub in subscriptions:
+    for sub in subscriptions or []:
         sub['metadata'] = {key: value for key, value in (sub.get('metadata') or {}).items() if key not in SECRET_METADATA_KEYS}
-    return {'subscriptions': subscriptions, 'customers': customers, 'tenants': tenants}, spent
+    if all_subscriptions:
+        lists['subscriptions'] = subscriptions
+        subscriptions = [sub for sub in subscriptions if sub.get('status') not in ENDED]  # what the list without status= returns
+    if subscriptions is None or customers is None:
+        return None, spent, lists
+    return {'subscriptions': subscriptions, 'customers': customers, 'tenants': tenants}, spent, lists
 
 
 def pages(count, size=100):

@@ -31,6 +31,12 @@ children it reaped):
      hosts.yml), and their first provisioning binds them to their customer: one TTS write each, as
      in tests/playbooks/test_inventory_plugin.py. So the first run must change exactly those 5 with exactly 5 TTS
      writes and no Stripe write, and the second run must end changed=0 with no write on either emulator.
+  5. playbooks/audit.yml of the converged fleet (issue 25): every tenant in sync, nothing written, at most
+     ceil(S/100) + ceil(C/100) + ceil(T/1000) + 10 requests (S subscriptions of any status, C customers, T tenants in
+     the account) plus the usage's batch calls, ceil(H/100) for H hosts (issue 24), with every tenant's usage in the
+     report;
+  6. the same audit after the name of 10 customers was changed in Stripe: exactly those 10 drifted, each with its
+     customer's name in its diff, nothing written (requests reported, not checked: the drifted ones read on their own).
 Requests per tenant are per host of the exported inventory (N + 5). It prints a table of the figures, the requests of
 each step by endpoint, and the checks. A missed check (a budget, a write, a change or a failure where none belongs) is
 an error (exit 2): requests are correctness, the same on any machine. Wall times are only reported.
@@ -161,9 +167,9 @@ class Steps:
         self.checks.append((label, bool(ok)))
         print('  check %-70s %s' % (label, 'met' if ok else 'MISSED'), flush=True)
 
-    def play(self, label, name, playbook, inventory_path, env, forks, extra=(), listed=None):
+    def play(self, label, name, playbook, inventory_path, env, forks, extra=(), listed=None, failing=()):
         """A measured ansible-playbook run: (row, the hosts it changed). ``listed``: the hosts its PLAY RECAP lists
-        (default: every tenant)."""
+        (default: every tenant); ``failing``: the hosts that must fail (the others must not)."""
         listed = self.hosts if listed is None else listed
         memory = {}
         try:
@@ -173,8 +179,9 @@ class Steps:
             seconds, hosts, failed = exc.seconds, exc.hosts, exc.rc
         changed = sorted(host for host, values in hosts.items() if values.get('changed'))
         row = self.record(label, seconds, memory[name], len(changed), failed=total(hosts, 'failed'), hosts=len(hosts))
-        self.check('%s: exit 0, %d hosts in the recap, failed=0' % (name, listed),
-                   not failed and len(hosts) == listed and not total(hosts, 'failed'))
+        failed_hosts = sorted(host for host, values in hosts.items() if values.get('failed'))
+        self.check('%s: exit %d, %d hosts in the recap, failed: %s' % (name, 2 if failing else 0, listed, ', '.join(failing) or '0'),
+                   failed == (2 if failing else False) and len(hosts) == listed and failed_hosts == sorted(failing))
         return row, changed
 
 
@@ -244,16 +251,10 @@ def export_and_audit(steps, env, forks, fleet, source, budget):
     steps.check('export: %d billing tenants, the %d direct ones proposed (tenant_adopt: false)' % (len(fleet['billing']), DIRECT),
                 set(billing) == set(fleet['billing']) and set(direct) == set(adopted) == set(fleet['direct']))
 
-    report_dir = os.path.join(BENCH, 'audit-report')
-    shutil.rmtree(report_dir, ignore_errors=True)
-    row, dummy = steps.play('audit.yml of the export', 'audit', AUDIT, exported, env, forks,
-                            ['-e', 'audit_report_dir=' + report_dir])
-    with open(os.path.join(report_dir, 'tenants.json'), encoding='utf-8') as handle:
-        report = json.load(handle)
-    row['summary'] = report['summary']
-    row['drifted'] = sorted(tenant['tenant_id'] for tenant in report['tenants'] if tenant['drift'] or tenant['error'])
-    print('  audit summary: %s' % json.dumps(report['summary'], sort_keys=True))
-    print('  audit drifted or failed: %s' % (', '.join(row['drifted']) or '-'))
+    # The 5 tenants to adopt are refused (tenant_not_managed): the audit reports them as errors and ends failed.
+    report = audit_play(steps, 'audit.yml of the export', 'audit', exported, env, forks, os.path.join(BENCH, 'audit-report'),
+                        failing=fleet['direct'])
+    row = steps.rows[-1]
     steps.check('audit: nothing written', not row['counts']['stripe']['writes'] and not row['counts']['tts']['writes'])
     steps.check('audit: every tenant in sync but the %d to adopt (their billing link and derived fields)' % DIRECT,
                 row['drifted'] == sorted(fleet['direct']))
@@ -277,10 +278,59 @@ def provision_twice(steps, env, forks, fleet, exported):
     writes = {service: row['counts'][service]['writes'] for service in ('stripe', 'tts')}
     steps.check('provision 1st: changed only the %d adopted tenants, writes %s == stripe 0, tts %d' % (DIRECT, writes, DIRECT),
                 changed == sorted(fleet['direct']) and writes == {'stripe': 0, 'tts': DIRECT})
+    with open(hosts_yml, 'w', encoding='utf-8') as handle:  # adopted: tenant_adopt comes out again, as the export says
+        handle.write(re.sub(r'^[ \t]*tenant_adopt: false\n', '', text, flags=re.M))
     row, changed = steps.play('provision.yml, 2nd', 'provision-2', PROVISION, exported, env, forks)
     writes = {service: row['counts'][service]['writes'] for service in ('stripe', 'tts')}
     steps.check('provision 2nd: changed=0, writes %s == 0 on both emulators' % writes,
                 not changed and writes == {'stripe': 0, 'tts': 0})
+
+
+def audit_converged(steps, env, forks, fleet, exported, bases):
+    """Steps 5 and 6: the audit of the converged fleet within the request goal, then with 10 drifted customers."""
+    hosts = steps.hosts
+    # This benchmark's fresh emulators hold only its fleet: one customer, one subscription and one tenant a host.
+    subscriptions = customers = tenants = hosts
+    usage_batches = math.ceil(hosts / 100)
+    goal = math.ceil(subscriptions / 100) + math.ceil(customers / 100) + math.ceil(tenants / 1000) + 10 + usage_batches
+    report_dir = os.path.join(BENCH, 'audit-converged')
+    report = audit_play(steps, 'audit.yml, converged', 'audit-converged', exported, env, forks, report_dir)
+    row = steps.rows[-1]
+    spent = row['counts']['stripe']['total'] + row['counts']['tts']['total']
+    print('  audit goal: ceil(S/100) + ceil(C/100) + ceil(T/1000) + 10 + usage ceil(H/100) = %d requests (S=%d, C=%d, T=%d, '
+          'H=%d); spent %d' % (goal, subscriptions, customers, tenants, hosts, spent))
+    steps.check('audit converged: %d requests <= goal %d' % (spent, goal), spent <= goal)
+    steps.check('audit converged: every tenant in sync, nothing written, usage of every tenant',
+                row['drifted'] == [] and not row['counts']['stripe']['writes'] and not row['counts']['tts']['writes']
+                and report['usage'] == dict(report['usage'], error=None)
+                and all(tenant['usage'] and 'end_devices' in tenant['usage'] for tenant in report['tenants']))
+
+    with open(os.path.join(exported, 'hosts.yml'), encoding='utf-8') as handle:
+        declared = yaml.safe_load(handle)['all']['children']['tenants']['children']['billing_tenants']['hosts']
+    drifted = sorted(fleet['billing'])[1::max(1, len(fleet['billing']) // 10)][:10]
+    client = stripe.StripeClient(env['STRIPE_API_KEY'], base_addresses={'api': env['STRIPE_API_BASE']})
+    for tenant_id in drifted:
+        client.v1.customers.update(declared[tenant_id]['tenant_customer_id'], params={'name': 'Drifted %s' % tenant_id})
+    clear(bases)
+    report = audit_play(steps, 'audit.yml, %d drifted' % len(drifted), 'audit-drifted', exported, env, forks,
+                        os.path.join(BENCH, 'audit-drifted'))
+    row = steps.rows[-1]
+    diffs = {tenant['tenant_id']: tenant['drift'] for tenant in report['tenants'] if tenant['drift']}
+    steps.check('audit drifted: exactly the %d drifted tenants, each with its customer name in the diff, nothing written' % len(drifted),
+                sorted(diffs) == drifted and not row['counts']['stripe']['writes'] and not row['counts']['tts']['writes']
+                and all(any(d['resource'] == 'customer' and 'name' in d['fields'] for d in diff) for diff in diffs.values()))
+
+
+def audit_play(steps, label, name, exported, env, forks, report_dir, failing=()):
+    """One measured audit.yml run: its report, with the drifted or failed tenants in the row."""
+    shutil.rmtree(report_dir, ignore_errors=True)
+    row, dummy = steps.play(label, name, AUDIT, exported, env, forks, ['-e', 'audit_report_dir=' + report_dir], failing=failing)
+    with open(os.path.join(report_dir, 'tenants.json'), encoding='utf-8') as handle:
+        report = json.load(handle)
+    row['summary'] = report['summary']
+    row['drifted'] = sorted(tenant['tenant_id'] for tenant in report['tenants'] if tenant['drift'] or tenant['error'])
+    print('  %s summary: %s; drifted or failed: %s' % (name, json.dumps(report['summary'], sort_keys=True), ', '.join(row['drifted']) or '-'))
+    return report
 
 
 def report(steps, tenants, forks, setup_s):
@@ -342,6 +392,8 @@ def main():
         exported = export_and_audit(steps, env, forks, fleet, source, budget)
         print('bench-fleet: 4. provision.yml of the export, twice (the 1st adopts the %d direct tenants)' % DIRECT, flush=True)
         provision_twice(steps, env, forks, fleet, exported)
+        print('bench-fleet: 5. audit.yml of the converged fleet, 6. the same with 10 drifted customers', flush=True)
+        audit_converged(steps, env, forks, fleet, exported, bases)
     finally:
         stop_emulators(EMU_STATE)
     report(steps, tenants, forks, setup_s)

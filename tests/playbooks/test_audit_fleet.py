@@ -1,6 +1,8 @@
 """The audit finds what is not declared (issue 10, point 2): thingsstack.tenancy.audit reads the live fleet once per run,
-by the inventory plugin's two bulk lists, and reports the tenants and subscriptions that exist but are not declared and
-the mismatch groups, in its JSON and Markdown report and as the set_stats artifact tenant_audit; the reports of two
+in the role's own bulk read (issue 25: one list of the subscriptions, one of the tenants, for the comparison and the
+fleet), with the usage of the audited tenants by the registry totals batch call only (issue 24), and reports the
+tenants and subscriptions that exist but are not declared and the mismatch groups, in its JSON and Markdown report and
+as the set_stats artifact tenant_audit; the reports of two
 AWX-style slices (each with an inventory of its own hosts only) combine into the report of the whole inventory.
 
 The services may hold other tenants (real services, other tests): assertions look at this run's IDs only.
@@ -11,7 +13,9 @@ import json
 import math
 import os
 
-from conftest import OUT, local_inventory
+import requests
+
+from conftest import OUT, emulators, local_inventory
 from test_inventory_plugin import (
     ADMIN_PASSWORD, LARGE, SMALL, create_in_tts, fleet_size, price, stripe, subscribe_in_the_dashboard, wait_for_tenant)
 
@@ -42,6 +46,17 @@ def artifact(output):
     return json.loads(line.split('RUN: ', 1)[1])
 
 
+def bulk_requests(services):
+    """The requests of the last runs that read in bulk: the status of each Stripe subscription list not of one customer,
+    the TTS tenant lists, the registry totals batch calls, and the registry totals reads of one tenant."""
+    stripe_log, tts_log = (emulators.control(services.bases[name], 'GET', '/_emulator/requests')['requests'] for name in ('stripe', 'tts'))
+    return {'subscriptions': [entry['query'].get('status') for entry in stripe_log if entry['method'] == 'GET'
+                              and entry['path'] == '/v1/subscriptions' and 'customer' not in entry['query']],
+            'tenants': sum(1 for entry in tts_log if entry['method'] == 'GET' and entry['path'] == '/api/v3/tenants'),
+            'batch': sum(1 for entry in tts_log if entry['method'] == 'POST' and entry['path'] == '/api/v3/tenants/registry-totals'),
+            'one': sum(1 for entry in tts_log if entry['method'] == 'GET' and entry['path'].endswith('/registry-totals'))}
+
+
 def ours(services, ids, prefix='aud'):
     """The tenant IDs that this test made (services.tenant_id(prefix...)), of IDs that may hold any other."""
     return sorted(tenant_id for tenant_id in ids if tenant_id.startswith(prefix) and f'-{services.run_id}-' in tenant_id)
@@ -65,26 +80,47 @@ def test_the_audit_reports_the_undeclared_fleet_and_the_mismatches_within_the_bu
     assert customer['id'] != 'cus_someoneelse'
     subs['dup'] = [subscribe_in_the_dashboard(services, made['dup'], LARGE)[1]['id'] for dummy in range(2)]  # duplicate
 
+    if not services.live:  # devices in the registry of the first declared tenant (live: whatever it has)
+        response = requests.post(f"{services.bases['tts']}/_emulator/tenants/{declared[0]}/registry",
+                                 json={'end_devices': 950, 'gateways': 3}, timeout=30)
+        assert response.status_code == 200, response.text
+
     subscriptions, tenants = fleet_size(services)
     report_dir = os.path.join(OUT, 'tmp', f'audit-fleet-{services.run_id}')
     services.clear_counters()
-    without, report_without, dummy = audit(services, declaration(services, *declared), report_dir + '-off', audit_fleet=False)
-    counts_without = services.counters()
+    without, report_without, markdown_without = audit(services, declaration(services, *declared), report_dir + '-off',
+                                                      audit_fleet=False, audit_usage='no')
+    bulk_without = None if services.live else bulk_requests(services)
     services.clear_counters()
     result, report, markdown = audit(services, declaration(services, *declared), report_dir)
     counts = services.counters()
     assert without.rc == 0 and result.rc == 0, result.output
 
     if counts is not None:
-        # The fleet read: max(1, ceil(S/100)) Stripe and max(1, ceil(T/1000)) TTS list requests, once for the run, on
-        # top of the audit of the declared tenants; nothing written.
-        assert counts['stripe']['reads'] - counts_without['stripe']['reads'] == max(1, math.ceil(subscriptions / 100)), counts
-        assert counts['tts']['reads'] - counts_without['tts']['reads'] == max(1, math.ceil(tenants / 1000)), counts
+        # One read for the role's comparison, the fleet and the usage: the subscriptions of every status and the tenants
+        # listed once each (max(1, ceil(S/100)) and max(1, ceil(T/1000)) requests), the usage by the batch call only.
+        assert bulk_requests(services) == {'subscriptions': ['all'] * max(1, math.ceil(subscriptions / 100)),
+                                           'tenants': max(1, math.ceil(tenants / 1000)), 'batch': 1, 'one': 0}, counts
+        assert 'all' not in bulk_without['subscriptions'] and bulk_without['batch'] == bulk_without['one'] == 0
         assert counts['stripe']['writes'] == counts['tts']['writes'] == 0, counts
+
+    # The usage of the declared tenants, against the large plan's limits (end devices 20,000, gateways 250).
+    usage = {tenant['tenant_id']: tenant['usage'] for tenant in report['tenants']}
+    assert report['usage'] == {'kinds': ['applications', 'clients', 'end_devices', 'activated_end_devices', 'gateways',
+                                         'organizations', 'users'], 'error': None}
+    assert usage[declared[0]]['gateways']['limit'] == 250 and usage[declared[0]]['end_devices']['limit'] == 20000
+    if not services.live:
+        assert usage[declared[0]]['end_devices'] == {'used': 950, 'limit': 20000, 'ratio': 0.0475}
+        assert usage[declared[0]]['gateways'] == {'used': 3, 'limit': 250, 'ratio': 0.012}
+        assert usage[declared[1]]['end_devices'] == {'used': 0, 'limit': 20000, 'ratio': 0.0}
+        row = next(line for line in markdown.splitlines() if line.startswith(f'| {declared[0]} |'))
+        assert 'end devices 950/20,000' in row and 'gateways 3/250' in row, row
+    assert report_without['usage'] is None and all(tenant['usage'] is None for tenant in report_without['tenants'])
+    assert 'Usage: not read (`audit_usage: false`).' in markdown_without
 
     # The declared tenants: as before, and the same with and without the fleet.
     assert report['summary']['tenants'] == 2 and report['summary']['in_sync'] == 2, report['tenants']
-    assert report['tenants'] == report_without['tenants'] and report_without['fleet'] is None
+    assert [dict(tenant, usage=None) for tenant in report['tenants']] == report_without['tenants'] and report_without['fleet'] is None
     assert 'Not read (`audit_fleet: false`).' in open(os.path.join(report_dir + '-off', 'tenants.md'), encoding='utf-8').read()
 
     fleet = report['fleet']

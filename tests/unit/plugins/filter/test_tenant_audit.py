@@ -109,7 +109,7 @@ def test_tbs_groups_flag_billing_subscriptions_tbs_would_ignore_or_bill_by_item_
 
 def test_without_the_fleet_the_report_is_the_declared_checks_only():
     report = filter_tenant_audit_report([check('b'), check('a')])
-    assert report == {'tenants': [check('a'), check('b')], 'fleet': None,
+    assert report == {'tenants': [check('a'), check('b')], 'fleet': None, 'usage': None,
                       'summary': {'tenants': 2, 'in_sync': 2, 'drifted': 0, 'errors': 0}}
 
 

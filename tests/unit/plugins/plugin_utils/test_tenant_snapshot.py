@@ -139,8 +139,8 @@ def test_the_read_drops_secret_metadata_and_expands_tax_ids():
     sub = copy.deepcopy(SUBSCRIPTION)
     sub['metadata']['admin-password'] = 'hunter2-secret'
     stripe, tts = FakeStripe([sub], [CUSTOMER]), FakeTts([TENANT, dict(TENANT, ids={'tenant_id': 'initech'})])
-    found, spent = read_snapshot(stripe, tts, float('inf'), ['acme', 'initech'])
-    assert spent == {'stripe': 2, 'tts': 1}
+    found, spent, lists = read_snapshot(stripe, tts, float('inf'), ['acme', 'initech'])
+    assert spent == {'stripe': 2, 'tts': 1} and lists == {'tenants': tts.tenants}
     assert 'admin-password' not in found['subscriptions'][0]['metadata']
     assert stripe.params['customers'] == {'expand': ['data.tax_ids']}
 
@@ -148,14 +148,44 @@ def test_the_read_drops_secret_metadata_and_expands_tax_ids():
 def test_the_read_is_not_made_when_it_costs_more_than_it_saves():
     # one tenant: 3 per-tenant reads, the bulk read at least 3 requests: nothing is read
     stripe, tts = FakeStripe([SUBSCRIPTION], [CUSTOMER]), FakeTts([TENANT])
-    assert read_snapshot(stripe, tts, float('inf'), ['acme']) == (None, {'stripe': 0, 'tts': 0})
+    assert read_snapshot(stripe, tts, float('inf'), ['acme']) == (None, {'stripe': 0, 'tts': 0}, {})
     # new tenants only: after the tenant list, Stripe is not read
-    assert read_snapshot(stripe, tts, float('inf'), ['new-1', 'new-2', 'new-3']) == (None, {'stripe': 0, 'tts': 1})
+    assert read_snapshot(stripe, tts, float('inf'), ['new-1', 'new-2', 'new-3'])[:2] == (None, {'stripe': 0, 'tts': 1})
     # an account larger than the savings: stopped at the page that would exceed them
     crowd = [dict(SUBSCRIPTION, id='sub_%d' % number) for number in range(450)]
     stripe = FakeStripe(crowd, [CUSTOMER])
-    found, spent = read_snapshot(stripe, FakeTts([TENANT, dict(TENANT, ids={'tenant_id': 'initech'})]), float('inf'), ['acme', 'initech'])
+    found, spent, dummy = read_snapshot(stripe, FakeTts([TENANT, dict(TENANT, ids={'tenant_id': 'initech'})]), float('inf'), ['acme', 'initech'])
     assert found is None and spent['tts'] + spent['stripe'] <= 3 * 2 - 1
+
+
+def test_the_audit_s_fleet_read_is_the_comparison_s_read():
+    ended = dict(SUBSCRIPTION, id='sub_0', status='canceled', metadata={'tenant-id': 'acme', 'admin-password': 'hunter2-secret'})
+    stripe, tts = FakeStripe([ended, SUBSCRIPTION], [CUSTOMER]), FakeTts([TENANT, dict(TENANT, ids={'tenant_id': 'initech'})])
+    found, spent, lists = read_snapshot(stripe, tts, float('inf'), ['acme', 'initech'], ('tenants', 'subscriptions'))
+    # one list each: every status for the fleet, only the live ones compared; no secret in either
+    assert spent == {'stripe': 2, 'tts': 1} and stripe.params['subscriptions'] == {'status': 'all'}
+    assert [sub['id'] for sub in lists['subscriptions']] == ['sub_0', 'sub_1'] and [sub['id'] for sub in found['subscriptions']] == ['sub_1']
+    assert 'admin-password' not in lists['subscriptions'][0]['metadata']
+    converged = {'acme': {'customer': 'cus_1', 'subscription': 'sub_1', 'status': 'active', 'tenant_state': 'STATE_APPROVED'}}
+    assert verdicts([DECLARED], found)[0] == converged
+
+
+def test_the_fleet_is_read_whatever_the_budget_and_only_the_customers_are_held_to_it():
+    stripe, tts = FakeStripe([SUBSCRIPTION], [CUSTOMER]), FakeTts([TENANT])
+    # one tenant saves 3 reads: the fleet lists are needed anyway, the customers fit (1 page): it decides
+    found, spent, lists = read_snapshot(stripe, tts, float('inf'), ['acme'], ('tenants', 'subscriptions'))
+    assert found is not None and spent == {'stripe': 2, 'tts': 1}
+    # a budget of 0 (or no tenant to compare): the fleet lists only, nothing decided
+    for budget, ids in ((0, ['acme']), (float('inf'), [])):
+        stripe = FakeStripe([SUBSCRIPTION], [CUSTOMER])
+        found, spent, lists = read_snapshot(stripe, tts, budget, ids, ('tenants', 'subscriptions'))
+        assert found is None and spent['stripe'] == 1 and 'customers' not in stripe.params and len(lists['subscriptions']) == 1
+    # the usage needs the tenants only: they are free, the two Stripe lists must fit the budget
+    stripe = FakeStripe([SUBSCRIPTION], [CUSTOMER])
+    assert read_snapshot(stripe, tts, float('inf'), ['acme'], ('tenants',))[1] == {'stripe': 2, 'tts': 1}
+    stripe = FakeStripe([SUBSCRIPTION], [CUSTOMER])
+    found, spent, lists = read_snapshot(stripe, tts, 1, ['acme'], ('tenants',))
+    assert found is None and spent == {'stripe': 0, 'tts': 1} and lists == {'tenants': [TENANT]}
 
 
 def task_options(path, module):
