@@ -32,7 +32,7 @@ from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.validation imp
 
 ROLE_SPEC = os.path.join(os.path.dirname(__file__), '..', '..', 'roles', 'tenant', 'meta', 'argument_specs.yml')
 # Host variables named tenant_* that are no role variables: the live facts of the inventory plugin thingsstack.tenancy.tenants.
-OTHER_TENANT_VARIABLES = frozenset(('tenant_live',))
+OTHER_TENANT_VARIABLES = frozenset(('tenant_live', 'tenant_report'))  # tenant_report: the role's own result
 
 CONNECTION_OPTIONS = frozenset(stripe_argument_spec()) | frozenset(tts_argument_spec())
 # The keys of the role's tenant_customer variable that become stripe_customer options.
@@ -143,7 +143,15 @@ def explained(error):
 def role_options():
     """The options of the role's entry point main (roles/tenant/meta/argument_specs.yml)."""
     with open(ROLE_SPEC, encoding='utf-8') as handle:
-        return yaml.safe_load(handle)['argument_specs']['main']['options']
+        return yaml.load(handle, Loader=getattr(yaml, 'CSafeLoader', yaml.SafeLoader))['argument_specs']['main']['options']
+
+
+def warm_up():
+    """Check a sample tenant once, so that what the check builds on first use (the role's argument spec, the modules'
+    validators) is built in Ansible's main process before it forks a worker for every tenant."""
+    input_errors({'tenant_id': 'warm-up', 'tenant_customer': {'email': 'billing@warm-up.example'}, 'tenant_provisioning': 'direct',
+                  'tenant_plan': {'price': 'warm-up'}, 'tenant_admin': {'email': 'admin@warm-up.example'}, 'tenant_state': 'present'},
+                 ['tenant_id'])
 
 
 def spec_errors(tenant, names=()):
