@@ -10,7 +10,7 @@ RUN = $(or $(HARNESS_PY),$(error no Python to run the harness: see the line abov
 ONLY ?=
 TARGETS ?=
 
-.PHONY: help test venv venv-second tree sanity units integration lint docs docs-site changelog ee galaxy emulator-tests molecule runner playbook-tests resilience env shell sandbox sandbox-stop demo demo-customers bench bench-tenants bench-fleet bench-usage clean
+.PHONY: help test venv venv-second tree sanity units integration lint docs docs-site changelog format ee galaxy emulator-tests molecule runner playbook-tests resilience env shell sandbox sandbox-stop demo demo-customers bench bench-tenants bench-fleet bench-usage clean
 
 help: ## list the targets
 	@echo "thingsstack.tenancy make targets:"
@@ -55,6 +55,9 @@ docs-site: ## the collection's docs as a website (antsibull-docs + Sphinx, offli
 
 changelog: ## antsibull-changelog lint
 	@$(RUN) test --only changelog-lint
+
+format: ## apply the formatter (yapf, configured in pyproject.toml) to plugins/ and tests/; make test checks it (step format)
+	@"$$($(RUN) venv format)/bin/yapf" --in-place --recursive --parallel plugins tests
 
 galaxy: ## the Galaxy tarball: ansible-galaxy collection build, no build leftovers in it, galaxy-importer's checks (offline)
 	@$(RUN) test --only galaxy-importer

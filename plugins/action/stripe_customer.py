@@ -8,8 +8,9 @@ from __future__ import annotations
 from ansible_collections.thingsstack.tenancy.plugins.modules import stripe_customer
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_action import StripeAction
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.reconcile import stringify
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_customers import (
-    brief_tax_ids, check_customer_options, check_expected, customer_update, desired_fields, find_customer, same_tax_ids, tax_id_changes)
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_customers import (brief_tax_ids, check_customer_options,
+                                                                                           check_expected, customer_update, desired_fields,
+                                                                                           find_customer, same_tax_ids, tax_id_changes)
 
 
 class ActionModule(StripeAction):
@@ -70,9 +71,9 @@ class ActionModule(StripeAction):
             self.write(None, api.write, api.v1.customers.tax_ids.delete, customer_id, tax_id['id'])
         result = [t for t in current if t not in removed]
         for tax_type, value in added:
-            created = self.created(api, api.v1.customers.tax_ids, customer_id, params={'type': tax_type, 'value': value},
-                                   natural_key=[customer_id, tax_type, value], kind='tax_id',
-                                   predicted={'id': None, 'type': tax_type, 'value': value})
+            created = self.created(api, api.v1.customers.tax_ids, customer_id, params={'type': tax_type, 'value':
+                                                                                       value}, natural_key=[customer_id, tax_type, value],
+                                   kind='tax_id', predicted={'id': None, 'type': tax_type, 'value': value})
             result.append(brief_tax_ids([created])[0])
         return result
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from ansible_collections.thingsstack.tenancy.plugins.modules import stripe_customer_info
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_action import StripeAction
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_customers import (
-    list_customers, matches_metadata, retrieve_customer)
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_customers import (list_customers, matches_metadata,
+                                                                                           retrieve_customer)
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.validation import check_email, check_metadata
 
 

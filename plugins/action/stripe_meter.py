@@ -42,18 +42,22 @@ class ActionModule(StripeAction):
         if missing:
             raise TenancyError(f"{missing[0]}: required to create the meter {params['event_name']!r}, which does not exist "
                                f"(missing: {', '.join(missing)})")
-        payload = {'event_name': params['event_name'], 'display_name': params['display_name'],
-                   'default_aggregation': {'formula': params['default_aggregation']['formula']}}
+        payload = {
+            'event_name': params['event_name'], 'display_name': params['display_name'], 'default_aggregation':
+            {'formula': params['default_aggregation']['formula']}
+        }
         for option in ('customer_mapping', 'value_settings'):
             if params[option]:
                 payload[option] = dict(params[option])
         if params['event_time_window']:
             payload['event_time_window'] = params['event_time_window']
-        predicted = {'id': None, 'object': 'billing.meter', 'status': 'active',
-                     'customer_mapping': {'event_payload_key': 'stripe_customer_id', 'type': 'by_id'},
-                     'value_settings': {'event_payload_key': 'value'}, 'event_time_window': None, **payload}
-        meter = self.created(api, api.v1.billing.meters, params=payload, natural_key=['meter', params['event_name']],
-                             kind='meter', predicted=predicted)
+        predicted = {
+            'id': None, 'object': 'billing.meter', 'status': 'active', 'customer_mapping':
+            {'event_payload_key': 'stripe_customer_id', 'type': 'by_id'}, 'value_settings': {'event_payload_key':
+                                                                                             'value'}, 'event_time_window': None, **payload
+        }
+        meter = self.created(api, api.v1.billing.meters, params=payload, natural_key=['meter', params['event_name']], kind='meter',
+                             predicted=predicted)
         return self.created_result(meter)
 
     def deactivate(self, api, current):

@@ -18,9 +18,10 @@ class ActionModule(StripeAction):
         check_meter_event_options(params)
 
     def ensure(self, api, params):
-        payload = {'event_name': params['event_name'], 'identifier': params['identifier'],
-                   'payload': {params['customer_payload_key']: params['customer'],
-                               params['value_payload_key']: str(params['value'])}}
+        payload = {
+            'event_name': params['event_name'], 'identifier': params['identifier'], 'payload':
+            {params['customer_payload_key']: params['customer'], params['value_payload_key']: str(params['value'])}
+        }
         if params['timestamp'] is not None:
             payload['timestamp'] = params['timestamp']
         predicted = dict(payload, object='billing.meter_event')

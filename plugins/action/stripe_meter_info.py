@@ -22,6 +22,8 @@ class ActionModule(StripeAction):
             meter = retrieve_meter(api, params['id'])
             found = [meter] if meter and params['status'] in (None, meter.get('status')) else []
         else:
-            found = [meter for meter in list_meters(api, params['status'])
-                     if params['event_name'] is None or meter.get('event_name') == params['event_name']]
+            found = [
+                meter for meter in list_meters(api, params['status'])
+                if params['event_name'] is None or meter.get('event_name') == params['event_name']
+            ]
         return {'changed': False, 'meters': found}

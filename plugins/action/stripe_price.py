@@ -12,8 +12,8 @@ from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.reconcile impo
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_prices import (
     LOOKUP_KEY_MAX, TBS_CONFIG_KEYS, TBS_METERED_REFUSAL, TBS_PLAN_KEY, TBS_PLAN_KINDS, brief_recurring, check_currency,
     check_limit_metadata, check_price_shape, check_replaceable, check_tbs_plan_metadata, check_tenant_limits, check_unit_amount,
-    check_unit_amount_decimal, declared_recurring, find_price_by_lookup_key, immutable_changes, is_meter_backed, is_tiered,
-    limits_metadata, price_metadata_changes, product_id, replacement_fields, retrieve_price, shape_fields, tbs_plan_metadata)
+    check_unit_amount_decimal, declared_recurring, find_price_by_lookup_key, immutable_changes, is_meter_backed, is_tiered, limits_metadata,
+    price_metadata_changes, product_id, replacement_fields, retrieve_price, shape_fields, tbs_plan_metadata)
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_meters import resolve_meter
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_products import check_product_id, retrieve_product
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.validation import check_length, check_metadata
@@ -78,8 +78,10 @@ class ActionModule(StripeAction):
                                f"(missing: {', '.join(missing)})")
         check_tbs_plan_price(params['tbs_plan'], params['recurring'])
         self.check_product_exists(api, params['product'])
-        payload = {key: params[key] for key in ('product', 'currency', 'unit_amount', 'unit_amount_decimal', 'active')
-                   if params[key] is not None}
+        payload = {
+            key: params[key]
+            for key in ('product', 'currency', 'unit_amount', 'unit_amount_decimal', 'active') if params[key] is not None
+        }
         if params['recurring']:
             payload['recurring'] = declared_recurring(params['recurring'])
         payload.update(shape_fields(params))
@@ -99,8 +101,10 @@ class ActionModule(StripeAction):
         if params['tax_behavior'] is not None:  # Stripe sets it once, from unspecified; a set one differs only by replacement
             desired['tax_behavior'] = params['tax_behavior']
         check_tbs_plan_price(params['tbs_plan'], current.get('recurring'), current['id'])
-        changes = self.changes(current, desired, price_metadata_changes(
-            current.get('metadata'), params['metadata'], params['tenant_limits'], params['purge_metadata'], params['tbs_plan']))
+        changes = self.changes(
+            current, desired,
+            price_metadata_changes(current.get('metadata'), params['metadata'], params['tenant_limits'], params['purge_metadata'],
+                                   params['tbs_plan']))
         if not changes:
             return self.unchanged_result(current, steps=[])
         after = self.updated(api, api.v1.prices, current, changes,
@@ -121,8 +125,10 @@ class ActionModule(StripeAction):
             payload['nickname'] = nickname
         if params['active'] is False:
             payload['active'] = False
-        metadata = apply_metadata(current.get('metadata'), price_metadata_changes(
-            current.get('metadata'), params['metadata'], params['tenant_limits'], params['purge_metadata'], params['tbs_plan']))
+        metadata = apply_metadata(
+            current.get('metadata'),
+            price_metadata_changes(current.get('metadata'), params['metadata'], params['tenant_limits'], params['purge_metadata'],
+                                   params['tbs_plan']))
         if metadata:
             payload['metadata'] = metadata
         payload.update(lookup_key=lookup_key, transfer_lookup_key=True)
@@ -136,8 +142,10 @@ class ActionModule(StripeAction):
             {'action': 'create', 'price': price['id'], 'reason': reason},
             {'action': 'transfer_lookup_key', 'lookup_key': lookup_key, 'from_price': old_id, 'to_price': price['id']},
         ]
-        lines = [f"create {'price ' + price['id'] if price['id'] else 'a new price'}: {reason}",
-                 f"move lookup key {lookup_key!r} from {old_id} to {price['id'] or 'the new price'} (transfer_lookup_key)"]
+        lines = [
+            f"create {'price ' + price['id'] if price['id'] else 'a new price'}: {reason}",
+            f"move lookup key {lookup_key!r} from {old_id} to {price['id'] or 'the new price'} (transfer_lookup_key)"
+        ]
         if current.get('active'):
             steps.append({'action': 'archive', 'price': old_id})
             lines.append(f"archive price {old_id} (active: false); its subscriptions stay on it")
@@ -146,7 +154,9 @@ class ActionModule(StripeAction):
         result['diff']['prepared'] = ''.join(f"{number}. {line}\n" for number, line in enumerate(lines, 1))
         kind = metadata.get(TBS_PLAN_KEY)  # the old price's mark unless the task changes it
         if kind in TBS_PLAN_KINDS:
-            result['tbs_plan_change'] = {'tbs_plan': kind, 'config_key': TBS_CONFIG_KEYS[kind], 'new_price': price['id'], 'old_price': old_id}
+            result['tbs_plan_change'] = {
+                'tbs_plan': kind, 'config_key': TBS_CONFIG_KEYS[kind], 'new_price': price['id'], 'old_price': old_id
+            }
             self.warnings.append(tbs_replacement_warning(lookup_key, kind, price['id'], old_id))
         return result
 
@@ -171,8 +181,9 @@ class ActionModule(StripeAction):
 
     def create_price(self, api, payload, natural_key):
         predicted = dict({'nickname': None, 'metadata': {}, 'active': True},
-                         **{key: value for key, value in payload.items() if key != 'transfer_lookup_key'},
-                         id=None, object='price', type='recurring' if payload.get('recurring') else 'one_time')
+                         **{key: value
+                            for key, value in payload.items() if key != 'transfer_lookup_key'}, id=None, object='price',
+                         type='recurring' if payload.get('recurring') else 'one_time')
         return self.created(api, api.v1.prices, params=payload, natural_key=natural_key, kind='price', predicted=predicted)
 
 

@@ -60,12 +60,14 @@ class ActionModule(StripeAction):
             return self.missing_result()
         prices, more = product_prices(api, current['id'])
         if not prices:
-            product = self.write({'id': current['id'], 'object': 'product', 'deleted': True}, api.write, api.v1.products.delete, current['id'])
+            product = self.write({'id': current['id'], 'object': 'product', 'deleted': True}, api.write, api.v1.products.delete,
+                                 current['id'])
             return self.deleted_result(product, current, archived=False)
         used_by = ', '.join(prices) + (' and more' if more else '')
         if not current.get('active'):
-            return self.unchanged_result(current, archived=True, msg=f"product {current['id']} is already archived; "
-                                                                     f"it cannot be deleted because prices use it ({used_by})")
+            return self.unchanged_result(
+                current, archived=True, msg=f"product {current['id']} is already archived; "
+                f"it cannot be deleted because prices use it ({used_by})")
         msg = f"product {current['id']} was archived (active: false) instead of deleted because prices use it ({used_by})"
         self.warnings.append(msg)
         after = self.updated(api, api.v1.products, current, {'active': False})

@@ -65,7 +65,8 @@ class ActionModule(StripeAction):
         if not self.check_mode:
             if not customer:
                 raise TenancyError("customer: is empty; give the customer's ID (cus_...) or email")
-            raise TenancyError(f"customer: no Stripe customer has the email {customer!r}; create it first (thingsstack.tenancy.stripe_customer)")
+            raise TenancyError(
+                f"customer: no Stripe customer has the email {customer!r}; create it first (thingsstack.tenancy.stripe_customer)")
         if customer:
             self.warnings.append(f"customer {customer!r} does not exist yet; check mode assumes that an earlier task creates it "
                                  '(thingsstack.tenancy.stripe_customer) and shows the subscription it would get')
@@ -112,8 +113,9 @@ class ActionModule(StripeAction):
                 if not is_key_conflict(exc):
                     raise
                 if exc.details.get('status') == 409:
-                    raise TenancyError(f"tenant_id: another request is creating a subscription for tenant {tenant_id!r} right now "
-                                       '(a concurrent run?); run again to see which customer it bills', status=409) from None
+                    raise TenancyError(
+                        f"tenant_id: another request is creating a subscription for tenant {tenant_id!r} right now "
+                        '(a concurrent run?); run again to see which customer it bills', status=409) from None
                 recent = [sub for sub in recent_subscriptions(api, tenant_id) if is_live(sub)]
                 check_tenant_unique(tenant_id, [sub for sub in recent if sub.get('customer') != customer_id])
                 if recent:  # this customer's: made by an earlier run with other parameters; converge it

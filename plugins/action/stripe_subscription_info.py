@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from ansible_collections.thingsstack.tenancy.plugins.modules import stripe_subscription_info
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_action import StripeAction
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_subscriptions import (
-    check_customer_reference, customer_subscriptions, is_live, resolve_customer, retrieve_subscription, tenant_of)
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_subscriptions import (check_customer_reference,
+                                                                                               customer_subscriptions, is_live,
+                                                                                               resolve_customer, retrieve_subscription,
+                                                                                               tenant_of)
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_rules import SECRET_METADATA_KEYS
 
 

@@ -11,9 +11,11 @@ from ansible_collections.thingsstack.tenancy.plugins.modules import stripe_webho
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import TenancyError
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.reconcile import apply_metadata, metadata_changes, stringify
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_action import StripeAction
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_webhooks import (
-    SUMMARY, TBS_API_VERSION, TBS_DESCRIPTION, TBS_EVENTS, TBS_SECRET_KEY, check_endpoint_options, endpoint_url,
-    find_endpoint, public, refuse_overwrite, save_secret)
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_webhooks import (SUMMARY, TBS_API_VERSION, TBS_DESCRIPTION,
+                                                                                          TBS_EVENTS, TBS_SECRET_KEY,
+                                                                                          check_endpoint_options, endpoint_url,
+                                                                                          find_endpoint, public, refuse_overwrite,
+                                                                                          save_secret)
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.validation import check_metadata
 
 
@@ -41,10 +43,9 @@ class ActionModule(StripeAction):
             return self.create(api, params, url)
         frozen = params['endpoint_api_version'] not in (None, current.get('api_version'))
         if frozen and not params['recreate']:
-            raise TenancyError(
-                f"endpoint_api_version: Stripe cannot change the API version of webhook endpoint {current['id']} "
-                f"({current.get('api_version') or 'the account default'} -> {params['endpoint_api_version']}); set "
-                "recreate=true to delete it and create a new endpoint, which has a new signing secret")
+            raise TenancyError(f"endpoint_api_version: Stripe cannot change the API version of webhook endpoint {current['id']} "
+                               f"({current.get('api_version') or 'the account default'} -> {params['endpoint_api_version']}); set "
+                               "recreate=true to delete it and create a new endpoint, which has a new signing secret")
         if frozen:
             return self.recreate(api, params, current, url)
         return self.update(api, params, current, url)
@@ -65,9 +66,10 @@ class ActionModule(StripeAction):
         metadata = {key: value for key, value in metadata.items() if value}
         if metadata:
             payload['metadata'] = metadata
-        predicted = {'id': None, 'object': 'webhook_endpoint', 'api_version': payload.get('api_version'),
-                     'description': payload.get('description'), 'enabled_events': payload['enabled_events'],
-                     'metadata': metadata, 'status': 'enabled', 'url': url}
+        predicted = {
+            'id': None, 'object': 'webhook_endpoint', 'api_version': payload.get('api_version'), 'description': payload.get('description'),
+            'enabled_events': payload['enabled_events'], 'metadata': metadata, 'status': 'enabled', 'url': url
+        }
         created = self.created(api, api.v1.webhook_endpoints, params=payload, natural_key=['webhook_endpoint', url],
                                kind='webhook_endpoint', predicted=predicted)
         saved = self.keep_secret(params, created)
@@ -124,9 +126,11 @@ class ActionModule(StripeAction):
         self.write(None, api.write, api.v1.webhook_endpoints.delete, current['id'])
         metadata = apply_metadata(current.get('metadata'),
                                   metadata_changes(current.get('metadata'), params['metadata'], params['purge_metadata']))
-        carried = {'enabled_events': params['enabled_events'] or current.get('enabled_events'), 'metadata': metadata,
-                   'description': current.get('description') or '' if params['description'] is None else params['description'],
-                   'disabled': current.get('status') == 'disabled' if params['disabled'] is None else params['disabled']}
+        carried = {
+            'enabled_events': params['enabled_events'] or current.get('enabled_events'), 'metadata': metadata, 'description':
+            current.get('description') or '' if params['description'] is None else params['description'], 'disabled':
+            current.get('status') == 'disabled' if params['disabled'] is None else params['disabled']
+        }
         result = self.create(api, dict(params, **carried), url or current['url'])
         new_id = result['webhook_endpoint']['id']
         self.warnings.append(f"webhook endpoint {current['id']} was replaced by {new_id or 'a new one'} (Stripe cannot change "
@@ -138,8 +142,8 @@ class ActionModule(StripeAction):
     def remove(self, api, current):
         if current is None:
             return self.missing_result()
-        gone = self.write({'id': current['id'], 'object': 'webhook_endpoint', 'deleted': True},
-                          api.write, api.v1.webhook_endpoints.delete, current['id'])
+        gone = self.write({'id': current['id'], 'object': 'webhook_endpoint', 'deleted': True}, api.write, api.v1.webhook_endpoints.delete,
+                          current['id'])
         return self.deleted_result(public(gone), current)
 
 

@@ -47,22 +47,25 @@ class ActionModule(ControllerAction):
     def execute(self, params):
         self.validate(params)
         hosts = {tenant['host']: 'not read' for tenant in params['tenants']}
-        result = {'changed': False, 'read': False, 'converged': {}, 'per_tenant': hosts, 'requests': {'stripe': 0, 'tts': 0},
-                  'fleet': None, 'usage': None}
+        result = {
+            'changed': False, 'read': False, 'converged': {}, 'per_tenant': hosts, 'requests': {'stripe': 0, 'tts': 0}, 'fleet': None,
+            'usage': None
+        }
         # The audit's fleet section and usage need these lists whatever the comparison decides: one read serves all three.
-        needed = (('tenants', 'subscriptions') if params['fleet'] is not None else ()) + (('tenants',) if params['usage'] else ())
+        needed = (('tenants', 'subscriptions') if params['fleet'] is not None else ()) + (('tenants', ) if params['usage'] else ())
         settings = [connection(spec_of, params, names) for dummy, spec_of, names in SERVICES]
         if not all(settings):
-            return self.not_read(result, params, 'no connection settings (api_key, url, tenant_admin_key, or STRIPE_API_KEY, '
-                                                 'TTS_URL, TTS_TENANT_ADMIN_KEY in the environment)')
+            return self.not_read(
+                result, params, 'no connection settings (api_key, url, tenant_admin_key, or STRIPE_API_KEY, '
+                'TTS_URL, TTS_TENANT_ADMIN_KEY in the environment)')
         secrets = {settings[0]['api_key'], settings[1]['tenant_admin_key']}
         budget = params['max_requests'] if params['max_requests'] is not None else float('inf')
         try:
             for (client, dummy, dummy), options in zip(SERVICES, settings):
                 client.check_connection(options)
             stripe, tts = (client.get_api(options) for (client, dummy, dummy), options in zip(SERVICES, settings))
-            snapshot, spent, lists = read_snapshot(stripe, tts, budget, [tenant['tenant_id'] for tenant in params['tenants'] if decidable(tenant)],
-                                                   needed)
+            snapshot, spent, lists = read_snapshot(stripe, tts, budget,
+                                                   [tenant['tenant_id'] for tenant in params['tenants'] if decidable(tenant)], needed)
         except TenancyError as exc:
             return mask_secret_values(self.not_read(result, params, f"the bulk read failed: {exc.msg}"), secrets)
         result['requests'] = spent
@@ -94,8 +97,10 @@ class ActionModule(ControllerAction):
             read = read_fleet_usage(tts, listed, tenant_id_problem)
             by_id = {lookup(tenant, ['ids', 'tenant_id']): tenant for tenant in listed}
             kinds = tuple(read['kinds'])
-            usage = {host: usage_of(tenant_id, totals, by_id[tenant_id], kinds)
-                     for tenant_id, totals in read['tenants'].items() if tenant_id in by_id for host in hosts[tenant_id]}
+            usage = {
+                host: usage_of(tenant_id, totals, by_id[tenant_id], kinds)
+                for tenant_id, totals in read['tenants'].items() if tenant_id in by_id for host in hosts[tenant_id]
+            }
         except TenancyError as exc:
             return {'error': f"the usage read failed: {exc.msg}", 'kinds': [], 'tenants': {}}
         if kinds != KINDS:

@@ -49,7 +49,8 @@ class ActionModule(TtsAction):
         current = earlier_read(params, paths)
         if current is MISSING:
             current = self.read(api, params['tenant_id'], paths)
-        elif current is None and params['state'] == 'present' and params['create'] and any(path.startswith('configuration.') for path in paths):
+        elif current is None and params['state'] == 'present' and params['create'] and any(
+                path.startswith('configuration.') for path in paths):
             # A create sends no field mask, so TTS does not check the configuration paths against the ones it supports (it drops
             # what it does not know, and every later run would fail): the read the earlier one stood in for checks them.
             self.read(api, params['tenant_id'], paths)
@@ -94,9 +95,11 @@ class ActionModule(TtsAction):
         existing = self.read(api, tenant_id, paths)
         if existing is None:
             deleted = api.find_deleted_tenant(tenant_id)
-            how = {True: 'a search of recently deleted tenants found it',
-                   False: 'it is not among the recently deleted tenants, so it was deleted long ago or belongs to another entity',
-                   None: 'the search of deleted tenants was not possible to confirm it'}[deleted]
+            how = {
+                True: 'a search of recently deleted tenants found it', False:
+                'it is not among the recently deleted tenants, so it was deleted long ago or belongs to another entity', None:
+                'the search of deleted tenants was not possible to confirm it'
+            }[deleted]
             raise TenancyError(
                 f"tenant_id: the ID {tenant_id!r} is taken, but no tenant with it exists: it belongs to a deleted tenant ({how}). "
                 "The Things Stack keeps the IDs of deleted tenants and has no API to restore or purge a tenant, "
@@ -104,9 +107,10 @@ class ActionModule(TtsAction):
         check_owner(params, existing, desired)
         changes = changed_paths(existing, with_attributes(desired, params, existing))
         if changes:
-            raise TenancyError(f"tenant_id: tenant {tenant_id!r} was created by someone else while this task ran "
-                               f"(it differs in {', '.join(changes)}); run the task again to update it",
-                               status=exc.details.get('status'), tts_error=exc.details.get('tts_error'))
+            raise TenancyError(
+                f"tenant_id: tenant {tenant_id!r} was created by someone else while this task ran "
+                f"(it differs in {', '.join(changes)}); run the task again to update it", status=exc.details.get('status'),
+                tts_error=exc.details.get('tts_error'))
         if exc.details.get('retried'):
             return self.created_result(existing, after)
         self.warnings.append(f"tenant {tenant_id} was created as declared by someone else while this task ran; initial_user was not used")
@@ -116,8 +120,9 @@ class ActionModule(TtsAction):
         tenant_id = params['tenant_id']
         timeout = params['wait_timeout']
         if not timeout:
-            raise TenancyError(f"tenant_id: tenant {tenant_id!r} does not exist and create is false "
-                               "(set wait_timeout to wait for the Tenant Billing Server to create it)", missing=True)
+            raise TenancyError(
+                f"tenant_id: tenant {tenant_id!r} does not exist and create is false "
+                "(set wait_timeout to wait for the Tenant Billing Server to create it)", missing=True)
         deadline = self.clock() + timeout
         delay = POLL_FIRST_SECONDS
         while True:

@@ -38,7 +38,8 @@ class ActionModule(TtsAction):
             paths = [path for path in paths if path not in unsupported]
             tenants = self.read(api, params['tenant_id'], paths)
         if unsupported:
-            self.warnings.append(f"The Things Stack does not support the field mask path(s) {', '.join(unsupported)}; they were not returned")
+            self.warnings.append(
+                f"The Things Stack does not support the field mask path(s) {', '.join(unsupported)}; they were not returned")
         return {'changed': False, 'tenants': tenants, 'tenant_id': params['tenant_id'], 'fields': paths}
 
     @staticmethod

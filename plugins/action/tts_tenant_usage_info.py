@@ -46,8 +46,9 @@ class ActionModule(TtsAction):
             self.warnings.append(f"The Things Stack does not count {', '.join(kind for kind in KINDS if kind not in kinds)}; "
                                  'left out of the usage')
         usage = {tenant_id: usage_of(tenant_id, totals, tenant, kinds) for tenant_id, (tenant, totals) in found.items()}
-        return {'changed': False, 'usage': usage, 'missing': [tenant_id for tenant_id in wanted if tenant_id not in found],
-                'kinds': list(kinds)}
+        return {
+            'changed': False, 'usage': usage, 'missing': [tenant_id for tenant_id in wanted if tenant_id not in found], 'kinds': list(kinds)
+        }
 
     def valid(self, tenant_id):
         try:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_fleet import (
-    audit_report, fleet_audit, fleet_of, markdown_text, plain)
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_fleet import (audit_report, fleet_audit, fleet_of, markdown_text,
+                                                                                       plain)
 
 
 def filter_tenant_fleet_audit(subscriptions, tenants, hosts, hostvars):
@@ -49,6 +49,7 @@ class FilterModule:
     """thingsstack.tenancy audit of the live fleet."""
 
     def filters(self):
-        return {'tenant_fleet_audit': filter_tenant_fleet_audit, 'tenant_fleet_declared': filter_tenant_fleet_declared,
-                'tenant_audit_report': filter_tenant_audit_report,
-                'tenant_markdown': filter_tenant_markdown}
+        return {
+            'tenant_fleet_audit': filter_tenant_fleet_audit, 'tenant_fleet_declared': filter_tenant_fleet_declared, 'tenant_audit_report':
+            filter_tenant_audit_report, 'tenant_markdown': filter_tenant_markdown
+        }

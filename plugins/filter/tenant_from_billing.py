@@ -13,10 +13,10 @@ from __future__ import annotations
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import TenancyError
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_rules import (
-    LIMIT_KEYS, initial_user_from_billing, tenant_from_billing, tenant_limits)
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tts_tenants import (
-    BILLING_PATH, STATE_ZERO, limit_number, same_in_tts, state_json)
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_rules import (LIMIT_KEYS, initial_user_from_billing,
+                                                                                       tenant_from_billing, tenant_limits)
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tts_tenants import (BILLING_PATH, STATE_ZERO, limit_number, same_in_tts,
+                                                                                      state_json)
 
 UNLIMITED = 'unlimited'
 BILLING_KEYS = ('customer_id', 'plan_id', 'subscription_id', 'subscription_item_id')

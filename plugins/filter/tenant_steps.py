@@ -66,12 +66,15 @@ def bulk_declaration(tenant, host, steps):
     """What the bulk comparison (module tenant_snapshot) needs of a tenant: its variables as the role's module tasks pass
     them, without the admin password."""
     admin = tenant.get('tenant_admin') or {}
-    return {'host': host, 'tenant_id': tenant.get('tenant_id'), 'steps': steps, 'adopt': boolean(tenant.get('tenant_adopt'), strict=False),
-            'customer_id': tenant.get('tenant_customer_id'), 'customer': tenant.get('tenant_customer'), 'plan': tenant.get('tenant_plan'),
-            'admin': {key: admin.get(key) for key in ('user', 'email', 'full_name')},
-            'name': tenant.get('tenant_name'), 'description': tenant.get('tenant_description'), 'attributes': tenant.get('tenant_attributes'),
-            'purge_attributes': boolean(tenant.get('tenant_purge_attributes'), strict=False),
-            'configuration': tenant.get('tenant_configuration'), 'claim_lookup': tenant.get('tenant_claim_lookup')}
+    return {
+        'host': host, 'tenant_id': tenant.get('tenant_id'), 'steps': steps, 'adopt': boolean(tenant.get('tenant_adopt'),
+                                                                                             strict=False), 'customer_id':
+        tenant.get('tenant_customer_id'), 'customer': tenant.get('tenant_customer'), 'plan': tenant.get('tenant_plan'), 'admin':
+        {key: admin.get(key)
+         for key in ('user', 'email', 'full_name')}, 'name': tenant.get('tenant_name'), 'description': tenant.get('tenant_description'),
+        'attributes': tenant.get('tenant_attributes'), 'purge_attributes': boolean(tenant.get('tenant_purge_attributes'), strict=False),
+        'configuration': tenant.get('tenant_configuration'), 'claim_lookup': tenant.get('tenant_claim_lookup')
+    }
 
 
 def filter_tenant_prepare(tenant, host, names=None, check_mode=False):

@@ -49,8 +49,8 @@ def filter_tenant_usage_events(subscriptions, tenants, usage, meters, period, ki
         raise AnsibleFilterError(f"tenant_usage_events: period must be the hour as YYYYMMDDHH (UTC), got {str(period)[:20]!r}")
     if kind not in KINDS:
         raise AnsibleFilterError(f"tenant_usage_events: kind must be one of {', '.join(KINDS)}, got {str(kind)[:40]!r}")
-    for name, value, kinds in (('subscriptions', subscriptions, list), ('tenants', tenants, list), ('usage', usage, dict),
-                               ('meters', meters, list)):
+    for name, value, kinds in (('subscriptions', subscriptions, list), ('tenants', tenants, list), ('usage', usage, dict), ('meters',
+                                                                                                                            meters, list)):
         if not isinstance(value, kinds):
             raise AnsibleFilterError(f"tenant_usage_events: {name} must be a {kinds.__name__}, got {type(value).__name__}")
     states = {}
@@ -58,8 +58,10 @@ def filter_tenant_usage_events(subscriptions, tenants, usage, meters, period, ki
         tenant_id = lookup(tenant, ['ids', 'tenant_id']) if isinstance(tenant, dict) else None
         if _valid_tenant_id(tenant_id):
             states[tenant_id] = tenant.get('state') or 'STATE_REQUESTED'
-    active_meters = {meter['id']: meter for meter in meters if isinstance(meter, dict)
-                     and METER_ID_RE.match(str(meter.get('id'))) and meter.get('status') == 'active'}
+    active_meters = {
+        meter['id']: meter
+        for meter in meters if isinstance(meter, dict) and METER_ID_RE.match(str(meter.get('id'))) and meter.get('status') == 'active'
+    }
     by_tenant = {}
     for subscription in subscriptions:
         tenant_id = (subscription.get('metadata') or {}).get('tenant-id') if isinstance(subscription, dict) else None
@@ -96,19 +98,20 @@ def filter_tenant_usage_events(subscriptions, tenants, usage, meters, period, ki
             skipped.append({'tenant_id': tenant_id, 'reason': f"the count of {kind} is not a whole number"})
             continue
         candidates.append({
-            'tenant_id': tenant_id, 'customer': subscription['customer'], 'subscription': subscription.get('id'),
-            'meter': meter['id'], 'event_name': meter['event_name'], 'value': used, 'identifier': f"{tenant_id}-{period}",
-            'customer_payload_key': (meter.get('customer_mapping') or {}).get('event_payload_key') or 'stripe_customer_id',
-            'value_payload_key': (meter.get('value_settings') or {}).get('event_payload_key') or 'value'})
+            'tenant_id': tenant_id, 'customer': subscription['customer'], 'subscription': subscription.get('id'), 'meter': meter['id'],
+            'event_name': meter['event_name'], 'value': used, 'identifier': f"{tenant_id}-{period}", 'customer_payload_key':
+            (meter.get('customer_mapping') or {}).get('event_payload_key') or 'stripe_customer_id', 'value_payload_key':
+            (meter.get('value_settings') or {}).get('event_payload_key') or 'value'
+        })
     # A meter aggregates per customer: two tenants of one customer on one meter cannot be told apart.
     shared = {}
     for event in candidates:
         shared.setdefault((event['customer'], event['meter']), []).append(event['tenant_id'])
     refused_customers = {customer: sorted(ids) for (customer, _meter), ids in shared.items() if len(ids) > 1}
-    refused = [{'customer': customer,
-                'tenants': sorted(event['tenant_id'] for event in candidates if event['customer'] == customer),
-                'reason': f"tenants {', '.join(ids)} share one meter of this customer; give each its own meter"}
-               for customer, ids in sorted(refused_customers.items())]
+    refused = [{
+        'customer': customer, 'tenants': sorted(event['tenant_id'] for event in candidates if event['customer'] == customer), 'reason':
+        f"tenants {', '.join(ids)} share one meter of this customer; give each its own meter"
+    } for customer, ids in sorted(refused_customers.items())]
     events = [event for event in candidates if event['customer'] not in refused_customers]
     return {'events': events, 'skipped': skipped, 'refused': refused, 'unmetered': unmetered}
 

@@ -221,19 +221,22 @@ from ansible.utils.display import Display
 
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils import stripe_api, tts_api
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import TenancyError, mask_secret_values
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_fleet import (
-    INVALID, build_fleet, invalid_line, read_fleet, shown, tenant_id_problem)
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_fleet import (INVALID, build_fleet, invalid_line, read_fleet,
+                                                                                       shown, tenant_id_problem)
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tts_usage import read_fleet_usage, with_usage
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.validation import unknown_names
 
 display = Display()
 
 # The plugin's option -> the client's parameter
-STRIPE_OPTIONS = {'stripe_api_key': 'api_key', 'stripe_api_base': 'api_base', 'stripe_api_version': 'api_version',
-                  'stripe_validate_certs': 'validate_certs', 'stripe_ca_path': 'ca_path', 'stripe_allow_http': 'allow_http',
-                  'timeout': 'timeout', 'max_retries': 'max_retries'}
-TTS_OPTIONS = {'tts_url': 'url', 'tts_tenant_admin_key': 'tenant_admin_key', 'tts_validate_certs': 'validate_certs',
-               'tts_ca_path': 'ca_path', 'tts_allow_http': 'allow_http', 'timeout': 'timeout', 'max_retries': 'max_retries'}
+STRIPE_OPTIONS = {
+    'stripe_api_key': 'api_key', 'stripe_api_base': 'api_base', 'stripe_api_version': 'api_version', 'stripe_validate_certs':
+    'validate_certs', 'stripe_ca_path': 'ca_path', 'stripe_allow_http': 'allow_http', 'timeout': 'timeout', 'max_retries': 'max_retries'
+}
+TTS_OPTIONS = {
+    'tts_url': 'url', 'tts_tenant_admin_key': 'tenant_admin_key', 'tts_validate_certs': 'validate_certs', 'tts_ca_path': 'ca_path',
+    'tts_allow_http': 'allow_http', 'timeout': 'timeout', 'max_retries': 'max_retries'
+}
 ENVIRONMENT = {'stripe_api_key': 'STRIPE_API_KEY', 'tts_url': 'TTS_URL', 'tts_tenant_admin_key': 'TTS_TENANT_ADMIN_KEY'}
 SECRET_OPTIONS = ('stripe_api_key', 'tts_tenant_admin_key')
 
@@ -259,9 +262,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 text = handle.read(65536)
         except (OSError, UnicodeDecodeError):
             return False
-        return self.NAME in text and any(line.split('#')[0].strip() in (f'plugin: {self.NAME}', f"plugin: '{self.NAME}'",
-                                                                        f'plugin: "{self.NAME}"')
-                                         for line in text.splitlines())
+        return self.NAME in text and any(
+            line.split('#')[0].strip() in (f'plugin: {self.NAME}', f"plugin: '{self.NAME}'", f'plugin: "{self.NAME}"')
+            for line in text.splitlines())
 
     def _read_config_data(self, path):
         config = super()._read_config_data(path)
@@ -375,6 +378,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     @staticmethod
     def shadowing(name, variables):
         live = variables.get('tenant_live') or {}
-        return {'tenant_id': shown(name), 'problem': 'a group of this inventory has the same name; as a host it would shadow it',
-                'tenant_exists': bool(live.get('tenant_exists')), 'subscriptions': [shown(sub) for sub in live.get('live_subscriptions') or []],
-                'customers': [shown(live['customer_id'])] if live.get('customer_id') else []}
+        return {
+            'tenant_id': shown(name), 'problem': 'a group of this inventory has the same name; as a host it would shadow it',
+            'tenant_exists': bool(live.get('tenant_exists')), 'subscriptions': [shown(sub) for sub in live.get('live_subscriptions') or []],
+            'customers': [shown(live['customer_id'])] if live.get('customer_id') else []
+        }

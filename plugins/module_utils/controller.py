@@ -9,6 +9,7 @@ from them too, so ansible-test validate-modules checks that the documentation ma
 """
 
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 from ansible.module_utils.basic import AnsibleModule
@@ -17,4 +18,4 @@ from ansible.module_utils.basic import AnsibleModule
 def run_on_controller(argument_spec, argument_rules):
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True, **argument_rules)
     module.fail_json(msg='This module runs on the Ansible controller through its action plugin; '
-                         'call it by its name in a task instead of executing the module file.')
+                     'call it by its name in a task instead of executing the module file.')

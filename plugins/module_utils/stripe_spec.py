@@ -4,6 +4,7 @@
 """Argument specs shared by the Stripe modules (documented in the ``thingsstack.tenancy.stripe`` doc fragment)."""
 
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 from ansible.module_utils.basic import env_fallback

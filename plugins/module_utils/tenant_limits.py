@@ -8,6 +8,7 @@ reads (``max-end-devices``) and a sub-option of stripe_price's ``tenant_limits``
 """
 
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 LIMITS = ('applications', 'clients', 'end_devices', 'gateways', 'organizations', 'users')

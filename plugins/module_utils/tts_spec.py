@@ -4,6 +4,7 @@
 """Argument spec shared by The Things Stack modules (documented in the ``thingsstack.tenancy.tts`` doc fragment)."""
 
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 from ansible.module_utils.basic import env_fallback

@@ -3,6 +3,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 DOCUMENTATION = r"""
@@ -234,7 +235,7 @@ from ansible_collections.thingsstack.tenancy.plugins.module_utils.stripe_spec im
 ADDRESS_SPEC = dict(
     line1=dict(type='str'), line2=dict(type='str'), city=dict(type='str'),
     state=dict(type='str'), postal_code=dict(type='str'), country=dict(type='str'),
-)
+)  # yapf: disable
 
 ARGUMENT_SPEC = dict(
     stripe_argument_spec(),
@@ -267,7 +268,7 @@ ARGUMENT_SPEC = dict(
     )),
     purge_tax_ids=dict(type='bool', default=False),
     **metadata_argument_spec()
-)
+)  # yapf: disable
 
 ARGUMENT_RULES = dict(required_one_of=[('id', 'email')])
 

@@ -3,6 +3,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 DOCUMENTATION = r"""
@@ -152,7 +153,7 @@ ARGUMENT_SPEC = dict(
         event_payload_key=dict(type='str', required=True, no_log=False),
     )),
     event_time_window=dict(type='str', choices=['day', 'hour']),
-)
+)  # yapf: disable
 
 ARGUMENT_RULES = {}
 

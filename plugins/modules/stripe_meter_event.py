@@ -3,6 +3,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 DOCUMENTATION = r"""
@@ -98,7 +99,7 @@ ARGUMENT_SPEC = dict(
     timestamp=dict(type='int'),
     customer_payload_key=dict(type='str', default='stripe_customer_id', no_log=False),
     value_payload_key=dict(type='str', default='value', no_log=False),
-)
+)  # yapf: disable
 
 ARGUMENT_RULES = {}
 

@@ -3,6 +3,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 DOCUMENTATION = r"""
@@ -73,7 +74,7 @@ ARGUMENT_SPEC = dict(
     id=dict(type='str'),
     event_name=dict(type='str'),
     status=dict(type='str', choices=['active', 'inactive']),
-)
+)  # yapf: disable
 
 ARGUMENT_RULES = dict(mutually_exclusive=[('id', 'event_name')])
 

@@ -3,6 +3,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 DOCUMENTATION = r"""
@@ -364,12 +365,12 @@ ARGUMENT_SPEC = dict(
     tenant_limits=dict(type='dict', options=dict((name, dict(type='int')) for name in LIMITS)),
     tbs_plan=dict(type='str', choices=['recurring', 'metered', 'none']),
     **metadata_argument_spec()
-)
+)  # yapf: disable
 
 ARGUMENT_RULES = dict(
     required_one_of=[('lookup_key', 'id')],
     mutually_exclusive=[('unit_amount', 'unit_amount_decimal')],
-)
+)  # yapf: disable
 
 
 def main():

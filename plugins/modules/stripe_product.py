@@ -3,6 +3,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 DOCUMENTATION = r"""
@@ -146,7 +147,7 @@ ARGUMENT_SPEC = dict(
     statement_descriptor=dict(type='str'),
     tax_code=dict(type='str'),
     **metadata_argument_spec()
-)
+)  # yapf: disable
 
 ARGUMENT_RULES = dict(required_one_of=[('id', 'name')])
 

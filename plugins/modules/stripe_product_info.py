@@ -3,6 +3,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 DOCUMENTATION = r"""
@@ -70,7 +71,7 @@ ARGUMENT_SPEC = dict(
     id=dict(type='str'),
     name=dict(type='str'),
     active=dict(type='bool'),
-)
+)  # yapf: disable
 
 ARGUMENT_RULES = dict(mutually_exclusive=[('id', 'name')])
 

@@ -3,6 +3,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 DOCUMENTATION = r"""
@@ -355,14 +356,14 @@ ARGUMENT_SPEC = dict(
     cancel_at_period_end=dict(type='bool'),
     description=dict(type='str'),
     **metadata_argument_spec()
-)
+)  # yapf: disable
 
 ARGUMENT_RULES = dict(
     required_one_of=[('id', 'customer'), ('id', 'tenant_id')],
     mutually_exclusive=[('price', 'items'), ('quantity', 'items'), ('store_admin_password', 'scrub_admin_password')],
     required_by=dict(quantity=('price',)),
     required_if=[('store_admin_password', True, ('admin_password',))],
-)
+)  # yapf: disable
 
 
 def main():

@@ -3,6 +3,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 DOCUMENTATION = r"""
@@ -85,7 +86,7 @@ ARGUMENT_SPEC = dict(
     customer=dict(type='str'),
     tenant_id=dict(type='str'),
     include_canceled=dict(type='bool', default=False),
-)
+)  # yapf: disable
 
 ARGUMENT_RULES = dict(mutually_exclusive=[('id', 'customer')])
 

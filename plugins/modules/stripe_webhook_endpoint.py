@@ -3,6 +3,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 DOCUMENTATION = r"""
@@ -214,7 +215,7 @@ ARGUMENT_SPEC = dict(
     secret_file=dict(type='path'),
     overwrite_secret_file=dict(type='bool', default=False),
     **metadata_argument_spec()
-)
+)  # yapf: disable
 
 ARGUMENT_RULES = dict(required_one_of=[('id', 'url', 'tts_url')], mutually_exclusive=[('url', 'tts_url')])
 

@@ -3,6 +3,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 DOCUMENTATION = r"""
@@ -68,7 +69,7 @@ ARGUMENT_SPEC = dict(
     stripe_argument_spec(),
     id=dict(type='str'),
     url=dict(type='str'),
-)
+)  # yapf: disable
 
 ARGUMENT_RULES = dict(mutually_exclusive=[('id', 'url')])
 

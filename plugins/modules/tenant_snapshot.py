@@ -3,6 +3,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 DOCUMENTATION = r"""
@@ -174,7 +175,7 @@ ARGUMENT_SPEC = dict(
     api_base=dict(type='str', fallback=(env_fallback, ['STRIPE_API_BASE'])),
     url=dict(type='str', fallback=(env_fallback, ['TTS_URL'])),
     tenant_admin_key=dict(type='str', no_log=True, fallback=(env_fallback, ['TTS_TENANT_ADMIN_KEY'])),
-)
+)  # yapf: disable
 
 ARGUMENT_RULES = dict()
 

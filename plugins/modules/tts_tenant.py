@@ -3,6 +3,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 DOCUMENTATION = r"""
@@ -390,7 +391,7 @@ ARGUMENT_SPEC = dict(
     adopt=dict(type='bool', default=False),
     tenant_info=dict(type='dict'),
     **{option: dict(type='raw') for option in LIMIT_OPTIONS}
-)
+)  # yapf: disable
 
 ARGUMENT_RULES = dict()
 

@@ -3,6 +3,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 DOCUMENTATION = r"""
@@ -93,14 +94,14 @@ from ansible_collections.thingsstack.tenancy.plugins.module_utils.controller imp
 from ansible_collections.thingsstack.tenancy.plugins.module_utils.tenant_limits import LIMIT_OPTIONS
 from ansible_collections.thingsstack.tenancy.plugins.module_utils.tts_spec import tts_argument_spec
 
-DEFAULT_FIELDS = (['name', 'description', 'attributes', 'contact_info'] + list(LIMIT_OPTIONS)
-                  + ['state', 'state_description', 'billing', 'configuration'])
+DEFAULT_FIELDS = (['name', 'description', 'attributes', 'contact_info'] + list(LIMIT_OPTIONS) +
+                  ['state', 'state_description', 'billing', 'configuration'])
 
 ARGUMENT_SPEC = dict(
     tts_argument_spec(),
     tenant_id=dict(type='str'),
     fields=dict(type='list', elements='str', default=DEFAULT_FIELDS),
-)
+)  # yapf: disable
 
 ARGUMENT_RULES = dict()
 

@@ -3,6 +3,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 DOCUMENTATION = r"""
@@ -113,7 +114,7 @@ ARGUMENT_SPEC = dict(
     tts_argument_spec(),
     tenant_id=dict(type='str'),
     tenant_ids=dict(type='list', elements='str'),
-)
+)  # yapf: disable
 
 ARGUMENT_RULES = dict(mutually_exclusive=[('tenant_id', 'tenant_ids')])
 

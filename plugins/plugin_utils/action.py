@@ -91,8 +91,10 @@ class ControllerAction(ActionBase):
         try:
             validation, params = self.validate_argument_spec(self.MODULE.ARGUMENT_SPEC, **self.MODULE.ARGUMENT_RULES)
         except AnsibleActionFail as exc:
-            missing = [name for name in self.connection_options()
-                       if name not in self._task.args and not any(var in os.environ for var in self.fallback_variables(name))]
+            missing = [
+                name for name in self.connection_options()
+                if name not in self._task.args and not any(var in os.environ for var in self.fallback_variables(name))
+            ]
             if missing and exc.message.startswith('missing required arguments'):
                 raise AnsibleActionFail(f"{exc.message}; {self.connection_sources(missing)}", obj=self._task.args) from None
             raise

@@ -94,8 +94,10 @@ def project(obj, keys):
 def mask_secret_keys(obj, secret_keys):
     """A copy of ``obj`` with the values of ``secret_keys`` (at any depth) replaced by a mask."""
     if isinstance(obj, dict):
-        return {key: (MASK if key in secret_keys and value not in (None, '') else mask_secret_keys(value, secret_keys))
-                for key, value in obj.items()}
+        return {
+            key: (MASK if key in secret_keys and value not in (None, '') else mask_secret_keys(value, secret_keys))
+            for key, value in obj.items()
+        }
     if isinstance(obj, list):
         return [mask_secret_keys(item, secret_keys) for item in obj]
     return obj

@@ -38,8 +38,8 @@ _sdk_logger.addHandler(logging.NullHandler())
 
 _clients = {}
 # The objects the modules read or write (and the lists and search results that hold them).
-OBJECT_TYPES = ('list', 'search_result', 'customer', 'tax_id', 'product', 'price', 'plan', 'subscription', 'subscription_item',
-                'discount', 'webhook_endpoint', 'billing.meter')
+OBJECT_TYPES = ('list', 'search_result', 'customer', 'tax_id', 'product', 'price', 'plan', 'subscription', 'subscription_item', 'discount',
+                'webhook_endpoint', 'billing.meter')
 
 
 def _warm_up():
@@ -93,8 +93,8 @@ def get_api(params):
     """One client per connection settings per process (a worker runs many requests of one task)."""
     require_sdk()
     verify = tls_verify(params.get('validate_certs', True), params.get('ca_path'), 'ca_path')
-    settings = (params['api_key'], params['api_base'].rstrip('/'), params.get('api_version'),
-                float(params['timeout']), int(params['max_retries']), verify)
+    settings = (params['api_key'], params['api_base'].rstrip('/'), params.get('api_version'), float(params['timeout']),
+                int(params['max_retries']), verify)
     api = _clients.get(settings)
     if api is None:
         api = _clients[settings] = StripeApi(*settings)
@@ -102,6 +102,7 @@ def get_api(params):
 
 
 if requests is not None:
+
     class VerifyingSession(requests.Session):
         """A session that verifies TLS with its own ``verify`` setting.
 
@@ -270,11 +271,10 @@ class StripeApi:
         if isinstance(exc, stripe.APIConnectionError):
             cause = (exc.user_message or '').rpartition('Network error: ')[2].rstrip(')') or type(exc).__name__
             if cause.startswith('SSLError'):
-                return ApiError(f"Stripe API at {self._api_base}: TLS certificate verification failed; set ca_path to "
-                                f"the CA bundle that signed its certificate (or validate_certs=false for a test setup): {cause}",
-                                status=None)
-            return ApiError(f"Stripe API at {self._api_base} could not be reached ({self.max_retries} retries): {cause}",
-                            status=None)
+                return ApiError(
+                    f"Stripe API at {self._api_base}: TLS certificate verification failed; set ca_path to "
+                    f"the CA bundle that signed its certificate (or validate_certs=false for a test setup): {cause}", status=None)
+            return ApiError(f"Stripe API at {self._api_base} could not be reached ({self.max_retries} retries): {cause}", status=None)
         error = exc.error
         status = exc.http_status
         parts = [f"HTTP {status}" if status else 'no response']
@@ -286,6 +286,8 @@ class StripeApi:
         msg = f"Stripe API error ({', '.join(parts)}): {message}"
         if exc.request_id:
             msg += f" [request {exc.request_id}]"
-        return ApiError(msg, status=status, stripe_error={
-            'type': getattr(error, 'type', None), 'code': getattr(error, 'code', None) or exc.code,
-            'param': getattr(error, 'param', None), 'request_id': exc.request_id})
+        return ApiError(
+            msg, status=status, stripe_error={
+                'type': getattr(error, 'type', None), 'code': getattr(error, 'code', None) or exc.code, 'param':
+                getattr(error, 'param', None), 'request_id': exc.request_id
+            })

@@ -13,8 +13,8 @@ import typing
 
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import InvalidOption, TenancyError
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.reconcile import changed_fields, metadata_changes, stringify
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.validation import (
-    CUSTOMER_NAME_MAX, CUSTOMER_PHONE_MAX, check_country, check_email, check_length, check_metadata)
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.validation import (CUSTOMER_NAME_MAX, CUSTOMER_PHONE_MAX, check_country,
+                                                                                     check_email, check_length, check_metadata)
 
 FIELDS = ('email', 'name', 'description', 'phone', 'address', 'shipping', 'preferred_locales', 'invoice_settings', 'tax_exempt')
 
@@ -41,9 +41,10 @@ def check_customer_options(params):
     known = tax_id_types()
     for index, tax_id in enumerate(params['tax_ids'] or []):
         if known and tax_id['type'] not in known:
-            raise InvalidOption(f'tax_ids[{index}].type',
-                                f"{tax_id['type']!r} is not a Stripe tax ID type (such as eu_vat, us_ein or gb_vat; the stripe SDK "
-                                "lists them all)")
+            raise InvalidOption(
+                f'tax_ids[{index}].type',
+                f"{tax_id['type']!r} is not a Stripe tax ID type (such as eu_vat, us_ein or gb_vat; the stripe SDK "
+                "lists them all)")
     pairs = [(tax_id['type'], tax_id['value']) for tax_id in params['tax_ids'] or []]
     if len(set(pairs)) != len(pairs):
         raise InvalidOption('tax_ids', 'each type and value pair may be listed only once')
@@ -80,8 +81,10 @@ def sdk_source_literals(relative_path, class_name, field):
         if isinstance(node, ast.ClassDef) and node.name == class_name:
             for item in node.body:
                 if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name) and item.target.id == field:
-                    return {const.value for const in ast.walk(item.annotation)
-                            if isinstance(const, ast.Constant) and isinstance(const.value, str)} or None
+                    return {
+                        const.value
+                        for const in ast.walk(item.annotation) if isinstance(const, ast.Constant) and isinstance(const.value, str)
+                    } or None
     return None
 
 
@@ -122,6 +125,7 @@ def find_customer(api, customer_id=None, email=None, match_metadata=None):
 
 
 # -- what stripe_customer changes (also the role's bulk comparison, tenant_snapshot) -----------------
+
 
 def desired_fields(params):
     """The customer fields the task sets, in Stripe's update format ('' unsets)."""

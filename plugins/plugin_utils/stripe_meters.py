@@ -18,15 +18,14 @@ METER_ID_RE = re.compile(r'^mtr_[A-Za-z0-9]{1,250}$')
 EVENT_NAME_MAX = 100
 PAYLOAD_KEY_MAX = 100
 DISPLAY_NAME_MAX = 250
-SUMMARY = ('id', 'event_name', 'display_name', 'status', 'default_aggregation', 'customer_mapping', 'value_settings',
-           'event_time_window')
+SUMMARY = ('id', 'event_name', 'display_name', 'status', 'default_aggregation', 'customer_mapping', 'value_settings', 'event_time_window')
 # option -> (path in the meter object, its value when not given at creation): what Stripe cannot change.
 FROZEN = {
     'default_aggregation.formula': (('default_aggregation', 'formula'), None),
     'customer_mapping.event_payload_key': (('customer_mapping', 'event_payload_key'), 'stripe_customer_id'),
     'customer_mapping.type': (('customer_mapping', 'type'), 'by_id'),
     'value_settings.event_payload_key': (('value_settings', 'event_payload_key'), 'value'),
-    'event_time_window': (('event_time_window',), None),
+    'event_time_window': (('event_time_window', ), None),
 }
 
 
@@ -95,10 +94,10 @@ def refuse_frozen(meter, params):
     changes = frozen_changes(meter, params)
     if changes:
         what = ', '.join(f"{option} {current} -> {value}" for option, current, value in changes)
-        raise TenancyError(f"{', '.join(option for option, _current, _value in changes)}: Stripe cannot change this on meter {meter['id']} "
-                           f"({what}); only display_name can change after creation. Declare a meter with another event_name "
-                           "(and deactivate this one with state=absent), or keep the meter's settings (nothing was written)",
-                           meter=meter['id'])
+        raise TenancyError(
+            f"{', '.join(option for option, _current, _value in changes)}: Stripe cannot change this on meter {meter['id']} "
+            f"({what}); only display_name can change after creation. Declare a meter with another event_name "
+            "(and deactivate this one with state=absent), or keep the meter's settings (nothing was written)", meter=meter['id'])
 
 
 def list_meters(api, status=None):
@@ -112,8 +111,7 @@ def find_meter(api, event_name):
     active = [meter for meter in found if meter.get('status') == 'active']
     if len(active) > 1:
         ids = [meter['id'] for meter in active]
-        raise TenancyError(f"event_name: {len(ids)} active meters have the event name {event_name!r}: {', '.join(ids)}",
-                           candidates=ids)
+        raise TenancyError(f"event_name: {len(ids)} active meters have the event name {event_name!r}: {', '.join(ids)}", candidates=ids)
     return (active or found or [None])[0]
 
 

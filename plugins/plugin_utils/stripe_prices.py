@@ -89,6 +89,7 @@ def list_prices(api, lookup_keys=None, product=None, active=None):
 
 # --------------------------------------------------------------------------- validation (offline)
 
+
 def check_currency(option, value):
     if value is not None and not CURRENCY_RE.match(value):
         raise InvalidOption(option, f"must be a three-letter ISO 4217 currency code in lower case such as eur or usd, got {value!r}")
@@ -142,10 +143,12 @@ def check_tier_list(option, tiers):
             raise InvalidOption(f"{name}.up_to", "'inf' is only for the last tier")
         if up_to != 'inf':
             if not isinstance(up_to, int) or up_to <= last:
-                raise InvalidOption(f"{name}.up_to", f"must be a whole number above the previous tier's ({last}), got {tier['up_to']!r}; "
-                                                     "tiers go in increasing order")
+                raise InvalidOption(
+                    f"{name}.up_to", f"must be a whole number above the previous tier's ({last}), got {tier['up_to']!r}; "
+                    "tiers go in increasing order")
             if final:
-                raise InvalidOption(f"{name}.up_to", f"the last tier must have up_to 'inf' (got {up_to}), so that every quantity has a tier")
+                raise InvalidOption(f"{name}.up_to",
+                                    f"the last tier must have up_to 'inf' (got {up_to}), so that every quantity has a tier")
             last = up_to
         for amount in ('unit_amount', 'flat_amount'):
             if tier.get(amount) is not None and tier.get(f'{amount}_decimal') is not None:
@@ -182,12 +185,13 @@ def check_price_shape(params):
         check_meter_reference('recurring.meter', meter)
         if usage_type != 'metered':
             raise InvalidOption('recurring.meter', 'is only for recurring.usage_type=metered: a licensed price bills its '
-                                                   'quantity, not a meter')
+                                'quantity, not a meter')
     elif usage_type == 'metered' and meters_from_basil(params.get('api_version')):
-        raise InvalidOption('recurring.meter', f"required with recurring.usage_type=metered at Stripe API version "
-                                               f"{params.get('api_version')}: API 2025-03-31.basil removed legacy metered "
-                                               "prices (without a Billing Meter); create a meter with "
-                                               "thingsstack.tenancy.stripe_meter and give its ID (mtr_...) or event name")
+        raise InvalidOption(
+            'recurring.meter', f"required with recurring.usage_type=metered at Stripe API version "
+            f"{params.get('api_version')}: API 2025-03-31.basil removed legacy metered "
+            "prices (without a Billing Meter); create a meter with "
+            "thingsstack.tenancy.stripe_meter and give its ID (mtr_...) or event name")
     tiered = params.get('billing_scheme') == 'tiered'
     for option in ('tiers', 'tiers_mode'):
         if params.get(option) is not None and not tiered:
@@ -210,21 +214,26 @@ def check_price_shape(params):
 
 # --------------------------------------------------------------------------- declared state
 
+
 def declared_tiers(tiers):
     """Declared tiers as create parameters: only the amounts given."""
-    return [dict({'up_to': tier_bound(tier['up_to'])},
-                 **{key: tier[key] for key in ('unit_amount', 'unit_amount_decimal', 'flat_amount', 'flat_amount_decimal')
-                    if tier.get(key) is not None})
-            for tier in tiers]
+    return [
+        dict({'up_to': tier_bound(tier['up_to'])}, **{
+            key: tier[key]
+            for key in ('unit_amount', 'unit_amount_decimal', 'flat_amount', 'flat_amount_decimal') if tier.get(key) is not None
+        }) for tier in tiers
+    ]
 
 
 def comparable_tiers(tiers):
     """Tiers (Stripe's, or create parameters) as ``(up_to, unit, flat)`` with decimal amounts, for comparing."""
+
     def amount(tier, name):
         value = tier.get(f'{name}_decimal') if tier.get(f'{name}_decimal') is not None else tier.get(name)
         return None if value is None else Decimal(str(value)).normalize()
-    return [(None if tier_bound(tier.get('up_to')) in (None, 'inf') else tier_bound(tier['up_to']),
-             amount(tier, 'unit_amount') or Decimal(0), amount(tier, 'flat_amount') or Decimal(0)) for tier in tiers or []]
+
+    return [(None if tier_bound(tier.get('up_to')) in (None, 'inf') else tier_bound(tier['up_to']), amount(tier, 'unit_amount')
+             or Decimal(0), amount(tier, 'flat_amount') or Decimal(0)) for tier in tiers or []]
 
 
 def declared_recurring(recurring):
@@ -322,7 +331,8 @@ def immutable_changes(current, params):
         changes.append('currency')
     if params.get('unit_amount') is not None and current.get('unit_amount') != params['unit_amount']:
         changes.append('unit_amount')
-    if params.get('unit_amount_decimal') is not None and not same_decimal(current.get('unit_amount_decimal'), params['unit_amount_decimal']):
+    if params.get('unit_amount_decimal') is not None and not same_decimal(current.get('unit_amount_decimal'),
+                                                                          params['unit_amount_decimal']):
         changes.append('unit_amount_decimal')
     if params.get('recurring') is not None and recurring_differs(current.get('recurring'), params['recurring']):
         changes.append('recurring')

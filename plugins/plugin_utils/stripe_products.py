@@ -27,15 +27,17 @@ def check_product_options(params):
     if params['name'] is not None and not params['name'].strip():
         raise InvalidOption('name', 'must not be empty')
     if params['unit_label'] and len(params['unit_label']) > UNIT_LABEL_MAX:
-        raise InvalidOption('unit_label', f"must be at most {UNIT_LABEL_MAX} characters long (Stripe's rule), got {len(params['unit_label'])}")
+        raise InvalidOption('unit_label',
+                            f"must be at most {UNIT_LABEL_MAX} characters long (Stripe's rule), got {len(params['unit_label'])}")
     check_statement_descriptor('statement_descriptor', params['statement_descriptor'])
     if params['tax_code'] and not TAX_CODE_RE.match(params['tax_code']):
         raise InvalidOption('tax_code', f"must be a Stripe product tax code such as txcd_10103001, got {params['tax_code']!r}")
     limits = sorted(key for key in params['metadata'] or {} if key.startswith('max-'))
     if limits:
-        raise InvalidOption('metadata', f"key {limits[0]!r} has no effect on a product: The Things Stack's Tenant Billing Server reads "
-                                        "tenant limits from the price's metadata only; set them with tenant_limits of "
-                                        "thingsstack.tenancy.stripe_price")
+        raise InvalidOption(
+            'metadata', f"key {limits[0]!r} has no effect on a product: The Things Stack's Tenant Billing Server reads "
+            "tenant limits from the price's metadata only; set them with tenant_limits of "
+            "thingsstack.tenancy.stripe_price")
 
 
 def check_statement_descriptor(option, value):

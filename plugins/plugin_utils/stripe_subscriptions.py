@@ -16,11 +16,14 @@ from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import 
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.reconcile import changed_fields, metadata_changes, stringify
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_customers import find_customer
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_prices import is_metered, require_price
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_rules import (
-    CREATION_ONLY_KEYS, DEPRECATED_NAME_KEYS, PASSWORD_MAX, SUBSCRIPTION_KEYS, TENANT_DESCRIPTION_MAX, TENANT_NAME_MAX,
-    USER_NAME_MAX, check_tenant_id, check_tts_email, check_user_id)
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.validation import (
-    METADATA_MAX_KEYS, METADATA_VALUE_MAX, TRIAL_PERIOD_DAYS_MAX, TRIAL_PERIOD_DAYS_MIN, check_email, check_length, check_metadata, check_range)
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_rules import (CREATION_ONLY_KEYS, DEPRECATED_NAME_KEYS,
+                                                                                       PASSWORD_MAX, SUBSCRIPTION_KEYS,
+                                                                                       TENANT_DESCRIPTION_MAX, TENANT_NAME_MAX,
+                                                                                       USER_NAME_MAX, check_tenant_id, check_tts_email,
+                                                                                       check_user_id)
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.validation import (METADATA_MAX_KEYS, METADATA_VALUE_MAX,
+                                                                                     TRIAL_PERIOD_DAYS_MAX, TRIAL_PERIOD_DAYS_MIN,
+                                                                                     check_email, check_length, check_metadata, check_range)
 
 BILLING_FIELDS = ('collection_method', 'days_until_due', 'default_payment_method', 'cancel_at_period_end', 'description')
 ENDED = ('canceled', 'incomplete_expired')  # terminal statuses: such a subscription can no longer be updated
@@ -36,8 +39,8 @@ PROTECTED_KEYS = TENANT_KEYS | frozenset(DEPRECATED_NAME_KEYS)
 CLAIM_WINDOW = 25 * 3600
 CLAIM_SLOTS = 10  # claims of one tenant ID that may end (cancel, failed first payment) within the window
 
-
 # -- validation (offline) -------------------------------------------------------------------------
+
 
 def check_customer_reference(option, reference):
     if reference and not reference.startswith('cus_'):
@@ -61,8 +64,9 @@ def check_tenant_metadata_options(params):
         if key in TENANT_KEYS:
             raise InvalidOption('metadata', f"key {key!r} is managed by the {OPTION_OF_KEY[key]} option; set it there")
         if key in DEPRECATED_NAME_KEYS and stringify(value):
-            raise InvalidOption('metadata', f"key {key!r} is deprecated by The Things Stack and is never written; "
-                                            "use tenant_name (an empty value removes the key)")
+            raise InvalidOption(
+                'metadata', f"key {key!r} is deprecated by The Things Stack and is never written; "
+                "use tenant_name (an empty value removes the key)")
     if len(set(metadata) | set(tenant_metadata(params))) > METADATA_MAX_KEYS:
         raise InvalidOption('metadata', f"with the tenant keys, at most {METADATA_MAX_KEYS} keys are allowed")
 
@@ -96,19 +100,23 @@ def known_prices(params):
     """The prices of ``price_info`` (a stripe_price_info result) as items, for ``item_price``: they need no read."""
     prices = (params.get('price_info') or {}).get('prices', [])
     if not isinstance(prices, list) or not all(isinstance(price, dict) and isinstance(price.get('id'), str) for price in prices):
-        raise InvalidOption('price_info', 'must be a result of thingsstack.tenancy.stripe_price_info: prices, a list of prices with their id')
+        raise InvalidOption('price_info',
+                            'must be a result of thingsstack.tenancy.stripe_price_info: prices, a list of prices with their id')
     return [{'price': price} for price in prices]
 
 
 # -- tenant metadata ------------------------------------------------------------------------------
+
 
 def tenant_metadata(params):
     """The tenant keys the task declares, by metadata key; ``''`` removes a key.
 
     ``admin-password`` is written only with ``store_admin_password`` and removed with ``scrub_admin_password``.
     """
-    wanted = {key: params[option] for option, key in SUBSCRIPTION_KEYS.items()
-              if option != 'admin_password' and params.get(option) is not None}
+    wanted = {
+        key: params[option]
+        for option, key in SUBSCRIPTION_KEYS.items() if option != 'admin_password' and params.get(option) is not None
+    }
     if params.get('store_admin_password') and params.get('admin_password') is not None:
         wanted['admin-password'] = params['admin_password']
     if params.get('scrub_admin_password'):
@@ -148,12 +156,16 @@ def subscription_update(current, params, current_items, resolved):
 
 def password_warnings(params):
     if params['admin_password'] is not None and not params['store_admin_password']:
-        return ['admin_password is not written to Stripe (store_admin_password is false): The Things Stack generates '
-                "the initial admin's password when it creates the tenant and mails it to the admin email"]
+        return [
+            'admin_password is not written to Stripe (store_admin_password is false): The Things Stack generates '
+            "the initial admin's password when it creates the tenant and mails it to the admin email"
+        ]
     if params['store_admin_password']:
-        return ["store_admin_password: the password is stored in the subscription metadata key 'admin-password', "
-                'which anyone with access to the Stripe Dashboard or API can read; The Things Stack reads it only when '
-                'it creates the tenant, so remove it afterwards with scrub_admin_password']
+        return [
+            "store_admin_password: the password is stored in the subscription metadata key 'admin-password', "
+            'which anyone with access to the Stripe Dashboard or API can read; The Things Stack reads it only when '
+            'it creates the tenant, so remove it afterwards with scrub_admin_password'
+        ]
     return []
 
 
@@ -181,6 +193,7 @@ def creation_only_warning(changes):
 
 # -- finding subscriptions ------------------------------------------------------------------------
 
+
 def is_live(subscription):
     """Not ended: Stripe can still update it, and it still carries its tenant (one tenant, one live subscription)."""
     return subscription.get('status') not in ENDED
@@ -206,8 +219,9 @@ def resolve_customer(api, reference, option='customer'):
         raise
     except TenancyError as exc:
         ids = exc.details.get('candidates') or []
-        raise TenancyError(f"{option}: {len(ids)} customers have the email {reference!r}: {', '.join(ids)}; "
-                           "give the customer's id (cus_...) instead", candidates=ids) from None
+        raise TenancyError(
+            f"{option}: {len(ids)} customers have the email {reference!r}: {', '.join(ids)}; "
+            "give the customer's id (cus_...) instead", candidates=ids) from None
     return customer['id'] if customer else None
 
 
@@ -251,12 +265,14 @@ def check_named_subscription(subscription, params, customer_id):
         return
     declared, carried = params['tenant_id'], tenant_of(subscription)
     if params['state'] == 'absent' and declared and declared != carried:
-        raise TenancyError(f"id: subscription {subscription['id']} carries tenant-id {carried!r}, not {declared!r}; check id "
-                           '(nothing was canceled)', tenant_id=carried)
+        raise TenancyError(
+            f"id: subscription {subscription['id']} carries tenant-id {carried!r}, not {declared!r}; check id "
+            '(nothing was canceled)', tenant_id=carried)
     if params['customer'] and subscription.get('customer') != customer_id:
         owner = f'customer {customer_id}' if customer_id else f"a customer with the email {params['customer']!r} (there is none)"
-        raise TenancyError(f"id: subscription {subscription['id']} belongs to customer {subscription.get('customer')}, not {owner}; "
-                           'check id (nothing was written)', customer=subscription.get('customer'))
+        raise TenancyError(
+            f"id: subscription {subscription['id']} belongs to customer {subscription.get('customer')}, not {owner}; "
+            'check id (nothing was written)', customer=subscription.get('customer'))
 
 
 def select_tenant(subscriptions, tenant_id, customer_id):
@@ -264,9 +280,9 @@ def select_tenant(subscriptions, tenant_id, customer_id):
     matches = [sub for sub in subscriptions if is_live(sub) and tenant_of(sub) == tenant_id]
     if len(matches) > 1:
         ids = [sub['id'] for sub in matches]
-        raise TenancyError(f"tenant_id: {len(ids)} live subscriptions of customer {customer_id} carry tenant-id "
-                           f"{tenant_id!r}: {', '.join(ids)}; cancel all but one (state=absent with id) or manage it by id",
-                           candidates=ids)
+        raise TenancyError(
+            f"tenant_id: {len(ids)} live subscriptions of customer {customer_id} carry tenant-id "
+            f"{tenant_id!r}: {', '.join(ids)}; cancel all but one (state=absent with id) or manage it by id", candidates=ids)
     return matches[0] if matches else None
 
 
@@ -287,19 +303,20 @@ def check_tenant_unique(tenant_id, others):
     """One tenant, one subscription: fail when another live subscription (``tenant_claims``) already carries ``tenant_id``."""
     if others:
         owners = ', '.join(f"{sub['id']} (customer {sub['customer']})" for sub in others)
-        raise TenancyError(f"tenant_id: tenant {tenant_id!r} already has the live subscription {owners}; "
-                           'The Things Stack bills a tenant through exactly one subscription (nothing was written)',
-                           conflicts=[sub['id'] for sub in others])
+        raise TenancyError(
+            f"tenant_id: tenant {tenant_id!r} already has the live subscription {owners}; "
+            'The Things Stack bills a tenant through exactly one subscription (nothing was written)',
+            conflicts=[sub['id'] for sub in others])
 
 
 def check_tenant_billed_by(billing, tenant_id, customer_id):
     """The subscription the tenant's billing link names (``tenant_subscription``) still claims the tenant while it is live:
     another customer cannot take the tenant over then, by adoption or otherwise, as it could not create a subscription."""
     if billing and is_live(billing) and tenant_of(billing) == tenant_id and billing.get('customer') != customer_id:
-        raise TenancyError(f"tenant_id: tenant {tenant_id!r} is billed by the live subscription {billing['id']} of customer "
-                           f"{billing.get('customer')}; The Things Stack bills a tenant through exactly one subscription, so it "
-                           'cannot be taken over while that one runs (cancel it first; nothing was written)',
-                           conflicts=[billing['id']])
+        raise TenancyError(
+            f"tenant_id: tenant {tenant_id!r} is billed by the live subscription {billing['id']} of customer "
+            f"{billing.get('customer')}; The Things Stack bills a tenant through exactly one subscription, so it "
+            'cannot be taken over while that one runs (cancel it first; nothing was written)', conflicts=[billing['id']])
 
 
 def claim_key(tenant_id, slot):
@@ -309,6 +326,7 @@ def claim_key(tenant_id, slot):
 
 
 # -- items ----------------------------------------------------------------------------------------
+
 
 def subscription_items(api, subscription):
     """The subscription's items; the embedded list is complete unless Stripe says ``has_more``."""
@@ -340,8 +358,9 @@ def item_price(reference, items):
 def check_metered_quantity(option, price, quantity):
     """A metered price's item takes no quantity (Stripe refuses one): a declared quantity fails naming its option."""
     if quantity is not None and is_metered(price):
-        raise InvalidOption(option, f"price {price.get('id')} is metered (recurring.usage_type metered): Stripe bills the usage its "
-                                    "meter measures and refuses a quantity on its subscription item; leave the quantity out")
+        raise InvalidOption(
+            option, f"price {price.get('id')} is metered (recurring.usage_type metered): Stripe bills the usage its "
+            "meter measures and refuses a quantity on its subscription item; leave the quantity out")
 
 
 def check_amount(option, price, quantity):
@@ -352,9 +371,10 @@ def check_amount(option, price, quantity):
         return
     amount = Decimal(str(unit)) * quantity
     if amount > AMOUNT_MAX:
-        raise InvalidOption(option.replace('price', 'quantity'),
-                            f"{quantity} x {unit} {(price.get('currency') or '').upper()} (smallest unit) of price {price.get('id')} is "
-                            f"{amount:f}, more than Stripe's maximum amount of {AMOUNT_MAX} (8 digits)")
+        raise InvalidOption(
+            option.replace('price', 'quantity'),
+            f"{quantity} x {unit} {(price.get('currency') or '').upper()} (smallest unit) of price {price.get('id')} is "
+            f"{amount:f}, more than Stripe's maximum amount of {AMOUNT_MAX} (8 digits)")
 
 
 def resolve_items(api, wanted, current_items):

@@ -61,8 +61,9 @@ def check_api_version(option, value):
         return
     if SDK_API_VERSIONS:
         if value not in SDK_API_VERSIONS:
-            raise InvalidOption(option, f"{value!r} is not a Stripe API version that the installed stripe SDK knows, "
-                                        f"such as {TBS_API_VERSION} or {max(SDK_API_VERSIONS)}")
+            raise InvalidOption(
+                option, f"{value!r} is not a Stripe API version that the installed stripe SDK knows, "
+                f"such as {TBS_API_VERSION} or {max(SDK_API_VERSIONS)}")
     elif not API_VERSION_RE.match(value):
         raise InvalidOption(option, f"{value!r} is not a Stripe API version (YYYY-MM-DD or YYYY-MM-DD.name)")
 
@@ -74,8 +75,9 @@ def check_events(option, events):
         raise InvalidOption(option, "must name at least one event type, or '*' for all")
     unknown = [event for event in events if SDK_EVENTS and event not in SDK_EVENTS]
     if unknown:
-        raise InvalidOption(option, f"unknown event type(s) {', '.join(map(repr, unknown))}: the installed stripe SDK lists "
-                                    "the event types Stripe accepts, such as customer.subscription.updated")
+        raise InvalidOption(
+            option, f"unknown event type(s) {', '.join(map(repr, unknown))}: the installed stripe SDK lists "
+            "the event types Stripe accepts, such as customer.subscription.updated")
     if '*' in events and len(events) > 1:
         raise InvalidOption(option, "'*' (every event) cannot be combined with other event types")
 
@@ -83,21 +85,24 @@ def check_events(option, events):
 def check_tbs(params, url):
     """The Tenant Billing Server's rules for the endpoint (the preset ``tbs=true``)."""
     if url is not None and not url.endswith(TBS_PATH):
-        raise InvalidOption('url', f"must end with {TBS_PATH} with tbs=true (the Tenant Billing Server's route), got {url!r}; "
-                                   "or give the deployment's base address as tts_url")
+        raise InvalidOption(
+            'url', f"must end with {TBS_PATH} with tbs=true (the Tenant Billing Server's route), got {url!r}; "
+            "or give the deployment's base address as tts_url")
     events = params['enabled_events']
     if events is not None:
         if '*' in events:
             raise InvalidOption('enabled_events', "must not be '*' with tbs=true: the Tenant Billing Server handles "
-                                                  f"{', '.join(TBS_EVENTS)}")
+                                f"{', '.join(TBS_EVENTS)}")
         missing = [event for event in TBS_EVENTS if event not in events]
         if missing:
-            raise InvalidOption('enabled_events', f"must include {', '.join(missing)} with tbs=true (the Tenant Billing "
-                                                  "Server creates, updates and suspends tenants on these events)")
+            raise InvalidOption(
+                'enabled_events', f"must include {', '.join(missing)} with tbs=true (the Tenant Billing "
+                "Server creates, updates and suspends tenants on these events)")
     if params['endpoint_api_version'] not in (None, TBS_API_VERSION):
-        raise InvalidOption('endpoint_api_version', f"must be {TBS_API_VERSION} with tbs=true: the Tenant Billing Server "
-                                                    f"(The Things Stack 3.25.0 and later) refuses events of other versions, "
-                                                    f"got {params['endpoint_api_version']!r}")
+        raise InvalidOption(
+            'endpoint_api_version', f"must be {TBS_API_VERSION} with tbs=true: the Tenant Billing Server "
+            f"(The Things Stack 3.25.0 and later) refuses events of other versions, "
+            f"got {params['endpoint_api_version']!r}")
 
 
 def check_endpoint_options(params):
@@ -105,8 +110,9 @@ def check_endpoint_options(params):
     check_endpoint_id('id', params['id'])
     if params['tts_url'] is not None:
         if not params['tbs']:
-            raise InvalidOption('tts_url', 'is only used with tbs=true (the endpoint is then TTS_URL/api/v3/tbs/stripe); '
-                                           'give the whole address as url otherwise')
+            raise InvalidOption(
+                'tts_url', 'is only used with tbs=true (the endpoint is then TTS_URL/api/v3/tbs/stripe); '
+                'give the whole address as url otherwise')
         check_endpoint('tts_url', params['tts_url'], params['allow_http'], 'allow_http',
                        'the https:// base address of The Things Stack, such as https://thethings.example.com')
     url = endpoint_url(params)
@@ -117,7 +123,7 @@ def check_endpoint_options(params):
     if params['tbs']:
         if url is None:
             raise InvalidOption('tbs', 'needs tts_url (the base address of The Things Stack) or url (ending with '
-                                       f"{TBS_PATH})")
+                                f"{TBS_PATH})")
         check_tbs(params, params['url'])
     if params['secret_file'] is not None:
         check_secret_file('secret_file', params['secret_file'])
@@ -131,15 +137,15 @@ def find_endpoint(api, endpoint_id=None, url=None):
     found = list_endpoints(api, url)
     if len(found) > 1:
         ids = [endpoint['id'] for endpoint in found]
-        raise TenancyError(f"url: {len(found)} webhook endpoints have the URL {url!r}: {', '.join(ids)}; delete the "
-                           "extra ones or give id to pick one", candidates=ids)
+        raise TenancyError(
+            f"url: {len(found)} webhook endpoints have the URL {url!r}: {', '.join(ids)}; delete the "
+            "extra ones or give id to pick one", candidates=ids)
     return found[0] if found else None
 
 
 def list_endpoints(api, url=None):
     """Every webhook endpoint of the account (all pages), or those with exactly ``url``; never with a secret."""
-    return [public(endpoint) for endpoint in api.list_all(api.v1.webhook_endpoints.list)
-            if url is None or endpoint.get('url') == url]
+    return [public(endpoint) for endpoint in api.list_all(api.v1.webhook_endpoints.list) if url is None or endpoint.get('url') == url]
 
 
 def check_secret_file(option, path):
@@ -152,8 +158,9 @@ def check_secret_file(option, path):
 def refuse_overwrite(option, path, overwrite):
     """Before a create: an existing secret file is replaced only when the task says so."""
     if path and not overwrite and os.path.exists(path) and os.path.getsize(path):
-        raise InvalidOption(option, f"{path!r} exists and would be replaced by the new endpoint's signing secret: set "
-                                    "overwrite_secret_file=true, or name another file")
+        raise InvalidOption(
+            option, f"{path!r} exists and would be replaced by the new endpoint's signing secret: set "
+            "overwrite_secret_file=true, or name another file")
 
 
 def save_secret(path, secret):

@@ -27,8 +27,9 @@ from ansible_collections.thingsstack.tenancy.plugins.module_utils.tenant_limits 
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_prices import price_tbs_plan
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_subscriptions import ENDED, is_live, is_running, tenant_of
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import InvalidOption
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_rules import (
-    DEPRECATED_NAME_KEYS, SECRET_METADATA_KEYS, SUBSCRIPTION_KEYS, check_existing_tenant_id, check_tenant_id)
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_rules import (DEPRECATED_NAME_KEYS, SECRET_METADATA_KEYS,
+                                                                                       SUBSCRIPTION_KEYS, check_existing_tenant_id,
+                                                                                       check_tenant_id)
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tts_tenants import BILLING_PATH
 
 # The tenant fields the role reads and compares (name, state and billing link in billing mode; every field TBS derives in
@@ -52,7 +53,6 @@ INVALID = 'invalid_tenant_ids'
 # would shadow the group (``all``: the whole fleet) or run as the controller. Names with ``_`` never pass the ID rule.
 RESERVED_NAMES = frozenset({'all', 'ungrouped', 'localhost', 'tenants'})
 SHOWN_MAX = 80
-
 
 ESCAPES = {'\n': '\\n', '\r': '\\r', '\t': '\\t'}
 
@@ -109,8 +109,7 @@ def read_fleet(stripe, tts):
 
 def fleet_of(subscriptions, tenants):
     """The raw fleet of the two lists: the subscriptions that carry a tenant ID, without secret metadata, and the tenants."""
-    return {'subscriptions': [brief_subscription(sub) for sub in subscriptions if tenant_of(sub)],
-            'tenants': list(tenants)}
+    return {'subscriptions': [brief_subscription(sub) for sub in subscriptions if tenant_of(sub)], 'tenants': list(tenants)}
 
 
 def brief_subscription(sub):
@@ -119,18 +118,29 @@ def brief_subscription(sub):
     if not isinstance(customer, dict):
         customer = {'id': customer}
     return {
-        'id': sub['id'],
-        'status': sub.get('status'),
-        'created': sub.get('created'),
-        'metadata': {key: value for key, value in (sub.get('metadata') or {}).items() if key not in SECRET_METADATA_KEYS},
-        'customer': {key: customer.get(key) for key in ('id', 'deleted', 'address', 'metadata') + CUSTOMER_TEXT_FIELDS if key in customer},
-        'items': [{'id': item.get('id'), 'quantity': item.get('quantity'),
-                   'price': {key: (item.get('price') or {}).get(key) for key in ('id', 'lookup_key', 'metadata')}}
-                  for item in (sub.get('items') or {}).get('data') or []],
-        'collection_method': sub.get('collection_method'),
-        'days_until_due': sub.get('days_until_due'),
-        'default_payment_method': sub.get('default_payment_method'),
-        'cancel_at_period_end': bool(sub.get('cancel_at_period_end')),
+        'id':
+        sub['id'],
+        'status':
+        sub.get('status'),
+        'created':
+        sub.get('created'),
+        'metadata': {key: value
+                     for key, value in (sub.get('metadata') or {}).items() if key not in SECRET_METADATA_KEYS},
+        'customer': {key: customer.get(key)
+                     for key in ('id', 'deleted', 'address', 'metadata') + CUSTOMER_TEXT_FIELDS if key in customer},
+        'items': [{
+            'id': item.get('id'), 'quantity': item.get('quantity'), 'price':
+            {key: (item.get('price') or {}).get(key)
+             for key in ('id', 'lookup_key', 'metadata')}
+        } for item in (sub.get('items') or {}).get('data') or []],
+        'collection_method':
+        sub.get('collection_method'),
+        'days_until_due':
+        sub.get('days_until_due'),
+        'default_payment_method':
+        sub.get('default_payment_method'),
+        'cancel_at_period_end':
+        bool(sub.get('cancel_at_period_end')),
     }
 
 
@@ -157,8 +167,10 @@ def tbs_plan_prices(sub, tbs_plans):
     """The price IDs of the subscription's items that are TBS plans: marked as one in the price's metadata (the prices
     come embedded in the bulk list, so this costs no request) or listed in ``tbs_plans`` (ID or lookup key)."""
     listed = set(tbs_plans)
-    return [item['price'].get('id') for item in sub.get('items') or []
-            if price_tbs_plan(item['price']) or {item['price'].get('id'), item['price'].get('lookup_key')} & listed]
+    return [
+        item['price'].get('id') for item in sub.get('items') or []
+        if price_tbs_plan(item['price']) or {item['price'].get('id'), item['price'].get('lookup_key')} & listed
+    ]
 
 
 def marked_plans(subs):
@@ -207,8 +219,7 @@ def plan_vars(sub, item):
     if sub.get('default_payment_method'):
         plan['default_payment_method'] = sub['default_payment_method']
     # Free keys only: the tenant keys have their own variables, and the role refuses the deprecated name keys.
-    free = {key: value for key, value in (sub.get('metadata') or {}).items()
-            if key not in TENANT_KEYS and key not in DEPRECATED_NAME_KEYS}
+    free = {key: value for key, value in (sub.get('metadata') or {}).items() if key not in TENANT_KEYS and key not in DEPRECATED_NAME_KEYS}
     if free:
         plan['metadata'] = free
     return plan
@@ -287,8 +298,7 @@ def deprovisioned(live):
 def host_groups(tenant_id, hv):
     """The groups of one host, from its variables."""
     live = hv['tenant_live']
-    groups = [group_name('subscription', live['subscription_status'] or 'none'),
-              group_name('tenant', live['tenant_state'] or 'none')]
+    groups = [group_name('subscription', live['subscription_status'] or 'none'), group_name('tenant', live['tenant_state'] or 'none')]
     if live['plan_id']:
         groups.append(group_name('plan', live['plan_lookup_key'] or live['plan_id']))
     if hv.get('tenant_provisioning'):
@@ -347,16 +357,22 @@ def build_fleet(fleet, tbs_plans=(), billing=()):
 
 def invalid_entry(tenant_id, problem, subs, tenant_exists):
     """What the reports say of a tenant ID that names no host: everything shown escaped (``shown``)."""
-    return {'tenant_id': shown(tenant_id), 'problem': problem, 'tenant_exists': tenant_exists,
-            'subscriptions': [shown(sub.get('id')) for sub in subs if is_live(sub)],
-            'customers': sorted({shown((sub.get('customer') or {}).get('id')) for sub in subs if is_live(sub)})}
+    return {
+        'tenant_id': shown(tenant_id), 'problem': problem, 'tenant_exists': tenant_exists, 'subscriptions':
+        [shown(sub.get('id')) for sub in subs if is_live(sub)], 'customers':
+        sorted({shown((sub.get('customer') or {}).get('id'))
+                for sub in subs if is_live(sub)})
+    }
 
 
 def invalid_line(entry):
     """One line of an ``invalid`` entry (already escaped), for messages and comments."""
-    where = ', '.join(filter(None, ['tenant in The Things Stack' if entry['tenant_exists'] else '',
-                                    'subscriptions ' + ', '.join(entry['subscriptions']) if entry['subscriptions'] else '',
-                                    'customers ' + ', '.join(entry['customers']) if entry['customers'] else '']))
+    where = ', '.join(
+        filter(None, [
+            'tenant in The Things Stack' if entry['tenant_exists'] else '',
+            'subscriptions ' + ', '.join(entry['subscriptions']) if entry['subscriptions'] else '',
+            'customers ' + ', '.join(entry['customers']) if entry['customers'] else ''
+        ]))
     return f"\"{entry['tenant_id']}\" ({where or '-'}): {entry['problem']}"
 
 
@@ -371,7 +387,7 @@ MODE_GROUPS = {'billing': 'billing_tenants', 'direct': 'direct_tenants'}
 ATTENTION = {
     'orphan_subscriptions': 'no tenant: provisioning creates it (direct) or waits for the Tenant Billing Server (billing)',
     'owner_mismatch': "the tenant's billing link names another customer: the role refuses it (customer_id_mismatch) until "
-                      'tenant_customer_id or tenant_adopt says which customer owns it',
+    'tenant_customer_id or tenant_adopt says which customer owns it',
     'duplicate_tenant_ids': 'several live subscriptions carry the tenant ID: the role refuses it until all but one are canceled',
 }
 HEADER = """\
@@ -418,8 +434,10 @@ def export_fleet(hosts, invalid=()):
         hv = plain({key: hosts[name][key] for key in EXPORT_VARS if key in hosts[name]})
         problem = tenant_id_problem(name, exists=hv['tenant_live'].get('tenant_exists'))
         if problem:
-            invalid.append({'tenant_id': shown(name), 'problem': problem, 'tenant_exists': bool(hv['tenant_live'].get('tenant_exists')),
-                            'subscriptions': [shown(hv['tenant_live'].get('subscription_id'))], 'customers': []})
+            invalid.append({
+                'tenant_id': shown(name), 'problem': problem, 'tenant_exists': bool(hv['tenant_live'].get('tenant_exists')),
+                'subscriptions': [shown(hv['tenant_live'].get('subscription_id'))], 'customers': []
+            })
             continue
         if not hv.get('tenant_plan') or not hv.get('tenant_provisioning'):
             skipped.append(name)
@@ -432,24 +450,28 @@ def export_fleet(hosts, invalid=()):
         if ADOPTION_GROUP in groups:
             declared['tenant_adopt'] = False  # proposed, not decided: an operator confirms the claim
             customer = hv.get('tenant_customer') or {}
-            entry = {'tenant_id': name, 'subscription_id': shown(hv['tenant_live'].get('subscription_id')),
-                     'customer_id': shown(hv.get('tenant_customer_id')),
-                     'customer': shown(', '.join(str(customer[key]) for key in ('name', 'email') if customer.get(key)))}
+            entry = {
+                'tenant_id': name, 'subscription_id': shown(hv['tenant_live'].get('subscription_id')), 'customer_id':
+                shown(hv.get('tenant_customer_id')), 'customer':
+                shown(', '.join(str(customer[key]) for key in ('name', 'email') if customer.get(key)))
+            }
             proposed.append(dict(entry, claim=proposal_line(entry)))
         children[MODE_GROUPS[hv['tenant_provisioning']]][name] = declared
         reasons = [ATTENTION[group] for group in groups if group in ATTENTION]
         if reasons:
             attention[name] = '; '.join(reasons)
     tenants = {'children': {group: {'hosts': members} for group, members in children.items() if members}}
-    return {'inventory': {'all': {'children': {'tenants': tenants}}},
-            'exported': sorted(name for members in children.values() for name in members),
-            'skipped': skipped, 'proposed': proposed, 'attention': attention, 'invalid': invalid}
+    return {
+        'inventory': {'all': {'children': {'tenants':
+                                           tenants}}}, 'exported': sorted(name for members in children.values() for name in members),
+        'skipped': skipped, 'proposed': proposed, 'attention': attention, 'invalid': invalid
+    }
 
 
 def proposal_line(entry):
     """One line of a proposed adoption (its values already escaped), for messages and comments."""
-    return (f"{entry['tenant_id']}: claimed by subscription {entry['subscription_id']} of customer {entry['customer_id']}"
-            + (f" ({entry['customer']})" if entry['customer'] else ''))
+    return (f"{entry['tenant_id']}: claimed by subscription {entry['subscription_id']} of customer {entry['customer_id']}" +
+            (f" ({entry['customer']})" if entry['customer'] else ''))
 
 
 def export_header(exported):
@@ -481,7 +503,7 @@ def inventory_yaml(data, header=HEADER):
 
 GROUP_VARS = {
     'group_vars/tenants.yml': '---\n# Every tenant host runs on the controller: the modules are action plugins that call Stripe and TTS.\n'
-                              'ansible_connection: local\nansible_python_interpreter: "{{ ansible_playbook_python }}"\n',
+    'ansible_connection: local\nansible_python_interpreter: "{{ ansible_playbook_python }}"\n',
     'group_vars/billing_tenants.yml': '---\ntenant_provisioning: billing\n',
     'group_vars/direct_tenants.yml': '---\ntenant_provisioning: direct\n',
 }
@@ -496,6 +518,7 @@ def export_files(hosts, invalid=()):
 
 # -- audit: the live fleet next to the declaration ---------------------------------------------------
 
+
 def fleet_audit(fleet, declared, billing=()):
     """The fleet section of one audit run: the tenant IDs of the raw ``fleet`` that ``declared`` (the tenant IDs of the
     inventory) does not hold, the mismatch groups of the whole fleet, declared tenants included, and the live
@@ -508,21 +531,29 @@ def fleet_audit(fleet, declared, billing=()):
             continue
         live = hv['tenant_live']
         undeclared.append({
-            'tenant_id': tenant_id, 'tenant_state': live['tenant_state'],
-            'subscription_id': live['subscription_id'], 'subscription_status': live['subscription_status'],
-            'live_subscriptions': live['live_subscriptions'], 'customer_id': live['customer_id'],
+            'tenant_id': tenant_id,
+            'tenant_state': live['tenant_state'],
+            'subscription_id': live['subscription_id'],
+            'subscription_status': live['subscription_status'],
+            'live_subscriptions': live['live_subscriptions'],
+            'customer_id': live['customer_id'],
             'mismatches': [group for group in host_groups(tenant_id, hv) if group in MISMATCH_GROUPS],
         })
     tbs = {group: [tbs_entry(tenant_id, built['hosts'][tenant_id]) for tenant_id in built['groups'][group]] for group in TBS_GROUPS}
-    return {'live_tenant_ids': len(built['hosts']), 'undeclared': undeclared,
-            'mismatches': {group: built['groups'][group] for group in MISMATCH_GROUPS}, INVALID: built['invalid'], **tbs}
+    return {
+        'live_tenant_ids': len(built['hosts']), 'undeclared': undeclared, 'mismatches':
+        {group: built['groups'][group]
+         for group in MISMATCH_GROUPS}, INVALID: built['invalid'], **tbs
+    }
 
 
 def tbs_entry(tenant_id, hv):
     """A subscription of a TBS group in the audit: its tenant ID, ID and the items' TBS plans in item order."""
     live = hv['tenant_live']
-    return {'tenant_id': tenant_id, 'subscription_id': live['subscription_id'], 'customer_id': live['customer_id'],
-            'tbs_plans': live['tbs_plan_prices']}
+    return {
+        'tenant_id': tenant_id, 'subscription_id': live['subscription_id'], 'customer_id': live['customer_id'], 'tbs_plans':
+        live['tbs_plan_prices']
+    }
 
 
 def combine_fleets(fleets, declared):
@@ -545,20 +576,30 @@ def combine_fleets(fleets, declared):
         'undeclared': entries,
         'undeclared_tenants': [entry['tenant_id'] for entry in entries if entry['tenant_state'] is not None],
         'undeclared_subscriptions': sorted(sub for entry in entries for sub in entry['live_subscriptions']),
-        'mismatches': {group: sorted({tenant_id for fleet in read for tenant_id in fleet['mismatches'].get(group, [])})
-                       for group in MISMATCH_GROUPS},
+        'mismatches':
+        {group: sorted({tenant_id
+                        for fleet in read
+                        for tenant_id in fleet['mismatches'].get(group, [])})
+         for group in MISMATCH_GROUPS},
         INVALID: [invalid[tenant_id] for tenant_id in sorted(invalid)],
         # The union over the slices: each slice knows which of its own tenants are declared in billing mode.
-        **{group: sorted({entry['subscription_id']: entry for fleet in read for entry in fleet.get(group) or []}.values(),
-                         key=lambda entry: (entry['tenant_id'], entry['subscription_id'])) for group in TBS_GROUPS},
+        **{
+            group:
+            sorted({entry['subscription_id']: entry
+                    for fleet in read
+                    for entry in fleet.get(group) or []}.values(), key=lambda entry: (entry['tenant_id'], entry['subscription_id']))
+            for group in TBS_GROUPS
+        },
         'error': '; '.join(fleet['error'] for fleet in fleets if fleet.get('error')) or None,
     }
 
 
 def combine_usages(usages):
     """One usage section of several (``{'kinds', 'error'}`` each, the slices'): the kinds any read, the errors joined."""
-    return {'kinds': list(dict.fromkeys(kind for usage in usages for kind in usage.get('kinds') or [])),
-            'error': '; '.join(usage['error'] for usage in usages if usage.get('error')) or None}
+    return {
+        'kinds': list(dict.fromkeys(kind for usage in usages for kind in usage.get('kinds') or [])), 'error':
+        '; '.join(usage['error'] for usage in usages if usage.get('error')) or None
+    }
 
 
 def audit_report(tenants, fleets=None, usages=None):
@@ -568,13 +609,18 @@ def audit_report(tenants, fleets=None, usages=None):
     the error of a failed read; empty: the usage was not read)."""
     tenants = sorted(tenants, key=lambda tenant: tenant['tenant_id'])
     checked = [tenant for tenant in tenants if not tenant.get('error')]
-    summary = {'tenants': len(tenants), 'in_sync': sum(1 for tenant in checked if not tenant['drift']),
-               'drifted': sum(1 for tenant in checked if tenant['drift']), 'errors': len(tenants) - len(checked)}
+    summary = {
+        'tenants': len(tenants), 'in_sync': sum(1 for tenant in checked if not tenant['drift']), 'drifted':
+        sum(1 for tenant in checked if tenant['drift']), 'errors': len(tenants) - len(checked)
+    }
     report = {'tenants': tenants, 'summary': summary, 'fleet': None, 'usage': combine_usages(usages) if usages else None}
     if fleets:
         fleet = report['fleet'] = combine_fleets(fleets, {tenant['tenant_id'] for tenant in tenants})
-        summary.update({'undeclared_tenants': len(fleet['undeclared_tenants']),
-                        'undeclared_subscriptions': len(fleet['undeclared_subscriptions']), INVALID: len(fleet[INVALID])},
-                       **{group: len(fleet['mismatches'][group]) for group in MISMATCH_GROUPS},
-                       **{group: len(fleet[group]) for group in TBS_GROUPS})
+        summary.update(
+            {
+                'undeclared_tenants': len(fleet['undeclared_tenants']), 'undeclared_subscriptions': len(fleet['undeclared_subscriptions']),
+                INVALID: len(fleet[INVALID])
+            }, **{group: len(fleet['mismatches'][group])
+                  for group in MISMATCH_GROUPS}, **{group: len(fleet[group])
+                                                    for group in TBS_GROUPS})
     return report

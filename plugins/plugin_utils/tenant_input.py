@@ -46,17 +46,22 @@ ADMIN_OPTIONS = {'admin_user': 'user', 'admin_email': 'email', 'admin_full_name'
 
 # Module option (or its first part) -> the role variable it comes from; others get the module's default prefix.
 CUSTOMER_NAMES = {'id': 'tenant_customer_id'}
-SUBSCRIPTION_NAMES = {'tenant_id': 'tenant_id', 'tenant_name': 'tenant_name', 'tenant_description': 'tenant_description',
-                      'customer': 'tenant_customer.email', **{option: f'tenant_admin.{key}' for option, key in ADMIN_OPTIONS.items()}}
-TENANT_NAMES = {'tenant_id': 'tenant_id', 'attributes': 'tenant_attributes', 'configuration': 'tenant_configuration',
-                'wait_timeout': 'tenant_wait_timeout', 'initial_user.user_id': 'tenant_admin.user',
-                'initial_user.email': 'tenant_admin.email', 'initial_user.full_name': 'tenant_admin.full_name',
-                'initial_user.password': 'tenant_admin.password', 'contact_info[0].value': 'tenant_customer.email',
-                'contact_info[1].value': 'tenant_admin.email'}
+SUBSCRIPTION_NAMES = {
+    'tenant_id': 'tenant_id', 'tenant_name': 'tenant_name', 'tenant_description': 'tenant_description', 'customer': 'tenant_customer.email',
+    **{option: f'tenant_admin.{key}'
+       for option, key in ADMIN_OPTIONS.items()}
+}
+TENANT_NAMES = {
+    'tenant_id': 'tenant_id', 'attributes': 'tenant_attributes', 'configuration': 'tenant_configuration', 'wait_timeout':
+    'tenant_wait_timeout', 'initial_user.user_id': 'tenant_admin.user', 'initial_user.email': 'tenant_admin.email',
+    'initial_user.full_name': 'tenant_admin.full_name', 'initial_user.password': 'tenant_admin.password', 'contact_info[0].value':
+    'tenant_customer.email', 'contact_info[1].value': 'tenant_admin.email'
+}
 # Why a Stripe-side variable fails a rule of The Things Stack: it becomes a field of the tenant.
-DERIVED = {'tenant_customer.name': "it is the tenant's name unless tenant_name is set",
-           'tenant_customer.description': "it is the tenant's description unless tenant_description is set",
-           'tenant_customer.email': "it is the tenant's billing contact email"}
+DERIVED = {
+    'tenant_customer.name': "it is the tenant's name unless tenant_name is set", 'tenant_customer.description':
+    "it is the tenant's description unless tenant_description is set", 'tenant_customer.email': "it is the tenant's billing contact email"
+}
 
 
 def given(options):
@@ -93,28 +98,33 @@ def checked(check, names, prefix):
 
 def customer_options(tenant):
     customer = tenant.get('tenant_customer') or {}
-    return dict({field: customer.get(field) for field in TENANT_CUSTOMER_FIELDS}, id=tenant.get('tenant_customer_id') or None,
-                email=customer.get('email') or None)
+    return dict({field: customer.get(field)
+                 for field in TENANT_CUSTOMER_FIELDS}, id=tenant.get('tenant_customer_id') or None, email=customer.get('email') or None)
 
 
 def subscription_options(tenant, subscribed):
     plan, admin = tenant.get('tenant_plan') or {}, tenant.get('tenant_admin') or {}
     customer = tenant.get('tenant_customer_id') or (tenant.get('tenant_customer') or {}).get('email')
-    return dict({option: plan.get(option) for option in PLAN_OPTIONS},
-                **{option: admin.get(key) for option, key in ADMIN_OPTIONS.items()},
-                customer=customer or None, tenant_id=tenant.get('tenant_id'), state='present' if subscribed else 'absent',
-                tenant_name=tenant.get('tenant_name'), tenant_description=tenant.get('tenant_description'))
+    return dict({option: plan.get(option)
+                 for option in PLAN_OPTIONS}, **{option: admin.get(key)
+                                                 for option, key in ADMIN_OPTIONS.items()}, customer=customer or None,
+                tenant_id=tenant.get('tenant_id'), state='present' if subscribed else 'absent', tenant_name=tenant.get('tenant_name'),
+                tenant_description=tenant.get('tenant_description'))
 
 
 def derived_fields(tenant):
     """The name, description and contacts the Tenant Billing Server (or direct mode) derives for the tenant, and the role
     variable each comes from: tenant_from_billing with the metadata the role writes and the declared customer."""
     customer, admin = tenant.get('tenant_customer') or {}, tenant.get('tenant_admin') or {}
-    metadata = given({'tenant-id': tenant.get('tenant_id'), 'tenant-name': tenant.get('tenant_name'),
-                      'tenant-description': tenant.get('tenant_description'), 'admin-email': admin.get('email')})
+    metadata = given({
+        'tenant-id': tenant.get('tenant_id'), 'tenant-name': tenant.get('tenant_name'), 'tenant-description':
+        tenant.get('tenant_description'), 'admin-email': admin.get('email')
+    })
     fields = tenant_from_billing({'id': '', 'metadata': metadata}, {'id': '', 'price': {'id': ''}}, dict(customer, id=''), {})
-    names = {'name': 'tenant_name' if metadata.get('tenant-name') else 'tenant_customer.name',
-             'description': 'tenant_description' if metadata.get('tenant-description') else 'tenant_customer.description'}
+    names = {
+        'name': 'tenant_name' if metadata.get('tenant-name') else 'tenant_customer.name', 'description':
+        'tenant_description' if metadata.get('tenant-description') else 'tenant_customer.description'
+    }
     derived = {'name': fields['name'] or None, 'description': fields['description'] or None}
     if customer.get('email'):  # by tenant_customer_id alone the contact email is known only after the customer is read
         derived['contact_info'] = fields['contact_info']
@@ -123,13 +133,13 @@ def derived_fields(tenant):
 
 def tenant_options(tenant, direct, deleting, derived=None):
     admin = tenant.get('tenant_admin') or {}
-    options = dict(derived or {}, tenant_id=tenant.get('tenant_id'), state='absent' if deleting else 'present',
-                   create=direct and tenant.get('tenant_state') != 'absent', attributes=tenant.get('tenant_attributes'),
+    options = dict(derived or {}, tenant_id=tenant.get('tenant_id'), state='absent' if deleting else 'present', create=direct
+                   and tenant.get('tenant_state') != 'absent', attributes=tenant.get('tenant_attributes'),
                    configuration=tenant.get('tenant_configuration'), wait_timeout=tenant.get('tenant_wait_timeout'))
     email = admin.get('email') or (tenant.get('tenant_customer') or {}).get('email')
     if direct and email:
-        options['initial_user'] = given({'user_id': admin.get('user'), 'email': email, 'full_name': admin.get('full_name'),
-                                         'password': admin.get('password')})
+        options['initial_user'] = given(
+            {'user_id': admin.get('user'), 'email': email, 'full_name': admin.get('full_name'), 'password': admin.get('password')})
     return options
 
 
@@ -149,9 +159,11 @@ def role_options():
 def warm_up():
     """Check a sample tenant once, so that what the check builds on first use (the role's argument spec, the modules'
     validators) is built in Ansible's main process before it forks a worker for every tenant."""
-    input_errors({'tenant_id': 'warm-up', 'tenant_customer': {'email': 'billing@warm-up.example'}, 'tenant_provisioning': 'direct',
-                  'tenant_plan': {'price': 'warm-up'}, 'tenant_admin': {'email': 'admin@warm-up.example'}, 'tenant_state': 'present'},
-                 ['tenant_id'])
+    input_errors(
+        {
+            'tenant_id': 'warm-up', 'tenant_customer': {'email': 'billing@warm-up.example'}, 'tenant_provisioning': 'direct', 'tenant_plan':
+            {'price': 'warm-up'}, 'tenant_admin': {'email': 'admin@warm-up.example'}, 'tenant_state': 'present'
+        }, ['tenant_id'])
 
 
 def spec_errors(tenant, names=()):
@@ -185,15 +197,17 @@ def input_errors(tenant, names=()):
         errors.append("tenant_plan.price: the price ID or lookup key of the pricing plan is required unless tenant_state is "
                       "absent or, in billing mode, suspended")
     if state != 'absent':
-        errors.append(checked(lambda: check_customer_options(module_params(stripe_customer, customer)), CUSTOMER_NAMES,
-                              'tenant_customer.'))
+        errors.append(checked(lambda: check_customer_options(module_params(stripe_customer, customer)), CUSTOMER_NAMES, 'tenant_customer.'))
     subscription_names = dict(SUBSCRIPTION_NAMES, customer='tenant_customer_id' if customer['id'] else 'tenant_customer.email')
-    errors.append(checked(lambda: check_subscription_options(module_params(stripe_subscription, subscription_options(tenant, subscribed))),
-                          subscription_names, 'tenant_plan.'))
+    errors.append(
+        checked(lambda: check_subscription_options(module_params(stripe_subscription, subscription_options(tenant, subscribed))),
+                subscription_names, 'tenant_plan.'))
     # The tenant as TBS (or direct mode) makes it: the fields derived from Stripe input too, by TTS's rules.
     derived, derived_names = derived_fields(tenant) if subscribed else ({}, {})
-    errors.append(explained(checked(lambda: check_tenant_options(module_params(tts_tenant, tenant_options(tenant, direct, deleting, derived))),
-                                    dict(TENANT_NAMES, **derived_names), 'tenant_')))
+    errors.append(
+        explained(
+            checked(lambda: check_tenant_options(module_params(tts_tenant, tenant_options(tenant, direct, deleting, derived))),
+                    dict(TENANT_NAMES, **derived_names), 'tenant_')))
     first = {}
     for error in errors:  # the modules share rules: one message per variable
         if error:
@@ -210,10 +224,12 @@ def price_errors(prices, plan, provisioning=None):
         return [f"tenant_plan.price: no Stripe price has the ID or lookup key {reference!r}"]
     if provisioning == 'billing' and not price_tbs_plan(prices[0]):
         price_id = prices[0].get('id')
-        return [f"tenant_plan.price: price {price_id} ({reference}) is not marked as a Tenant Billing Server plan (price metadata "
-                f"{TBS_PLAN_KEY!r}), so in billing mode no tenant would follow the subscription: mark it (stripe_price's "
-                f"tbs_plan: recurring, in the catalog), list {price_id} in the TBS configuration's "
-                f"{TBS_CONFIG_KEYS['recurring']}, and run again; or use tenant_provisioning: direct"]
+        return [
+            f"tenant_plan.price: price {price_id} ({reference}) is not marked as a Tenant Billing Server plan (price metadata "
+            f"{TBS_PLAN_KEY!r}), so in billing mode no tenant would follow the subscription: mark it (stripe_price's "
+            f"tbs_plan: recurring, in the catalog), list {price_id} in the TBS configuration's "
+            f"{TBS_CONFIG_KEYS['recurring']}, and run again; or use tenant_provisioning: direct"
+        ]
     if is_metered(prices[0]):
         error = checked(lambda: check_metered_quantity('quantity', prices[0], plan.get('quantity')), {}, 'tenant_plan.')
         return [error] if error else []
@@ -231,14 +247,16 @@ def declaration(tenant, host):
     key = tenant.get('tenant_customer_id') or customer.get('email') or ''
     if customer.get('match_metadata'):
         key += ' ' + repr(sorted(customer['match_metadata'].items()))
-    return {'host': host, 'tenant_id': tenant.get('tenant_id'), 'customer': key, 'writes_customer': tenant.get('tenant_state') != 'absent',
-            'fields': {field: customer.get(field) for field in COMPARED_CUSTOMER_FIELDS + ('metadata',) if customer.get(field) is not None}}
+    return {
+        'host': host, 'tenant_id': tenant.get('tenant_id'), 'customer': key, 'writes_customer': tenant.get('tenant_state') != 'absent',
+        'fields': {field: customer.get(field)
+                   for field in COMPARED_CUSTOMER_FIELDS + ('metadata', ) if customer.get(field) is not None}
+    }
 
 
 def differences(first, second):
     """The customer fields two declarations both set to different values; metadata key by key."""
-    fields = [field for field in COMPARED_CUSTOMER_FIELDS
-              if field in first and field in second and first[field] != second[field]]
+    fields = [field for field in COMPARED_CUSTOMER_FIELDS if field in first and field in second and first[field] != second[field]]
     metadata_a, metadata_b = first.get('metadata') or {}, second.get('metadata') or {}
     fields += [f'metadata.{key}' for key in sorted(set(metadata_a) & set(metadata_b)) if str(metadata_a[key]) != str(metadata_b[key])]
     return fields
@@ -257,16 +275,18 @@ def conflicts(declarations):
         if not isinstance(item, dict):
             continue
         for seen in by_tenant.setdefault(item['tenant_id'], []):
-            add(item, seen, f"tenant_id: hosts {seen['host']} and {item['host']} both declare tenant {item['tenant_id']!r}; "
-                            'declare each tenant on one host only')
+            add(
+                item, seen, f"tenant_id: hosts {seen['host']} and {item['host']} both declare tenant {item['tenant_id']!r}; "
+                'declare each tenant on one host only')
         by_tenant[item['tenant_id']].append(item)
         if not item['customer'] or not item['writes_customer']:
             continue
         for seen in by_customer.setdefault(item['customer'], []):
             fields = differences(seen['fields'], item['fields'])
             if fields:
-                add(item, seen, f"tenant_customer: hosts {seen['host']} and {item['host']} declare the same Stripe customer "
-                                f"({item['customer']}) with different {', '.join(fields)}, so it would change on every run; "
-                                'declare it the same way on both')
+                add(
+                    item, seen, f"tenant_customer: hosts {seen['host']} and {item['host']} declare the same Stripe customer "
+                    f"({item['customer']}) with different {', '.join(fields)}, so it would change on every run; "
+                    'declare it the same way on both')
         by_customer[item['customer']].append(item)
     return found

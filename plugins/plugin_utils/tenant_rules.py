@@ -71,8 +71,9 @@ def check_id(option, value, pattern, minimum):
     if not minimum <= len(value) <= ID_MAX:
         raise InvalidOption(option, f"must be {minimum} to {ID_MAX} characters long, got {len(value)} ({value!r})")
     if not pattern.match(value):
-        raise InvalidOption(option, f"{value!r} must be lowercase letters and digits, optionally separated by single dashes, "
-                                    "starting and ending with a letter or digit")
+        raise InvalidOption(
+            option, f"{value!r} must be lowercase letters and digits, optionally separated by single dashes, "
+            "starting and ending with a letter or digit")
     if value in BLOCKED_IDS:
         raise InvalidOption(option, f"{value!r} is on The Things Stack's ID blocklist and would be refused (forbidden_id)")
 
@@ -107,8 +108,9 @@ def check_configuration_path(path):
     else:
         known = top in CONFIGURATION_FIELDS and (not rest or top == 'pb' and rest == ['listed'])
     if not known:
-        raise InvalidOption('configuration', f"{path} is not a field of The Things Stack's tenant configuration (known: "
-                                             f"default_cluster.{{{','.join(CLUSTER_SERVICES)}}}.FIELD, clusters, pb.listed)")
+        raise InvalidOption(
+            'configuration', f"{path} is not a field of The Things Stack's tenant configuration (known: "
+            f"default_cluster.{{{','.join(CLUSTER_SERVICES)}}}.FIELD, clusters, pb.listed)")
 
 
 def check_tts_email(option, value):
@@ -131,7 +133,7 @@ def tenant_limits(price_metadata):
 
 
 def tenant_name(subscription_metadata, customer):
-    for key in ('tenant-name',) + DEPRECATED_NAME_KEYS:
+    for key in ('tenant-name', ) + DEPRECATED_NAME_KEYS:
         if subscription_metadata.get(key):
             return subscription_metadata[key]
     return customer.get('name') or ''
@@ -149,12 +151,14 @@ def tenant_from_billing(subscription, item, customer, price_metadata):
         'description': metadata.get('tenant-description') or customer.get('description') or '',
         'contact_info': contacts,
         'tenant_state': 'approved',
-        'billing': {'stripe': {
-            'customer_id': customer['id'],
-            'plan_id': item['price']['id'],
-            'subscription_id': subscription['id'],
-            'subscription_item_id': item['id'],
-        }},
+        'billing': {
+            'stripe': {
+                'customer_id': customer['id'],
+                'plan_id': item['price']['id'],
+                'subscription_id': subscription['id'],
+                'subscription_item_id': item['id'],
+            }
+        },
     }
     tenant.update(tenant_limits(price_metadata))
     return tenant
@@ -188,9 +192,10 @@ def check_existing_tenant_id(option, value):
 def check_attribute_keys(option, attributes):
     """Tenant attribute keys follow the ID rule (3 to 36 characters), without the blocklist; at most ATTRIBUTES_MAX of them."""
     if len(attributes or {}) > ATTRIBUTES_MAX:
-        raise InvalidOption(option, f"at most {ATTRIBUTES_MAX} attributes are allowed (The Things Stack's attribute rule), "
-                                    f"got {len(attributes)}")
+        raise InvalidOption(
+            option, f"at most {ATTRIBUTES_MAX} attributes are allowed (The Things Stack's attribute rule), "
+            f"got {len(attributes)}")
     for key in attributes or {}:
         if not isinstance(key, str) or not 3 <= len(key) <= ID_MAX or not TENANT_ID_RE.match(key):
             raise InvalidOption(option, f"key {key!r} must be 3 to {ID_MAX} lowercase letters and digits, "
-                                        "optionally separated by single dashes")
+                                "optionally separated by single dashes")

@@ -27,22 +27,25 @@ from ansible_collections.thingsstack.tenancy.plugins.filter.tenant_steps import 
 from ansible_collections.thingsstack.tenancy.plugins.modules import stripe_customer, stripe_subscription, tts_tenant
 from ansible_collections.thingsstack.tenancy.plugins.module_utils.tenant_limits import LIMIT_OPTIONS
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import TenancyError
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_customers import (
-    brief_tax_ids, check_customer_options, check_expected, customer_update, matches_metadata, tax_id_changes)
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_subscriptions import (
-    ENDED, check_subscription_options, deprecated_name_warning, is_live, item_price, resolve_items, select_tenant, subscription_update,
-    tenant_of, wanted_items)
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_customers import (brief_tax_ids, check_customer_options,
+                                                                                           check_expected, customer_update,
+                                                                                           matches_metadata, tax_id_changes)
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_subscriptions import (ENDED, check_subscription_options,
+                                                                                               deprecated_name_warning, is_live, item_price,
+                                                                                               resolve_items, select_tenant,
+                                                                                               subscription_update, tenant_of, wanted_items)
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_fleet import TENANT_PATHS
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_rules import SECRET_METADATA_KEYS
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tts_json import lookup
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tts_tenants import (
-    check_owner, check_tenant_options, desired_values, tenant_changes)
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tts_tenants import (check_owner, check_tenant_options, desired_values,
+                                                                                      tenant_changes)
 
 # The options each module task of roles/tenant/tasks/tenant.yml (and tasks/tenant_billing.yml) passes, as built below.
 CUSTOMER_OPTIONS = ('id', 'expected_id', 'email', 'match_metadata', 'name', 'description', 'phone', 'address', 'tax_ids', 'metadata')
 SUBSCRIPTION_OPTIONS = ('customer', 'tenant_id', 'claim_lookup', 'tenant_subscription', 'state', 'cancel_at_period_end', 'tenant_name',
-                        'tenant_description', 'admin_user', 'admin_email', 'admin_full_name', 'price', 'price_info', 'quantity', 'collection_method',
-                        'days_until_due', 'trial_period_days', 'default_payment_method', 'proration_behavior', 'metadata')
+                        'tenant_description', 'admin_user', 'admin_email', 'admin_full_name', 'price', 'price_info', 'quantity',
+                        'collection_method', 'days_until_due', 'trial_period_days', 'default_payment_method', 'proration_behavior',
+                        'metadata')
 PLAN_OPTIONS = ('quantity', 'collection_method', 'days_until_due', 'trial_period_days', 'default_payment_method', 'proration_behavior',
                 'metadata')
 DIRECT_TENANT_OPTIONS = ('tenant_id', 'create', 'tenant_info', 'adopt', 'name', 'description', 'contact_info', 'tenant_state', 'billing',
@@ -58,6 +61,7 @@ class Undecided(Exception):
 
 
 # -- the read ---------------------------------------------------------------------------------------
+
 
 def read_snapshot(stripe, tts, budget, tenant_ids, needed=()):
     """``(snapshot, requests by service, lists)``: every tenant (the inventory plugin's field mask), every live subscription
@@ -119,12 +123,16 @@ def index(snapshot):
     for sub in snapshot['subscriptions']:
         if tenant_of(sub):
             by_customer.setdefault(sub.get('customer'), []).append(sub)
-    return {'customers': {customer['id']: customer for customer in snapshot['customers']}, 'by_email': by_email,
-            'subscriptions': by_customer,
-            'tenants': {lookup(tenant, ['ids', 'tenant_id']): tenant for tenant in snapshot['tenants']}}
+    return {
+        'customers': {customer['id']: customer
+                      for customer in snapshot['customers']}, 'by_email': by_email, 'subscriptions': by_customer, 'tenants':
+        {lookup(tenant, ['ids', 'tenant_id']): tenant
+         for tenant in snapshot['tenants']}
+    }
 
 
 # -- the comparison of one tenant ---------------------------------------------------------------------
+
 
 def module_params(module, args):
     """``args`` (None: not given, as ``default(omit)``) validated by the module's own argument spec, without its connection
@@ -158,15 +166,19 @@ def compare(declared, found):
     customer = compare_customer(declared, found, owner)
     subscription = compare_subscription(declared, found, customer['id'], steps)
     compare_tenant(declared, tenant, subscription, customer, steps)
-    return {'customer': customer['id'], 'subscription': subscription['id'], 'status': subscription.get('status'),
-            'tenant_state': tenant.get('state')}
+    return {
+        'customer': customer['id'], 'subscription': subscription['id'], 'status': subscription.get('status'), 'tenant_state':
+        tenant.get('state')
+    }
 
 
 def compare_customer(declared, found, owner):
     wanted = declared.get('customer') or {}
-    params = module_params(stripe_customer, dict(
-        {option: wanted.get(option) for option in CUSTOMER_OPTIONS if option not in ('id', 'expected_id')},
-        id=declared.get('customer_id') or None, expected_id=owner or None))
+    params = module_params(
+        stripe_customer,
+        dict({option: wanted.get(option)
+              for option in CUSTOMER_OPTIONS if option not in ('id', 'expected_id')}, id=declared.get('customer_id') or None,
+             expected_id=owner or None))
     try:
         check_customer_options(params)
     except TenancyError:
@@ -174,7 +186,9 @@ def compare_customer(declared, found, owner):
     if params['id']:
         current = found['customers'].get(params['id'])
     else:
-        candidates = [customer for customer in found['by_email'].get(params['email'], []) if matches_metadata(customer, params['match_metadata'])]
+        candidates = [
+            customer for customer in found['by_email'].get(params['email'], []) if matches_metadata(customer, params['match_metadata'])
+        ]
         if len(candidates) > 1:
             raise Undecided('several customers match')
         current = candidates[0] if candidates else None
@@ -200,11 +214,13 @@ def compare_customer(declared, found, owner):
 def compare_subscription(declared, found, customer_id, steps):
     plan = declared.get('plan') or {}
     admin = declared.get('admin') or {}
-    params = module_params(stripe_subscription, dict(
-        {option: plan.get(option) for option in PLAN_OPTIONS},
-        customer=customer_id, tenant_id=declared['tenant_id'], claim_lookup=declared.get('claim_lookup'), state=steps['subscription'],
-        cancel_at_period_end=steps.get('cancel_at_period_end'), tenant_name=declared.get('name'), tenant_description=declared.get('description'),
-        admin_user=admin.get('user'), admin_email=admin.get('email'), admin_full_name=admin.get('full_name'), price=plan.get('price')))
+    params = module_params(
+        stripe_subscription,
+        dict({option: plan.get(option)
+              for option in PLAN_OPTIONS}, customer=customer_id, tenant_id=declared['tenant_id'], claim_lookup=declared.get('claim_lookup'),
+             state=steps['subscription'], cancel_at_period_end=steps.get('cancel_at_period_end'), tenant_name=declared.get('name'),
+             tenant_description=declared.get('description'), admin_user=admin.get('user'), admin_email=admin.get('email'),
+             admin_full_name=admin.get('full_name'), price=plan.get('price')))
     try:
         check_subscription_options(params)
         current = select_tenant(found['subscriptions'].get(customer_id, []), declared['tenant_id'], customer_id)

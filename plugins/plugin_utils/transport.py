@@ -30,7 +30,7 @@ def backoff_delay(attempt, retry_after=None):
 
     A ``Retry-After`` header value (seconds) from the server is honoured up to a cap.
     """
-    delay = min(RETRY_CAP_SECONDS, RETRY_BASE_SECONDS * 2 ** attempt) * random.uniform(0.5, 1.0)
+    delay = min(RETRY_CAP_SECONDS, RETRY_BASE_SECONDS * 2**attempt) * random.uniform(0.5, 1.0)
     if retry_after:
         try:
             delay = max(delay, min(float(retry_after), RETRY_AFTER_CAP_SECONDS))
@@ -150,9 +150,10 @@ def check_endpoint(option, url, allow_http, allow_http_option, description):
     if parts.scheme not in ('http', 'https') or not parts.hostname or not url.startswith(parts.scheme + '://'):
         raise InvalidOption(option, f"must be {description}, got {_shown(url)}")
     if parts.scheme == 'http' and not allow_http and not is_loopback(parts.hostname):
-        raise InvalidOption(option, f"{url!r} would send the credentials in cleartext: use https://, or set "
-                                    f"{allow_http_option}=true for a test endpoint on a trusted network "
-                                    "(http:// is accepted without it for loopback addresses only)")
+        raise InvalidOption(
+            option, f"{url!r} would send the credentials in cleartext: use https://, or set "
+            f"{allow_http_option}=true for a test endpoint on a trusted network "
+            "(http:// is accepted without it for loopback addresses only)")
 
 
 # The order in which both clients choose the CA certificates when ca_path is not given: the variables requests reads

@@ -35,9 +35,23 @@ URL_RULE = 'the https:// base address of the deployment, such as https://thethin
 
 # gRPC status codes, as the numeric ``code`` of a TTS error body.
 CODE_NAMES = {
-    0: 'ok', 1: 'canceled', 2: 'unknown', 3: 'invalid_argument', 4: 'deadline_exceeded', 5: 'not_found',
-    6: 'already_exists', 7: 'permission_denied', 8: 'resource_exhausted', 9: 'failed_precondition', 10: 'aborted',
-    11: 'out_of_range', 12: 'unimplemented', 13: 'internal', 14: 'unavailable', 15: 'data_loss', 16: 'unauthenticated',
+    0: 'ok',
+    1: 'canceled',
+    2: 'unknown',
+    3: 'invalid_argument',
+    4: 'deadline_exceeded',
+    5: 'not_found',
+    6: 'already_exists',
+    7: 'permission_denied',
+    8: 'resource_exhausted',
+    9: 'failed_precondition',
+    10: 'aborted',
+    11: 'out_of_range',
+    12: 'unimplemented',
+    13: 'internal',
+    14: 'unavailable',
+    15: 'data_loss',
+    16: 'unauthenticated',
 }
 NOT_FOUND = 5
 ALREADY_EXISTS = 6
@@ -82,7 +96,8 @@ def check_connection(params):
     if not key.strip():
         raise InvalidOption('tenant_admin_key', 'must not be empty')
     if not _HEX_RE.match(key.strip()):
-        raise InvalidOption('tenant_admin_key', 'must be hex-encoded (a tenant admin key is 16, 24 or 32 bytes, written as 32, 48 or 64 hex digits)')
+        raise InvalidOption('tenant_admin_key',
+                            'must be hex-encoded (a tenant admin key is 16, 24 or 32 bytes, written as 32, 48 or 64 hex digits)')
     if len(key.strip()) not in (32, 48, 64):
         raise InvalidOption('tenant_admin_key', f"must be 32, 48 or 64 hex digits (16, 24 or 32 bytes), got {len(key.strip())}")
     check_retry_options(params)
@@ -92,8 +107,8 @@ def get_api(params):
     """One client (and one requests session) per connection settings per process."""
     require_requests()
     settings = (base_url(params['url']), params['tenant_admin_key'].strip(),
-                tls_verify(params['validate_certs'], params.get('ca_path'), 'ca_path'),
-                float(params['timeout']), int(params['max_retries']))
+                tls_verify(params['validate_certs'], params.get('ca_path'),
+                           'ca_path'), float(params['timeout']), int(params['max_retries']))
     api = _clients.get(settings)
     if api is None:
         api = _clients[settings] = TtsApi(*settings)
@@ -126,8 +141,8 @@ class TtsApi:
         self.last_attempts = 0
         self.session = requests.Session() if requests is not None else None
         if self.session is not None:
-            self.session.headers.update({'Authorization': f'TenantAdminKey {key}', 'Accept': 'application/json',
-                                         'User-Agent': 'thingsstack.tenancy'})
+            self.session.headers.update(
+                {'Authorization': f'TenantAdminKey {key}', 'Accept': 'application/json', 'User-Agent': 'thingsstack.tenancy'})
 
     # -- tenant registry ---------------------------------------------------------------------------
 
@@ -189,8 +204,9 @@ class TtsApi:
         totals = {}
         for start in range(0, len(tenant_ids), TOTALS_BATCH_SIZE):
             chunk = list(tenant_ids[start:start + TOTALS_BATCH_SIZE])
-            body = self.request('POST', BATCH_TOTALS_PATH, body={'tenant_ids': [{'tenant_id': tenant_id} for tenant_id in chunk],
-                                                                 'field_mask': {'paths': list(paths)}})
+            body = self.request(
+                'POST', BATCH_TOTALS_PATH,
+                body={'tenant_ids': [{'tenant_id': tenant_id} for tenant_id in chunk], 'field_mask': {'paths': list(paths)}})
             entries = body.get('totals') if isinstance(body, dict) else None
             for entry in entries if isinstance(entries, list) else []:
                 tenant_id = lookup(entry, ['tenant_ids', 'tenant_id'])
@@ -302,8 +318,10 @@ class TtsApi:
             msg += f"; is url ({self.url}) the base address of The Things Stack (the API is at {{url}}{API_PREFIX})?"
         if details.get('correlation_id'):
             msg += f" [correlation id {details['correlation_id']}]"
-        tts_error = {'code': code, 'name': details.get('name'), 'namespace': details.get('namespace'),
-                     'correlation_id': details.get('correlation_id')}
+        tts_error = {
+            'code': code, 'name': details.get('name'), 'namespace': details.get('namespace'), 'correlation_id':
+            details.get('correlation_id')
+        }
         if details.get('name') == 'field_mask_paths':
             tts_error['forbidden_paths'] = list((details.get('attributes') or {}).get('forbidden_paths') or [])
         return ApiError(msg, status=status, tts_error=tts_error, retried=self.last_attempts > 1)

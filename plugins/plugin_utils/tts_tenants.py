@@ -24,14 +24,13 @@ from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_rules i
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tts_json import assign, json_keys, lookup, remove
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.validation import check_length
 
-UINT64_MAX = 2 ** 64 - 1
+UINT64_MAX = 2**64 - 1
 BILLING_PATH = 'billing.provider.stripe'
 STATE_ZERO = 'STATE_REQUESTED'
 # Fields the Tenant Billing Server rewrites on every subscription event (its update mask), as mask paths.
 TBS_PATHS = ('name', 'description', 'contact_info') + LIMIT_OPTIONS + ('state', 'state_description', BILLING_PATH)
 ENUM_ZEROS = frozenset({STATE_ZERO, 'CONTACT_TYPE_OTHER', 'CONTACT_METHOD_OTHER'})
 MISSING = object()  # no value at a path (TTS left it out), or no earlier read that can stand in for one
-
 
 # -- input rules --------------------------------------------------------------------------------
 
@@ -78,8 +77,9 @@ def check_attributes(attributes):
         if isinstance(value, (dict, list)):
             raise InvalidOption('attributes', f"value of {key!r} must be a string or number, not a {type(value).__name__}")
         if len(stringify(value)) > ATTRIBUTE_VALUE_MAX:
-            raise InvalidOption('attributes', f"value of {key!r} must be at most {ATTRIBUTE_VALUE_MAX} characters long "
-                                              f"(The Things Stack's attribute rule), got {len(stringify(value))}")
+            raise InvalidOption(
+                'attributes', f"value of {key!r} must be at most {ATTRIBUTE_VALUE_MAX} characters long "
+                f"(The Things Stack's attribute rule), got {len(stringify(value))}")
 
 
 def parse_limits(params, null_options):
@@ -101,7 +101,7 @@ def parse_limits(params, null_options):
             number = int(value)
         if isinstance(number, bool) or not isinstance(number, int) or not 0 <= number <= UINT64_MAX:
             raise InvalidOption(option, f"must be a whole number of 0 or more, 'unlimited' or null (no limit), "
-                                        f"got {value!r}")
+                                f"got {value!r}")
         limits[option] = number
     return limits
 
@@ -124,9 +124,12 @@ def configuration_leaves(configuration, prefix='configuration'):
 
 # -- desired state ------------------------------------------------------------------------------
 
+
 def contact_json(contact):
-    return {'contact_type': f"CONTACT_TYPE_{contact['type'].upper()}", 'contact_method': f"CONTACT_METHOD_{contact['method'].upper()}",
-            'value': contact['value'], 'public': bool(contact['public'])}
+    return {
+        'contact_type': f"CONTACT_TYPE_{contact['type'].upper()}", 'contact_method': f"CONTACT_METHOD_{contact['method'].upper()}", 'value':
+        contact['value'], 'public': bool(contact['public'])
+    }
 
 
 def state_json(tenant_state):
@@ -218,8 +221,9 @@ def check_supported(paths, unsupported):
     ours = [path for path in unsupported if path in paths]
     if ours:
         option = ours[0].split('.')[0]
-        raise InvalidOption(option, f"The Things Stack does not support the field mask path(s) {', '.join(ours)}; "
-                                    "manage a path it supports (for configuration, a parent value)")
+        raise InvalidOption(
+            option, f"The Things Stack does not support the field mask path(s) {', '.join(ours)}; "
+            "manage a path it supports (for configuration, a parent value)")
 
 
 def tenant_body(tenant_id, values):
@@ -235,8 +239,10 @@ def initial_user_body(params):
     user = params['initial_user']
     if user is None:
         return None
-    body = {'ids': {'user_id': user['user_id'] or params['tenant_id']}, 'primary_email_address': user['email'],
-            'admin': True, 'state': 'STATE_APPROVED'}
+    body = {
+        'ids': {'user_id': user['user_id'] or params['tenant_id']}, 'primary_email_address': user['email'], 'admin': True, 'state':
+        'STATE_APPROVED'
+    }
     if user['full_name']:
         body['name'] = user['full_name']
     if user['password']:
@@ -245,6 +251,7 @@ def initial_user_body(params):
 
 
 # -- comparison with TTS's zero-value semantics --------------------------------------------------
+
 
 def is_zero(value):
     if value is None or value is False or value == '' or (isinstance(value, str) and value in ENUM_ZEROS):
@@ -283,8 +290,8 @@ def same_json(current, desired):
 
 def contact_key(contact):
     contact = contact or {}
-    return (contact.get('contact_type') or 'CONTACT_TYPE_OTHER', contact.get('contact_method') or 'CONTACT_METHOD_OTHER',
-            contact.get('value') or '', bool(contact.get('public')))
+    return (contact.get('contact_type') or 'CONTACT_TYPE_OTHER', contact.get('contact_method')
+            or 'CONTACT_METHOD_OTHER', contact.get('value') or '', bool(contact.get('public')))
 
 
 def limit_number(value):
@@ -332,6 +339,7 @@ def tbs_warning(tenant_id, current, desired, paths):
 
 
 # -- TTS JSON ---------------------------------------------------------------------------------------
+
 
 def without_zeros(value):
     """A value as TTS would answer it: zero values (empty strings, false, empty lists and maps, zero enums) left out."""

@@ -18,9 +18,8 @@ from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tts_json impor
 # TenantRegistryTotals, in the API's order; each is a path of its field mask.
 KINDS = ('applications', 'clients', 'end_devices', 'activated_end_devices', 'gateways', 'organizations', 'users')
 # The tenant field that limits each kind; TTS counts end devices all or only activated ones (billing.counting).
-LIMIT_FIELDS = dict({kind: 'max_' + kind for kind in KINDS if 'max_' + kind in LIMIT_OPTIONS},
-                    activated_end_devices='max_end_devices')
-UINT64_MAX = 2 ** 64 - 1
+LIMIT_FIELDS = dict({kind: 'max_' + kind for kind in KINDS if 'max_' + kind in LIMIT_OPTIONS}, activated_end_devices='max_end_devices')
+UINT64_MAX = 2**64 - 1
 _DIGITS_RE = re.compile(r'^[0-9]{1,20}$')
 
 
@@ -69,8 +68,10 @@ def usage_of(tenant_id, totals, tenant, kinds=KINDS):
 def read_fleet_usage(api, tenants, exists_rule):
     """The raw registry totals of the listed ``tenants`` whose ID passes ``exists_rule`` (None when it may name a host):
     ``{'kinds': [...], 'tenants': {tenant_id: totals}}``, by the batch call only."""
-    ids = [tenant_id for tenant_id in (lookup(tenant, ['ids', 'tenant_id']) for tenant in tenants)
-           if isinstance(tenant_id, str) and exists_rule(tenant_id, exists=True) is None]
+    ids = [
+        tenant_id for tenant_id in (lookup(tenant, ['ids', 'tenant_id']) for tenant in tenants)
+        if isinstance(tenant_id, str) and exists_rule(tenant_id, exists=True) is None
+    ]
     totals, kinds = read_totals(lambda mask: api.batch_registry_totals(ids, mask)) if ids else ({}, KINDS)
     return {'kinds': list(kinds), 'tenants': totals}
 

@@ -92,8 +92,8 @@ def unknown_spec_keys(values, spec, where=''):
             continue
         items = [(f'{where}.{key}' if where else key, value)] if isinstance(value, dict) else []
         if isinstance(value, list):
-            items = [(f'{where}.{key}[{index}]' if where else f'{key}[{index}]', item)
-                     for index, item in enumerate(value) if isinstance(item, dict)]
+            items = [(f'{where}.{key}[{index}]' if where else f'{key}[{index}]', item) for index, item in enumerate(value)
+                     if isinstance(item, dict)]
         for path, item in items:
             found += unknown_spec_keys(item, sub, path)
     return found

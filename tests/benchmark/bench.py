@@ -100,24 +100,24 @@ def ansible_env(**extra):
     """This process's environment for ansible-playbook: no connection variable or ANSIBLE_CONFIG of the caller, this
     checkout as the collection, Ansible's home and temp dirs under build/, no colour, this venv's tools first."""
     env = dict(os.environ)
-    for key in CONNECTION_VARS + ('ANSIBLE_CONFIG',):
+    for key in CONNECTION_VARS + ('ANSIBLE_CONFIG', ):
         env.pop(key, None)
-    env.update({
-        'ANSIBLE_COLLECTIONS_PATH': COLLECTIONS,
-        'ANSIBLE_HOME': os.path.join(BUILD, 'ansible-home'),
-        'ANSIBLE_LOCAL_TEMP': os.path.join(BUILD, 'ansible-home', 'tmp'),
-        'ANSIBLE_REMOTE_TMP': os.path.join(BUILD, 'ansible-home', 'remote-tmp'),
-        'ANSIBLE_NOCOLOR': '1',
-        'PATH': os.path.dirname(sys.executable) + os.pathsep + env.get('PATH', ''),
-    }, **extra)
+    env.update(
+        {
+            'ANSIBLE_COLLECTIONS_PATH': COLLECTIONS,
+            'ANSIBLE_HOME': os.path.join(BUILD, 'ansible-home'),
+            'ANSIBLE_LOCAL_TEMP': os.path.join(BUILD, 'ansible-home', 'tmp'),
+            'ANSIBLE_REMOTE_TMP': os.path.join(BUILD, 'ansible-home', 'remote-tmp'),
+            'ANSIBLE_NOCOLOR': '1',
+            'PATH': os.path.dirname(sys.executable) + os.pathsep + env.get('PATH', ''),
+        }, **extra)
     return env
 
 
 def start_emulators(state_dir, *services):
     """Start the emulators (tests/harness/emulators.py start --stripe, --tts) and return their state.json: the
     connection variables. Stop them with stop_emulators(state_dir), also when the benchmark fails."""
-    subprocess.run([sys.executable, EMULATORS, 'start'] + ['--' + service for service in services]
-                   + ['--state-dir', state_dir], check=True)
+    subprocess.run([sys.executable, EMULATORS, 'start'] + ['--' + service for service in services] + ['--state-dir', state_dir], check=True)
     with open(os.path.join(state_dir, 'state.json'), encoding='utf-8') as handle:
         return json.load(handle)
 
@@ -205,18 +205,20 @@ def play(out, name, playbook, inventory_path, env, forks, extra=(), memory=None)
     log_path = os.path.join(out, name + '.log')
     cmd = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i', inventory_path, '-f', str(forks)]
     cmd += list(extra) + [playbook]
-    print('  %-16s ansible-playbook -i %s -f %d %s > %s' % (
-        name, os.path.relpath(inventory_path, REPO), forks, ' '.join(cmd[5:]).replace(REPO + os.sep, ''),
-        os.path.relpath(log_path, REPO)), flush=True)
+    print(
+        '  %-16s ansible-playbook -i %s -f %d %s > %s' %
+        (name, os.path.relpath(inventory_path, REPO), forks, ' '.join(cmd[5:]).replace(REPO + os.sep, ''), os.path.relpath(log_path, REPO)),
+        flush=True)
     with open(log_path, 'wb') as log:
         seconds, rc, peak = timed(cmd, env, out, log)
     if memory is not None:
         memory[name] = peak
     with open(log_path, encoding='utf-8', errors='replace') as handle:
         hosts = recap(handle.read())
-    print('  %-16s %.2f s, exit %d, %d hosts, ok=%d changed=%d skipped=%d failed=%d' % (
-        '', seconds, rc, len(hosts), total(hosts, 'ok'), total(hosts, 'changed'), total(hosts, 'skipped'),
-        total(hosts, 'failed')), flush=True)
+    print(
+        '  %-16s %.2f s, exit %d, %d hosts, ok=%d changed=%d skipped=%d failed=%d' %
+        ('', seconds, rc, len(hosts), total(hosts, 'ok'), total(hosts, 'changed'), total(hosts, 'skipped'), total(hosts, 'failed')),
+        flush=True)
     if rc != 0:
         raise PlayFailed(name, rc, log_path, seconds, hosts)
     return seconds, hosts
@@ -225,8 +227,9 @@ def play(out, name, playbook, inventory_path, env, forks, extra=(), memory=None)
 def catalog(out, env, forks):
     """The example catalog (playbooks/catalog.yml with playbooks/vars/catalog.example.yml) on a localhost inventory."""
     localhost = os.path.join(out, 'localhost.yml')
-    write(localhost, '---\nall:\n  hosts:\n    localhost:\n      ansible_connection: local\n'
-                     '      ansible_python_interpreter: "{{ ansible_playbook_python }}"\n')
+    write(
+        localhost, '---\nall:\n  hosts:\n    localhost:\n      ansible_connection: local\n'
+        '      ansible_python_interpreter: "{{ ansible_playbook_python }}"\n')
     play(out, 'catalog', CATALOG, localhost, env, forks, ['-e', '@' + EXAMPLE_CATALOG])
 
 
@@ -241,8 +244,10 @@ def run(main, name, errors=()):
 
 def inventory(hosts):
     width = max(3, len(str(hosts)))
-    lines = ['---', 'all:', '  vars:', '    ansible_connection: local',
-             '    ansible_python_interpreter: "{{ ansible_playbook_python }}"', '  hosts:']
+    lines = [
+        '---', 'all:', '  vars:', '    ansible_connection: local', '    ansible_python_interpreter: "{{ ansible_playbook_python }}"',
+        '  hosts:'
+    ]
     lines += ['    h%0*d: {}' % (width, i) for i in range(1, hosts + 1)]
     return '\n'.join(lines) + '\n'
 
@@ -284,9 +289,9 @@ def main():
     print('  %-36s %8.2f s  (%.3f s/host)' % ('ansible.builtin.debug', debug_s, debug_s / hosts))
     print('  %-36s %8.2fx' % ('ratio stripe_customer / debug', stripe_s / debug_s if debug_s else float('nan')))
     print('  %-36s %d of %d hosts' % ('changed in the converged run', total(stripe_recap, 'changed'), hosts))
-    print('  %-36s reads=%d (%.2f/host) writes=%d (%.2f/host) total=%d by_status=%s'
-          % ('Stripe emulator, converged run', reads, reads / hosts, writes, writes / hosts,
-             counts.get('total', 0), json.dumps(counts.get('by_status', {}), sort_keys=True)))
+    print('  %-36s reads=%d (%.2f/host) writes=%d (%.2f/host) total=%d by_status=%s' %
+          ('Stripe emulator, converged run', reads, reads / hosts, writes, writes / hosts, counts.get(
+              'total', 0), json.dumps(counts.get('by_status', {}), sort_keys=True)))
     return 0
 
 

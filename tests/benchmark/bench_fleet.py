@@ -57,8 +57,8 @@ import stripe
 import yaml
 
 from bench import (  # same folder: the helpers the benchmarks share
-    BUILD, COLLECTIONS, PROVISION, REPO, PlayFailed, ansible_env, catalog, clear, control, counters, emulator_bases,
-    link_collection, per_tenant, play, run, start_emulators, stop_emulators, timed, total, write)
+    BUILD, COLLECTIONS, PROVISION, REPO, PlayFailed, ansible_env, catalog, clear, control, counters, emulator_bases, link_collection,
+    per_tenant, play, run, start_emulators, stop_emulators, timed, total, write)
 
 BENCH = os.path.join(BUILD, 'bench-fleet')
 EMU_STATE = os.path.join(BENCH, 'emulators')
@@ -77,8 +77,10 @@ def seed_metadata(number, tenant_id):
     if kind == 1:
         metadata.update({'tenant-name': 'Fleet tenant %d' % number, 'tenant-description': 'Made in the Dashboard'})
     elif kind == 2:
-        metadata.update({'tenant-name': 'Fleet tenant %d' % number, 'admin-user': 'netops', 'admin-email': 'netops@%s.example' % tenant_id,
-                         'admin-full-name': 'Network operations of %s' % tenant_id})
+        metadata.update({
+            'tenant-name': 'Fleet tenant %d' % number, 'admin-user': 'netops', 'admin-email': 'netops@%s.example' % tenant_id,
+            'admin-full-name': 'Network operations of %s' % tenant_id
+        })
     elif kind == 3:
         metadata.update({'tenant-name': 'Fleet tenant %d' % number, 'admin-password': 'Seed-Secret-%04d' % number})
     return metadata
@@ -86,14 +88,18 @@ def seed_metadata(number, tenant_id):
 
 def subscribe_in_the_dashboard(client, tenant_id, price_id, number, metadata):
     """A customer and its subscription with the tenant metadata, as the Stripe Dashboard makes them."""
-    params = {'name': '%s Ltd' % tenant_id, 'email': 'billing@%s.example' % tenant_id,
-              'address': {'line1': 'Street %d' % number, 'city': 'Utrecht', 'postal_code': '3511', 'country': 'NL'}}
+    params = {
+        'name': '%s Ltd' % tenant_id, 'email': 'billing@%s.example' % tenant_id, 'address':
+        {'line1': 'Street %d' % number, 'city': 'Utrecht', 'postal_code': '3511', 'country': 'NL'}
+    }
     if number % 2:
         params.update({'description': 'Customer %d of the fleet' % number, 'phone': '+31 30 %07d' % number})
     customer = client.v1.customers.create(params=params)
-    client.v1.subscriptions.create(params={
-        'customer': customer.id, 'items': [{'price': price_id}], 'collection_method': 'send_invoice', 'days_until_due': 30,
-        'metadata': metadata})
+    client.v1.subscriptions.create(
+        params={
+            'customer': customer.id, 'items': [{'price': price_id}], 'collection_method': 'send_invoice', 'days_until_due': 30, 'metadata':
+            metadata
+        })
 
 
 def make_fleet(env, bases, tenants):
@@ -101,14 +107,16 @@ def make_fleet(env, bases, tenants):
     client = stripe.StripeClient(env['STRIPE_API_KEY'], base_addresses={'api': env['STRIPE_API_BASE']})
     prices = {key: client.v1.prices.list(params={'lookup_keys': [key]}).data[0].id for key in (SMALL, LARGE)}
     width = max(4, len(str(tenants)))
-    fleet = {'billing': ['fleet-%0*d' % (width, number) for number in range(1, tenants + 1)],
-             'direct': ['direct-%02d' % number for number in range(1, DIRECT + 1)]}
+    fleet = {
+        'billing': ['fleet-%0*d' % (width, number) for number in range(1, tenants + 1)], 'direct':
+        ['direct-%02d' % number for number in range(1, DIRECT + 1)]
+    }
     for number, tenant_id in enumerate(fleet['billing'], 1):
         subscribe_in_the_dashboard(client, tenant_id, prices[SMALL], number, seed_metadata(number, tenant_id))
     auth = {'Authorization': 'TenantAdminKey ' + env['TTS_TENANT_ADMIN_KEY']}
     for number, tenant_id in enumerate(fleet['direct'], 1):
-        control(bases['tts'], 'POST', '/api/v3/tenants', {'tenant': {
-            'ids': {'tenant_id': tenant_id}, 'name': 'Made by hand %d' % number, 'state': 'STATE_APPROVED'}}, auth)
+        control(bases['tts'], 'POST', '/api/v3/tenants',
+                {'tenant': {'ids': {'tenant_id': tenant_id}, 'name': 'Made by hand %d' % number, 'state': 'STATE_APPROVED'}}, auth)
         subscribe_in_the_dashboard(client, tenant_id, prices[LARGE], number, {'tenant-id': tenant_id})
     return fleet
 
@@ -127,8 +135,8 @@ def wait_for_tbs(bases, fleet, timeout):
         if delivered >= events and created >= len(fleet['billing']):
             return created
         if time.monotonic() > deadline:
-            raise RuntimeError('after %d s, %d of %d webhooks delivered, %d of %d tenants created by the TBS'
-                               % (timeout, delivered, events, created, len(fleet['billing'])))
+            raise RuntimeError('after %d s, %d of %d webhooks delivered, %d of %d tenants created by the TBS' %
+                               (timeout, delivered, events, created, len(fleet['billing'])))
         time.sleep(0.5)
 
 
@@ -211,23 +219,28 @@ def read_fleet(steps, env, fleet, budget):
     cache_dir = os.path.join(BENCH, 'inventory-cache')
     shutil.rmtree(cache_dir, ignore_errors=True)
     write(source, yaml.safe_dump({'plugin': 'thingsstack.tenancy.tenants', 'tbs_plans': [SMALL]}))
-    write(cached, yaml.safe_dump({'plugin': 'thingsstack.tenancy.tenants', 'tbs_plans': [SMALL], 'cache': True,
-                                  'cache_plugin': 'ansible.builtin.jsonfile', 'cache_connection': cache_dir,
-                                  'cache_timeout': 3600}))
+    write(
+        cached,
+        yaml.safe_dump({
+            'plugin': 'thingsstack.tenancy.tenants', 'tbs_plans': [SMALL], 'cache': True, 'cache_plugin': 'ansible.builtin.jsonfile',
+            'cache_connection': cache_dir, 'cache_timeout': 3600
+        }))
     every = set(fleet['billing']) | set(fleet['direct'])
-    for label, name, path, expected in (('inventory, cold (no cache)', 'inventory-cold', source, budget),
-                                        ('inventory, cache filled', 'inventory-fill', cached, budget),
+    for label, name, path, expected in (('inventory, cold (no cache)', 'inventory-cold', source,
+                                         budget), ('inventory, cache filled', 'inventory-fill', cached, budget),
                                         ('inventory, cached', 'inventory-cached', cached, {'stripe': 0, 'tts': 0})):
         seconds, peak, listing = inventory_list(name, path, env)
         row = steps.record(label, seconds, peak)
         got = {service: (row['counts'][service]['reads'], row['counts'][service]['writes']) for service in expected}
-        steps.check('%s: requests (reads, writes) %s == %s' % (
-            name, got, {service: (reads, 0) for service, reads in expected.items()}),
-            got == {service: (reads, 0) for service, reads in expected.items()})
+        steps.check('%s: requests (reads, writes) %s == %s' % (name, got, {service: (reads, 0)
+                                                                           for service, reads in expected.items()}),
+                    got == {service: (reads, 0)
+                            for service, reads in expected.items()})
         groups = {group: members(listing, group) for group in MISMATCH_GROUPS}
-        steps.check('%s: %d hosts, the %d direct tenants the only mismatch (orphan_tenants)' % (name, len(every), DIRECT),
-                    set(listing['_meta']['hostvars']) == every and groups == dict(
-                        dict.fromkeys(MISMATCH_GROUPS, set()), orphan_tenants=set(fleet['direct'])))
+        steps.check(
+            '%s: %d hosts, the %d direct tenants the only mismatch (orphan_tenants)' % (name, len(every), DIRECT),
+            set(listing['_meta']['hostvars']) == every
+            and groups == dict(dict.fromkeys(MISMATCH_GROUPS, set()), orphan_tenants=set(fleet['direct'])))
         row['groups'] = {group: len(hosts) for group, hosts in groups.items()}
         row['groups'].update({group: len(members(listing, group)) for group in ('provisioning_billing', 'provisioning_direct')})
     return source
@@ -245,9 +258,10 @@ def export_and_audit(steps, env, forks, fleet, source, budget):
     billing, direct = (declared[group]['hosts'] or {} for group in ('billing_tenants', 'direct_tenants'))
     adopted = sorted(host for host, values in direct.items() if (values or {}).get('tenant_adopt') is False)
     print('  exported: %d billing_tenants, %d direct_tenants, adoption proposed: %s' % (len(billing), len(direct), ', '.join(adopted)))
-    steps.check('export: one fleet read (the budget), nothing written', {
-        service: (row['counts'][service]['reads'], row['counts'][service]['writes']) for service in budget} == {
-        service: (reads, 0) for service, reads in budget.items()})
+    steps.check('export: one fleet read (the budget), nothing written',
+                {service: (row['counts'][service]['reads'], row['counts'][service]['writes'])
+                 for service in budget} == {service: (reads, 0)
+                                            for service, reads in budget.items()})
     steps.check('export: %d billing tenants, the %d direct ones proposed (tenant_adopt: false)' % (len(fleet['billing']), DIRECT),
                 set(billing) == set(fleet['billing']) and set(direct) == set(adopted) == set(fleet['direct']))
 
@@ -259,10 +273,10 @@ def export_and_audit(steps, env, forks, fleet, source, budget):
     steps.check('audit: every tenant in sync but the %d to adopt (their billing link and derived fields)' % DIRECT,
                 row['drifted'] == sorted(fleet['direct']))
     fleet_section = report['fleet'] or {}
-    steps.check('audit: fleet read, no undeclared tenant, orphan_tenants == the %d direct tenants only' % DIRECT,
-                fleet_section.get('error') is None and not fleet_section.get('undeclared')
-                and fleet_section.get('mismatches') == dict(dict.fromkeys(MISMATCH_GROUPS, []),
-                                                            orphan_tenants=sorted(fleet['direct'])))
+    steps.check(
+        'audit: fleet read, no undeclared tenant, orphan_tenants == the %d direct tenants only' % DIRECT,
+        fleet_section.get('error') is None and not fleet_section.get('undeclared')
+        and fleet_section.get('mismatches') == dict(dict.fromkeys(MISMATCH_GROUPS, []), orphan_tenants=sorted(fleet['direct'])))
     return exported
 
 
@@ -282,8 +296,7 @@ def provision_twice(steps, env, forks, fleet, exported):
         handle.write(re.sub(r'^[ \t]*tenant_adopt: false\n', '', text, flags=re.M))
     row, changed = steps.play('provision.yml, 2nd', 'provision-2', PROVISION, exported, env, forks)
     writes = {service: row['counts'][service]['writes'] for service in ('stripe', 'tts')}
-    steps.check('provision 2nd: changed=0, writes %s == 0 on both emulators' % writes,
-                not changed and writes == {'stripe': 0, 'tts': 0})
+    steps.check('provision 2nd: changed=0, writes %s == 0 on both emulators' % writes, not changed and writes == {'stripe': 0, 'tts': 0})
 
 
 def audit_converged(steps, env, forks, fleet, exported, bases):
@@ -300,10 +313,11 @@ def audit_converged(steps, env, forks, fleet, exported, bases):
     print('  audit goal: ceil(S/100) + ceil(C/100) + ceil(T/1000) + 10 + usage ceil(H/100) = %d requests (S=%d, C=%d, T=%d, '
           'H=%d); spent %d' % (goal, subscriptions, customers, tenants, hosts, spent))
     steps.check('audit converged: %d requests <= goal %d' % (spent, goal), spent <= goal)
-    steps.check('audit converged: every tenant in sync, nothing written, usage of every tenant',
-                row['drifted'] == [] and not row['counts']['stripe']['writes'] and not row['counts']['tts']['writes']
-                and report['usage'] == dict(report['usage'], error=None)
-                and all(tenant['usage'] and 'end_devices' in tenant['usage'] for tenant in report['tenants']))
+    steps.check(
+        'audit converged: every tenant in sync, nothing written, usage of every tenant', row['drifted'] == []
+        and not row['counts']['stripe']['writes'] and not row['counts']['tts']['writes']
+        and report['usage'] == dict(report['usage'], error=None) and all(tenant['usage'] and 'end_devices' in tenant['usage']
+                                                                         for tenant in report['tenants']))
 
     with open(os.path.join(exported, 'hosts.yml'), encoding='utf-8') as handle:
         declared = yaml.safe_load(handle)['all']['children']['tenants']['children']['billing_tenants']['hosts']
@@ -316,9 +330,10 @@ def audit_converged(steps, env, forks, fleet, exported, bases):
                         os.path.join(BENCH, 'audit-drifted'))
     row = steps.rows[-1]
     diffs = {tenant['tenant_id']: tenant['drift'] for tenant in report['tenants'] if tenant['drift']}
-    steps.check('audit drifted: exactly the %d drifted tenants, each with its customer name in the diff, nothing written' % len(drifted),
-                sorted(diffs) == drifted and not row['counts']['stripe']['writes'] and not row['counts']['tts']['writes']
-                and all(any(d['resource'] == 'customer' and 'name' in d['fields'] for d in diff) for diff in diffs.values()))
+    steps.check(
+        'audit drifted: exactly the %d drifted tenants, each with its customer name in the diff, nothing written' % len(drifted),
+        sorted(diffs) == drifted and not row['counts']['stripe']['writes'] and not row['counts']['tts']['writes']
+        and all(any(d['resource'] == 'customer' and 'name' in d['fields'] for d in diff) for diff in diffs.values()))
 
 
 def audit_play(steps, label, name, exported, env, forks, report_dir, failing=()):
@@ -329,7 +344,8 @@ def audit_play(steps, label, name, exported, env, forks, report_dir, failing=())
         report = json.load(handle)
     row['summary'] = report['summary']
     row['drifted'] = sorted(tenant['tenant_id'] for tenant in report['tenants'] if tenant['drift'] or tenant['error'])
-    print('  %s summary: %s; drifted or failed: %s' % (name, json.dumps(report['summary'], sort_keys=True), ', '.join(row['drifted']) or '-'))
+    print('  %s summary: %s; drifted or failed: %s' %
+          (name, json.dumps(report['summary'], sort_keys=True), ', '.join(row['drifted']) or '-'))
     return report
 
 
@@ -342,18 +358,17 @@ def report(steps, tenants, forks, setup_s):
     print('  %-32s %8s %8s %7s %11s %9s %23s %13s %6s' % head)
     for row in steps.rows:
         counts, pt = row['counts'], row['per_tenant']
-        print('  %-32s %8.2f %8.0f %7s %11s %9s %23s %13s %6.2f' % (
-            row['label'], row['seconds'], row['peak'], row['changed'],
-            '%d/%d' % (counts['stripe']['reads'], counts['stripe']['writes']),
-            '%d/%d' % (counts['tts']['reads'], counts['tts']['writes']),
-            '%.3f/%.3f' % (pt['stripe']['reads'], pt['stripe']['writes']),
-            '%.3f/%.3f' % (pt['tts']['reads'], pt['tts']['writes']), pt['all']['total']))
+        print('  %-32s %8.2f %8.0f %7s %11s %9s %23s %13s %6.2f' % (row['label'], row['seconds'], row['peak'], row['changed'], '%d/%d' %
+                                                                    (counts['stripe']['reads'], counts['stripe']['writes']), '%d/%d' %
+                                                                    (counts['tts']['reads'], counts['tts']['writes']), '%.3f/%.3f' %
+                                                                    (pt['stripe']['reads'], pt['stripe']['writes']), '%.3f/%.3f' %
+                                                                    (pt['tts']['reads'], pt['tts']['writes']), pt['all']['total']))
     for row in steps.rows:
         extra = ' groups %s' % json.dumps(row['groups'], sort_keys=True) if 'groups' in row else ''
         extra += ' summary %s' % json.dumps(row['summary'], sort_keys=True) if 'summary' in row else ''
         webhooks = sum(row['counts'][service].get('webhooks', 0) for service in row['counts'])
-        print('  %-32s %s%s%s' % (row['label'], ', '.join('%s %d' % kv for kv in row['endpoints'].items()) or 'no request',
-                                  '; TBS webhooks %d' % webhooks if webhooks else '', extra))
+        print('  %-32s %s%s%s' % (row['label'], ', '.join('%s %d' % kv for kv in row['endpoints'].items())
+                                  or 'no request', '; TBS webhooks %d' % webhooks if webhooks else '', extra))
     width = max(len(label) for label, dummy in steps.checks)
     for label, ok in steps.checks:
         print('  check %-*s %s' % (width, label, 'met' if ok else 'MISSED'))
@@ -366,8 +381,8 @@ def main():
     os.makedirs(BENCH, exist_ok=True)
     link_collection(COLLECTIONS)
     env = ansible_env()
-    print('bench-fleet: %d tenants made by hand + %d direct, %d forks, ansible-playbook from %s'
-          % (tenants, DIRECT, forks, os.path.dirname(sys.executable)))
+    print('bench-fleet: %d tenants made by hand + %d direct, %d forks, ansible-playbook from %s' %
+          (tenants, DIRECT, forks, os.path.dirname(sys.executable)))
     print('bench-fleet: starting the Stripe and TTS emulators', flush=True)
     state = start_emulators(EMU_STATE, 'stripe', 'tts')
     try:
@@ -380,8 +395,9 @@ def main():
         fleet = make_fleet(env, bases, tenants)
         created = wait_for_tbs(bases, fleet, 120 + tenants)
         setup_s = time.monotonic() - start
-        print('  %d customers and subscriptions through the stripe SDK, %d tenants created by the TBS, %d made in TTS: %.1f s'
-              % (hosts, created, DIRECT, setup_s), flush=True)
+        print(
+            '  %d customers and subscriptions through the stripe SDK, %d tenants created by the TBS, %d made in TTS: %.1f s' %
+            (hosts, created, DIRECT, setup_s), flush=True)
         # The budget of a fleet read: S subscriptions in the account (any status), T tenants.
         budget = {'stripe': max(1, math.ceil(hosts / 100)), 'tts': max(1, math.ceil(hosts / 1000))}
         clear(bases)
@@ -404,4 +420,4 @@ def main():
 
 
 if __name__ == '__main__':
-    run(main, 'bench-fleet', (stripe.StripeError,))
+    run(main, 'bench-fleet', (stripe.StripeError, ))

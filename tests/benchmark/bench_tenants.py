@@ -31,8 +31,8 @@ import sys
 import stripe
 
 from bench import (  # same folder: the helpers the benchmarks share
-    BUILD, COLLECTIONS, PROVISION, ansible_env, catalog, clear, control, counters, cpu_delta, emulator_bases, emulator_cpu,
-    link_collection, per_tenant, play, run, start_emulators, stop_emulators, write)
+    BUILD, COLLECTIONS, PROVISION, ansible_env, catalog, clear, control, counters, cpu_delta, emulator_bases, emulator_cpu, link_collection,
+    per_tenant, play, run, start_emulators, stop_emulators, write)
 # The PLAY RECAP parser moved to bench.py; tests/playbooks/conftest.py and tests/resilience/run_resilience.py import it
 # from here.
 from bench import recap  # noqa: F401  pylint: disable=unused-import
@@ -44,14 +44,14 @@ GOALS = {'bulk_slack': 10, 'first_requests': 8, 'debug_tasks': 2, 'drifted': 10}
 
 def inventory(tenants):
     width = max(3, len(str(tenants)))
-    lines = ['---', 'all:', '  children:', '    tenants:', '      vars:', '        ansible_connection: local',
-             '        ansible_python_interpreter: "{{ ansible_playbook_python }}"', '        tenant_provisioning: direct',
-             '        tenant_name: "Bench tenant {{ inventory_hostname }}"',
-             '        tenant_customer:', '          email: "billing@{{ inventory_hostname }}.example"',
-             '          name: "Customer of {{ inventory_hostname }}"',
-             '        tenant_plan: {price: tts-small-monthly, collection_method: send_invoice, days_until_due: 30}',
-             '        tenant_admin: {email: "admin@{{ inventory_hostname }}.example"}',
-             '      hosts:']
+    lines = [
+        '---', 'all:', '  children:', '    tenants:', '      vars:', '        ansible_connection: local',
+        '        ansible_python_interpreter: "{{ ansible_playbook_python }}"', '        tenant_provisioning: direct',
+        '        tenant_name: "Bench tenant {{ inventory_hostname }}"', '        tenant_customer:',
+        '          email: "billing@{{ inventory_hostname }}.example"', '          name: "Customer of {{ inventory_hostname }}"',
+        '        tenant_plan: {price: tts-small-monthly, collection_method: send_invoice, days_until_due: 30}',
+        '        tenant_admin: {email: "admin@{{ inventory_hostname }}.example"}', '      hosts:'
+    ]
     lines += ['        bench-t%0*d: {}' % (width, i) for i in range(1, tenants + 1)]
     return '\n'.join(lines) + '\n'
 
@@ -59,8 +59,10 @@ def inventory(tenants):
 def debug_play(tasks):
     lines = ['---', '- name: Bench - %d debug tasks per host' % tasks, '  hosts: all', '  gather_facts: false', '  tasks:']
     for index in range(1, tasks + 1):
-        lines += ['    - name: Debug %d' % index, '      ansible.builtin.debug:',
-                  '        msg: "task %d of {{ inventory_hostname }}"' % index]
+        lines += [
+            '    - name: Debug %d' % index, '      ansible.builtin.debug:',
+            '        msg: "task %d of {{ inventory_hostname }}"' % index
+        ]
     return '\n'.join(lines) + '\n'
 
 
@@ -70,9 +72,11 @@ def fill_account(env, count):
     price = client.v1.prices.list(params={'lookup_keys': ['tts-small-monthly']}).data[0]
     customer = client.v1.customers.create(params={'email': 'crowd@bench.example'})
     for number in range(count):
-        client.v1.subscriptions.create(params={
-            'customer': customer.id, 'items': [{'price': price.id}], 'collection_method': 'send_invoice', 'days_until_due': 30,
-            'metadata': {'tenant-id': 'crowd-%05d' % number}})
+        client.v1.subscriptions.create(
+            params={
+                'customer': customer.id, 'items': [{'price': price.id}], 'collection_method': 'send_invoice', 'days_until_due': 30,
+                'metadata': {'tenant-id': 'crowd-%05d' % number}
+            })
 
 
 def account_size(env, tenants):
@@ -97,7 +101,8 @@ def drift(env, bases, hosts):
         if number % 3 == 0:
             client.v1.customers.update(customer.id, params={'name': 'Renamed by hand'})
         elif number % 3 == 1:
-            control(bases['tts'], 'PUT', '/api/v3/tenants/' + host, {'tenant': {'max_gateways': '3'}, 'field_mask': {'paths': ['max_gateways']}},
+            control(bases['tts'], 'PUT', '/api/v3/tenants/' + host,
+                    {'tenant': {'max_gateways': '3'}, 'field_mask': {'paths': ['max_gateways']}},
                     headers={'Authorization': 'TenantAdminKey ' + env['TTS_TENANT_ADMIN_KEY']})
         else:
             sub = client.v1.subscriptions.list(params={'customer': customer.id}).data[0]
@@ -124,8 +129,7 @@ def main():  # pylint: disable=too-many-locals,too-many-statements
     hosts = ['bench-t%0*d' % (max(3, len(str(tenants))), i) for i in range(1, tenants + 1)]
     drifted = hosts[::max(1, tenants // GOALS['drifted'])][:GOALS['drifted']]
     env = ansible_env()
-    print('bench-tenants: %d direct-mode tenants, %d forks, ansible-playbook from %s'
-          % (tenants, forks, os.path.dirname(sys.executable)))
+    print('bench-tenants: %d direct-mode tenants, %d forks, ansible-playbook from %s' % (tenants, forks, os.path.dirname(sys.executable)))
     print('bench-tenants: starting the Stripe and TTS emulators (no Tenant Billing Server)', flush=True)
     state = start_emulators(EMU_STATE, 'stripe', 'tts')
     try:
@@ -151,15 +155,16 @@ def main():  # pylint: disable=too-many-locals,too-many-statements
         write(os.path.join(BENCH, 'debug.yml'), debug_play(GOALS['debug_tasks']))
         converged_times, debug_times = [converged_s], []
         for round_ in range(1, repeat + 1):
-            print('bench-tenants: 3.%d a play of %d ansible.builtin.debug tasks per host%s' % (
-                round_, GOALS['debug_tasks'], '' if round_ == 1 else ', and the converged run again'), flush=True)
+            print(
+                'bench-tenants: 3.%d a play of %d ansible.builtin.debug tasks per host%s' %
+                (round_, GOALS['debug_tasks'], '' if round_ == 1 else ', and the converged run again'), flush=True)
             if round_ > 1:
                 converged_times.append(play(BENCH, 'converged-run-%d' % round_, PROVISION, inventory_path, env, forks)[0])
-            debug_times.append(play(BENCH, 'debug-%d' % round_, os.path.join(BENCH, 'debug.yml'), inventory_path, env, forks,
-                                    memory=memory)[0])
+            debug_times.append(
+                play(BENCH, 'debug-%d' % round_, os.path.join(BENCH, 'debug.yml'), inventory_path, env, forks, memory=memory)[0])
         converged_s, debug_s = min(converged_times), min(debug_times)
-        print('bench-tenants: 4. drift on %d tenants (customer name, max_gateways, subscription metadata), provision.yml'
-              % len(drifted), flush=True)
+        print('bench-tenants: 4. drift on %d tenants (customer name, max_gateways, subscription metadata), provision.yml' % len(drifted),
+              flush=True)
         drift(env, bases, drifted)
         clear(bases)
         drift_s, drift_recap = play(BENCH, 'drift-run', PROVISION, inventory_path, env, forks)
@@ -175,38 +180,44 @@ def main():  # pylint: disable=too-many-locals,too-many-statements
 
     first_pt = per_tenant(first, tenants)
     budget = bulk_budget(size)
-    sent = {name: sum(raw[service].get(kind, 0) for service in raw for kind in ('reads', 'writes'))
-            for name, raw in (('first', first), ('converged', converged), ('drift', drift_counts), ('after', after))}
+    sent = {
+        name: sum(raw[service].get(kind, 0) for service in raw for kind in ('reads', 'writes'))
+        for name, raw in (('first', first), ('converged', converged), ('drift', drift_counts), ('after', after))
+    }
     writes = {name: sum(raw[service].get('writes', 0) for service in raw) for name, raw in (('converged', converged), ('after', after))}
-    changed = {name: sorted(host for host, counts in recap_.items() if counts.get('changed'))
-               for name, recap_ in (('first', first_recap), ('converged', converged_recap), ('drift', drift_recap), ('after', after_recap))}
+    changed = {
+        name: sorted(host for host, counts in recap_.items() if counts.get('changed'))
+        for name, recap_ in (('first', first_recap), ('converged', converged_recap), ('drift', drift_recap), ('after', after_recap))
+    }
     print()
     print('bench-tenants results: %d direct-mode tenants, %d forks, %d other live subscriptions in the account '
-          '(S=%d subscriptions, C=%d customers, T=%d tenants; wall clock; converged and debug: best of %d)'
-          % ((tenants, forks, others) + size + (repeat,)))
-    print('  %-44s %8.2f s  (%.3f s/tenant), changed=%d hosts' % ('first run (provision.yml)', first_s, first_s / tenants, len(changed['first'])))
-    print('  %-44s %8.2f s  (%.3f s/tenant), changed=%d hosts' % (
-        'converged run (provision.yml)', converged_s, converged_s / tenants, len(changed['converged'])))
+          '(S=%d subscriptions, C=%d customers, T=%d tenants; wall clock; converged and debug: best of %d)' %
+          ((tenants, forks, others) + size + (repeat, )))
+    print('  %-44s %8.2f s  (%.3f s/tenant), changed=%d hosts' %
+          ('first run (provision.yml)', first_s, first_s / tenants, len(changed['first'])))
+    print('  %-44s %8.2f s  (%.3f s/tenant), changed=%d hosts' %
+          ('converged run (provision.yml)', converged_s, converged_s / tenants, len(changed['converged'])))
     print('  %-44s %8.2f s' % ('debug play, %d tasks/host' % GOALS['debug_tasks'], debug_s))
     print('  %-44s %8.2fx' % ('converged / debug (%d tasks)' % GOALS['debug_tasks'], converged_s / debug_s))
-    print('  %-44s %8.2f s, changed=%d hosts, per-tenant path: %d tenants' % (
-        'drift run (%d drifted)' % len(drifted), drift_s, len(changed['drift']), len(drift_read)))
+    print('  %-44s %8.2f s, changed=%d hosts, per-tenant path: %d tenants' %
+          ('drift run (%d drifted)' % len(drifted), drift_s, len(changed['drift']), len(drift_read)))
     print('  %-44s %8.2f s, changed=%d hosts' % ('run after the drift', after_s, len(changed['after'])))
-    print('  requests per tenant, first run:   stripe reads %.2f writes %.2f | tts reads %.2f writes %.2f | all %.2f' % (
-        first_pt['stripe']['reads'], first_pt['stripe']['writes'], first_pt['tts']['reads'], first_pt['tts']['writes'], first_pt['all']['total']))
+    print('  requests per tenant, first run:   stripe reads %.2f writes %.2f | tts reads %.2f writes %.2f | all %.2f' %
+          (first_pt['stripe']['reads'], first_pt['stripe']['writes'], first_pt['tts']['reads'], first_pt['tts']['writes'],
+           first_pt['all']['total']))
     for name, raw in (('converged run', converged), ('drift run', drift_counts), ('run after drift', after)):
-        print('  requests in all, %-16s %d (%s); budget of a converged run %d' % (
-            name + ':', sum(raw[s].get('reads', 0) + raw[s].get('writes', 0) for s in raw),
-            ', '.join('%s %d reads %d writes' % (s, raw[s].get('reads', 0), raw[s].get('writes', 0)) for s in raw), budget))
-    print('  emulator CPU time                           first run: %s; converged run: %s'
-          % (cpu_delta(cpu0, cpu1), cpu_delta(cpu1, cpu2)))
-    print('  controller peak memory (max RSS)            first run: %.0f MiB; converged run: %.0f MiB; debug play: %.0f MiB'
-          % (memory['first-run'], memory['converged-run'], memory['debug-1']))
+        print('  requests in all, %-16s %d (%s); budget of a converged run %d' %
+              (name + ':', sum(raw[s].get('reads', 0) + raw[s].get('writes', 0)
+                               for s in raw), ', '.join('%s %d reads %d writes' % (s, raw[s].get('reads', 0), raw[s].get('writes', 0))
+                                                        for s in raw), budget))
+    print('  emulator CPU time                           first run: %s; converged run: %s' % (cpu_delta(cpu0, cpu1), cpu_delta(cpu1, cpu2)))
+    print('  controller peak memory (max RSS)            first run: %.0f MiB; converged run: %.0f MiB; debug play: %.0f MiB' %
+          (memory['first-run'], memory['converged-run'], memory['debug-1']))
     checks = [
         ('converged requests <= ceil(S/100)+ceil(C/100)+ceil(T/1000)+%d = %d' % (GOALS['bulk_slack'], budget), sent['converged'] <= budget),
         ('converged writes == 0', writes['converged'] == 0 and not changed['converged']),
-        ('first-run requests <= %d per tenant + the tenant list' % GOALS['first_requests'],
-         sent['first'] <= GOALS['first_requests'] * tenants + -(-tenants // 1000)),
+        ('first-run requests <= %d per tenant + the tenant list' % GOALS['first_requests'], sent['first']
+         <= GOALS['first_requests'] * tenants + -(-tenants // 1000)),
         ('drift: exactly the %d drifted tenants changed' % len(drifted), changed['drift'] == sorted(drifted)),
         ('drift: only they took the per-tenant path', drift_read == sorted(drifted)),
         ('after drift: converged again (budget, 0 writes)', sent['after'] <= budget and writes['after'] == 0 and not after_read),

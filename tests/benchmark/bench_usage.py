@@ -55,26 +55,37 @@ def devices(number):
 def make_fleet(env, bases, tenants):
     """The tenants, straight through the APIs: {tenant ID: (number, customer ID)}; and the meter's ID."""
     client = stripe.StripeClient(env['STRIPE_API_KEY'], base_addresses={'api': env['STRIPE_API_BASE']})
-    meter = client.v1.billing.meters.create(params={'event_name': EVENT_NAME, 'display_name': 'Bench end devices',
-                                                    'default_aggregation': {'formula': 'sum'}})
+    meter = client.v1.billing.meters.create(
+        params={'event_name': EVENT_NAME, 'display_name': 'Bench end devices', 'default_aggregation': {'formula': 'sum'}})
     product = client.v1.products.create(params={'id': 'tts-bench-usage', 'name': 'Bench usage'})
-    prices = {'metered': client.v1.prices.create(params={
-        'product': product.id, 'currency': 'eur', 'unit_amount': 50,
-        'recurring': {'interval': 'month', 'usage_type': 'metered', 'meter': meter.id}}).id}
-    prices['licensed'] = client.v1.prices.create(params={
-        'product': product.id, 'currency': 'eur', 'unit_amount': 1000, 'recurring': {'interval': 'month'}}).id
+    prices = {
+        'metered':
+        client.v1.prices.create(
+            params={
+                'product': product.id, 'currency': 'eur', 'unit_amount': 50, 'recurring':
+                {'interval': 'month', 'usage_type': 'metered', 'meter': meter.id}
+            }).id
+    }
+    prices['licensed'] = client.v1.prices.create(
+        params={'product': product.id, 'currency': 'eur', 'unit_amount': 1000, 'recurring': {'interval': 'month'}}).id
     auth = {'Authorization': 'TenantAdminKey ' + env['TTS_TENANT_ADMIN_KEY']}
     fleet = {}
     width = max(4, len(str(tenants)))
     for number in range(1, tenants + 1):
         tenant_id = 'use-%0*d' % (width, number)
         customer = client.v1.customers.create(params={'email': 'billing@%s.example' % tenant_id, 'name': 'Customer ' + tenant_id})
-        client.v1.subscriptions.create(params={
-            'customer': customer.id, 'items': [{'price': prices['licensed' if plan(number) == 'licensed' else 'metered']}],
-            'collection_method': 'send_invoice', 'days_until_due': 30, 'metadata': {'tenant-id': tenant_id}})
-        control(bases['tts'], 'POST', '/api/v3/tenants', {'tenant': {
-            'ids': {'tenant_id': tenant_id}, 'name': 'Usage ' + tenant_id, 'max_end_devices': str(LIMIT),
-            'state': 'STATE_SUSPENDED' if plan(number) == 'suspended' else 'STATE_APPROVED'}}, auth)
+        client.v1.subscriptions.create(
+            params={
+                'customer': customer.id, 'items': [{'price': prices['licensed' if plan(number) == 'licensed' else 'metered']}],
+                'collection_method': 'send_invoice', 'days_until_due': 30, 'metadata': {'tenant-id': tenant_id}
+            })
+        control(
+            bases['tts'], 'POST', '/api/v3/tenants', {
+                'tenant': {
+                    'ids': {'tenant_id': tenant_id}, 'name': 'Usage ' + tenant_id, 'max_end_devices': str(LIMIT), 'state':
+                    'STATE_SUSPENDED' if plan(number) == 'suspended' else 'STATE_APPROVED'
+                }
+            }, auth)
         control(bases['tts'], 'POST', '/_emulator/tenants/%s/registry' % tenant_id, {'end_devices': devices(number)})
         fleet[tenant_id] = (number, customer.id)
     return fleet, meter.id
@@ -87,8 +98,8 @@ def summed_usage(env, meter_id, fleet):
     total = 0.0
     for number, customer in fleet.values():
         if plan(number) == 'metered':
-            page = client.v1.billing.meters.event_summaries.list(meter_id, params={
-                'customer': customer, 'start_time': start, 'end_time': start + 7200})
+            page = client.v1.billing.meters.event_summaries.list(
+                meter_id, params={'customer': customer, 'start_time': start, 'end_time': start + 7200})
             total += sum(summary.aggregated_value for summary in page.data)
     return total
 
@@ -110,12 +121,17 @@ def main():  # pylint: disable=too-many-locals
     link_collection(COLLECTIONS)
     env = ansible_env()
     localhost = os.path.join(BENCH, 'localhost.yml')
-    write(localhost, '---\nall:\n  hosts:\n    localhost:\n      ansible_connection: local\n'
-                     '      ansible_python_interpreter: "{{ ansible_playbook_python }}"\n')
+    write(
+        localhost, '---\nall:\n  hosts:\n    localhost:\n      ansible_connection: local\n'
+        '      ansible_python_interpreter: "{{ ansible_playbook_python }}"\n')
     plain, usage = os.path.join(BENCH, 'plain.tenants.yml'), os.path.join(BENCH, 'usage.tenants.yml')
     write(plain, yaml.safe_dump({'plugin': 'thingsstack.tenancy.tenants'}))
-    write(usage, yaml.safe_dump({'plugin': 'thingsstack.tenancy.tenants', 'usage': True,
-                                 'groups': {'near_limit': '(tenant_usage.max_ratio | default(0, true)) >= 0.9'}}))
+    write(
+        usage,
+        yaml.safe_dump({
+            'plugin': 'thingsstack.tenancy.tenants', 'usage': True, 'groups':
+            {'near_limit': '(tenant_usage.max_ratio | default(0, true)) >= 0.9'}
+        }))
     rows, seconds = {}, {}
     print('bench-usage: %d tenants, ansible-playbook from %s' % (tenants, os.path.dirname(sys.executable)))
     state = start_emulators(EMU_STATE, 'stripe', 'tts')
@@ -142,8 +158,10 @@ def main():  # pylint: disable=too-many-locals
     metered = [tenant_id for tenant_id, (number, dummy) in fleet.items() if plan(number) == 'metered']
     batches = math.ceil(tenants / 100)
     tenant_pages = max(1, math.ceil(tenants / 1000))
-    bulk = {'stripe GET /v1/subscriptions': max(1, math.ceil(tenants / 100)), 'stripe GET /v1/billing/meters': 1,
-            'tts GET /api/v3/tenants': 2 * tenant_pages, 'tts ' + TOTALS: batches}
+    bulk = {
+        'stripe GET /v1/subscriptions': max(1, math.ceil(tenants / 100)), 'stripe GET /v1/billing/meters': 1, 'tts GET /api/v3/tenants':
+        2 * tenant_pages, 'tts ' + TOTALS: batches
+    }
     expected_report = dict(bulk, **{'stripe POST /v1/billing/meter_events': len(metered)})
     plain_counts, usage_counts = rows['inventory'], rows['inventory, usage: true']
     near = {tenant_id for tenant_id, (number, dummy) in fleet.items() if devices(number) >= 0.9 * LIMIT}
@@ -159,12 +177,12 @@ def main():  # pylint: disable=too-many-locals
         ('the meter counted each tenant once: %d end devices' % expected_sum, counted == expected_sum),
     ]
     print()
-    print('bench-usage results: %d tenants (%d metered and billed, %d suspended, %d licensed), 1 meter; wall clock reported only'
-          % (tenants, len(metered), sum(1 for n, dummy in fleet.values() if plan(n) == 'suspended'),
-             sum(1 for n, dummy in fleet.values() if plan(n) == 'licensed')))
+    print('bench-usage results: %d tenants (%d metered and billed, %d suspended, %d licensed), 1 meter; wall clock reported only' %
+          (tenants, len(metered), sum(
+              1 for n, dummy in fleet.values() if plan(n) == 'suspended'), sum(1 for n, dummy in fleet.values() if plan(n) == 'licensed')))
     for label, counts in rows.items():
-        print('  %-28s %7.2f s  stripe %d requests, tts %d requests' % (
-            label, seconds[label], sum(only(counts, 'stripe ').values()), sum(only(counts, 'tts ').values())))
+        print('  %-28s %7.2f s  stripe %d requests, tts %d requests' %
+              (label, seconds[label], sum(only(counts, 'stripe ').values()), sum(only(counts, 'tts ').values())))
         for endpoint, count in counts.items():
             print('      %-52s %d' % (endpoint, count))
     for label, ok in checks:

@@ -43,8 +43,7 @@ def main(argv):
     tenants = {}
     rename(inventory['all'], run_id, tenants)
     with open(path, 'w', encoding='utf-8') as handle:
-        handle.write('---\n# %s with tenant IDs and emails unique to demo run %s (tests/harness/demo_inventory.py)\n'
-                     % (source, run_id))
+        handle.write('---\n# %s with tenant IDs and emails unique to demo run %s (tests/harness/demo_inventory.py)\n' % (source, run_id))
         yaml.safe_dump(inventory, handle, sort_keys=False)
     for host, email in tenants.items():
         print('  tenant %-24s customer %s' % (host, email))

@@ -95,8 +95,10 @@ def check_pages(collection, out):
     """Problems: a guide of extra-docs.yml or a release of the changelog that the built site lacks."""
     docsite = os.path.join(collection, 'docs', 'docsite')
     with open(os.path.join(docsite, 'extra-docs.yml'), encoding='utf-8') as handle:
-        guides = [entry if isinstance(entry, str) else entry['ref']
-                  for section in yaml.safe_load(handle)['sections'] for entry in section['toctree']]
+        guides = [
+            entry if isinstance(entry, str) else entry['ref'] for section in yaml.safe_load(handle)['sections']
+            for entry in section['toctree']
+        ]
     with open(os.path.join(collection, 'changelogs', 'changelog.yaml'), encoding='utf-8') as handle:
         releases = sorted(yaml.safe_load(handle)['releases'])
     base = os.path.join(out, 'collections', *COLLECTION.split('.'))
@@ -134,15 +136,13 @@ def main(argv=None):
     dest = os.path.abspath(args.dest)
     bindir = os.path.dirname(sys.executable)
     env = dict(os.environ, PATH=os.pathsep.join([bindir, os.environ.get('PATH', '/usr/bin:/bin')]),
-               ANSIBLE_COLLECTIONS_PATH=os.path.abspath(args.collections_path or symlink_tree(dest)),
-               ANSIBLE_NOCOLOR='1')
+               ANSIBLE_COLLECTIONS_PATH=os.path.abspath(args.collections_path or symlink_tree(dest)), ANSIBLE_NOCOLOR='1')
     rst, html_dir = os.path.join(dest, 'rst'), os.path.join(dest, 'html')
     for path in (rst, html_dir):
         shutil.rmtree(path, ignore_errors=True)
     os.makedirs(rst, mode=0o755)
     os.chmod(rst, 0o755)  # antsibull-docs refuses a destination that others may write to
-    rc = run([os.path.join(bindir, 'antsibull-docs'), 'collection', '--use-current', '--fail-on-error',
-              '--dest-dir', rst, COLLECTION], env)
+    rc = run([os.path.join(bindir, 'antsibull-docs'), 'collection', '--use-current', '--fail-on-error', '--dest-dir', rst, COLLECTION], env)
     if rc != 0:
         return rc
     with open(os.path.join(dest, 'conf.py'), 'w', encoding='utf-8') as handle:

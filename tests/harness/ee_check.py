@@ -65,9 +65,10 @@ def check_operator_files(out, galaxy, builder):
         in_context += [os.path.relpath(os.path.join(root, name), context) for name in names]
     names = members(os.path.join(context, '_build', 'collections', TARBALL))
     packed = operator_files_in(in_context) + operator_files_in(names)
-    check(not packed and not unexpected_members(names, copy),
-          'a checkout with %d operator files (%s) builds a tarball and an EE context without them%s'
-          % (len(OPERATOR_FILES), ', '.join(sorted(OPERATOR_FILES)), ''.join('; packed: ' + name for name in packed)))
+    check(
+        not packed and not unexpected_members(names, copy),
+        'a checkout with %d operator files (%s) builds a tarball and an EE context without them%s' %
+        (len(OPERATOR_FILES), ', '.join(sorted(OPERATOR_FILES)), ''.join('; packed: ' + name for name in packed)))
 
 
 def main():
@@ -85,12 +86,14 @@ def main():
     check(os.path.exists(os.path.join(context, '_build', 'collections', TARBALL)), 'the build context holds the collection tarball')
     names = members(os.path.join(context, '_build', 'collections', TARBALL))
     problems = unexpected_members(names, REPO)
-    check(not problems, 'the tarball holds exactly the collection\'s files under version control minus build_ignore'
-          + ''.join('; ' + problem for problem in problems))
+    check(
+        not problems,
+        'the tarball holds exactly the collection\'s files under version control minus build_ignore' + ''.join('; ' + problem
+                                                                                                               for problem in problems))
     check({'meta/execution-environment.yml', 'requirements.txt'} <= set(names),
           'the tarball carries meta/execution-environment.yml and requirements.txt for the introspection')
-    containerfile = next(os.path.join(context, name) for name in ('Containerfile', 'Dockerfile')
-                         if os.path.exists(os.path.join(context, name)))
+    containerfile = next(
+        os.path.join(context, name) for name in ('Containerfile', 'Dockerfile') if os.path.exists(os.path.join(context, name)))
     with open(containerfile, encoding='utf-8') as handle:
         steps = handle.read()
     with open(os.path.join(context, '_build', 'requirements.yml'), encoding='utf-8') as handle:

@@ -119,14 +119,13 @@ def start_one(state_dir, name, python, extra_args):
     stop_one(state_dir, name)  # a leftover from an interrupted run
     port_file = os.path.join(state_dir, '%s.port' % name)
     log_file = os.path.join(state_dir, '%s.log' % name)
-    for path in (port_file,):
+    for path in (port_file, ):
         if os.path.exists(path):
             os.unlink(path)
     cmd = [python, script, '--port', '0', '--port-file', port_file] + list(extra_args)
     with open(log_file, 'wb') as out:
         proc = subprocess.Popen(  # pylint: disable=consider-using-with
-            cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-            cwd=REPO_ROOT, start_new_session=True, close_fds=True)
+            cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, cwd=REPO_ROOT, start_new_session=True, close_fds=True)
     with open(os.path.join(state_dir, '%s.pid' % name), 'w', encoding='utf-8') as handle:
         handle.write('%d\n' % proc.pid)
     deadline = time.monotonic() + START_TIMEOUT
@@ -143,13 +142,13 @@ def start_one(state_dir, name, python, extra_args):
             log('%s emulator listening on 127.0.0.1:%d (pid %d, log %s)' % (name, port, proc.pid, log_file))
             return port
         if proc.poll() is not None:
-            sys.stderr.write('emulators: %s emulator exited with code %s before it was listening; its log:\n%s\n'
-                             % (name, proc.returncode, _tail(log_file)))
+            sys.stderr.write('emulators: %s emulator exited with code %s before it was listening; its log:\n%s\n' %
+                             (name, proc.returncode, _tail(log_file)))
             stop_one(state_dir, name)
             return None
         if time.monotonic() > deadline:
-            sys.stderr.write('emulators: %s emulator did not write %s within %.0f s; its log:\n%s\n'
-                             % (name, port_file, START_TIMEOUT, _tail(log_file)))
+            sys.stderr.write('emulators: %s emulator did not write %s within %.0f s; its log:\n%s\n' %
+                             (name, port_file, START_TIMEOUT, _tail(log_file)))
             stop_one(state_dir, name)
             return None
         time.sleep(0.05)
@@ -215,8 +214,7 @@ def cmd_start(args):
             values['STRIPE_API_KEY'] = STRIPE_EMULATOR_KEY
         else:
             admin_key = secrets.token_hex(32)
-            port = start_one(args.state_dir, 'tts', args.python,
-                             ['--tenant-admin-key', admin_key] + list(args.tts_arg))
+            port = start_one(args.state_dir, 'tts', args.python, ['--tenant-admin-key', admin_key] + list(args.tts_arg))
             if port is None:
                 ok = False
                 continue

@@ -28,8 +28,7 @@ import tarfile
 import yaml
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-REQUIRED = ('README.md', 'LICENSE', 'CHANGELOG.rst', 'changelogs/changelog.yaml', 'meta/runtime.yml', 'MANIFEST.json',
-            'FILES.json')
+REQUIRED = ('README.md', 'LICENSE', 'CHANGELOG.rst', 'changelogs/changelog.yaml', 'meta/runtime.yml', 'MANIFEST.json', 'FILES.json')
 BUILT = ('MANIFEST.json', 'FILES.json')  # written by ansible-galaxy
 # What ansible-galaxy collection build leaves out whatever build_ignore says (ansible.galaxy.collection).
 DEFAULT_IGNORE = ('MANIFEST.json', 'FILES.json', 'galaxy.yml', 'galaxy.yaml', '.git', '*.pyc', '*.retry', 'tests/output',
@@ -109,8 +108,8 @@ def build(repo, out, galaxy):
         if name.endswith('.tar.gz'):
             os.unlink(os.path.join(out, name))
     source = export_tree(repo, os.path.join(out, 'source'))
-    subprocess.run([galaxy, 'collection', 'build', '--output-path', out, source], cwd=out, check=True,
-                   stdin=subprocess.DEVNULL, stdout=subprocess.PIPE)
+    subprocess.run([galaxy, 'collection', 'build', '--output-path', out, source], cwd=out, check=True, stdin=subprocess.DEVNULL,
+                   stdout=subprocess.PIPE)
     shutil.rmtree(source)
     built = [name for name in os.listdir(out) if name.endswith('.tar.gz')]
     if len(built) != 1:
@@ -159,8 +158,7 @@ def copy_with_operator_files(dest):
 
 
 def operator_files_in(names):
-    return sorted(set(name for name in names for operator in OPERATOR_FILES
-                      if name == operator or name.endswith('/' + operator)))
+    return sorted(set(name for name in names for operator in OPERATOR_FILES if name == operator or name.endswith('/' + operator)))
 
 
 def check_members(tarball, out):
@@ -171,8 +169,8 @@ def check_members(tarball, out):
     missing = [name for name in REQUIRED if name not in files]
     if missing:
         problems.append('missing from the tarball: %s' % ', '.join(missing))
-    say('%s: %d files (listed in %s), exactly the files under version control minus build_ignore: %s'
-        % (os.path.basename(tarball), len(files), os.path.join(out, 'members.txt'), 'no' if problems else 'yes'))
+    say('%s: %d files (listed in %s), exactly the files under version control minus build_ignore: %s' %
+        (os.path.basename(tarball), len(files), os.path.join(out, 'members.txt'), 'no' if problems else 'yes'))
     return problems
 
 
@@ -187,8 +185,8 @@ def check_operator_files(out, galaxy):
     packed = operator_files_in(files)
     if packed:
         problems.append('operator files packed from a checkout that holds them: %s' % ', '.join(packed))
-    say('a checkout with %d operator files (%s) builds a tarball of %d files, %d of them operator files'
-        % (len(OPERATOR_FILES), ', '.join(sorted(OPERATOR_FILES)), len(files), len(packed)))
+    say('a checkout with %d operator files (%s) builds a tarball of %d files, %d of them operator files' %
+        (len(OPERATOR_FILES), ', '.join(sorted(OPERATOR_FILES)), len(files), len(packed)))
     return problems
 
 
@@ -209,8 +207,8 @@ def run_importer(tarball, out, bindir):
     problems = [line for line in lines if PROBLEM.match(line) and not KNOWN.match(line)]
     known = [line for line in lines if KNOWN.match(line)]
     print('\n'.join(line for line in lines if not line.startswith('Loading ')), flush=True)
-    say('galaxy-importer: exit %d, %d warnings or errors, %d known (see KNOWN in %s)'
-        % (proc.returncode, len(problems), len(known), os.path.relpath(__file__, REPO)))
+    say('galaxy-importer: exit %d, %d warnings or errors, %d known (see KNOWN in %s)' %
+        (proc.returncode, len(problems), len(known), os.path.relpath(__file__, REPO)))
     if proc.returncode != 0 or 'Importer processing completed successfully' not in output:
         problems.append('galaxy-importer failed (exit %d), see %s' % (proc.returncode, os.path.join(out, 'importer.log')))
     return problems

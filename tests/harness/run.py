@@ -55,6 +55,7 @@ VENVS = {
     'second': os.path.join(REPO, 'tests', 'requirements', 'second.txt'),  # ansible-core 2.21
     'ee': os.path.join(REPO, 'tests', 'requirements', 'ee.txt'),  # ansible-builder only
     'importer': os.path.join(REPO, 'tests', 'requirements', 'importer.txt'),  # galaxy-importer only
+    'format': os.path.join(REPO, 'tests', 'requirements', 'format.txt'),  # yapf only
 }
 SECOND_PYTHONS = ('3.12', '3.13')  # ansible-core 2.21 needs 3.12+; the first that is not the main Python
 # Kept in the copy across refreshes: ansible-test's cache/venvs and the copy's own git repo.
@@ -87,8 +88,8 @@ def find_python(version=''):
     Raises RuntimeError with find-python.sh's one-sentence message when there is none."""
     if version not in _FOUND:
         try:
-            out = subprocess.run(['bash', os.path.join(HARNESS, 'find-python.sh')] + ([version] if version else []),
-                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False, timeout=60)
+            out = subprocess.run(['bash', os.path.join(HARNESS, 'find-python.sh')] + ([version] if version else []), stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, check=False, timeout=60)
             path, err = out.stdout.decode().strip(), out.stderr.decode().strip()
             _FOUND[version] = (path, '') if out.returncode == 0 and path else (None, err or 'find-python.sh failed')
         except subprocess.TimeoutExpired:
@@ -100,8 +101,8 @@ def find_python(version=''):
 
 
 def python_version(python):
-    out = subprocess.run([python, '-c', 'import sys; print("%d.%d" % sys.version_info[:2])'],
-                         stdout=subprocess.PIPE, check=True, timeout=30)
+    out = subprocess.run([python, '-c', 'import sys; print("%d.%d" % sys.version_info[:2])'], stdout=subprocess.PIPE, check=True,
+                         timeout=30)
     return out.stdout.decode().strip()
 
 
@@ -117,14 +118,13 @@ def venv_python(name):
             return find_python(version)
         except RuntimeError:
             pass
-    raise RuntimeError('no second Python for ansible-core 2.21: install Python %s next to Python %s'
-                       % (' or '.join(others), main_version))
+    raise RuntimeError('no second Python for ansible-core 2.21: install Python %s next to Python %s' % (' or '.join(others), main_version))
 
 
 def runs(python, version):
     try:
-        out = subprocess.run([python, '-c', 'import sys; print("%d.%d" % sys.version_info[:2])'],
-                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, check=False, timeout=30)
+        out = subprocess.run([python, '-c', 'import sys; print("%d.%d" % sys.version_info[:2])'], stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL, check=False, timeout=30)
     except (OSError, subprocess.TimeoutExpired):
         return False
     return out.returncode == 0 and out.stdout.decode().strip() == version
@@ -148,6 +148,7 @@ def build_pybin():
 
 
 # --------------------------------------------------------------------------- venvs
+
 
 def venv_dir(name):
     return os.path.join(BUILD, 'venv-' + name)
@@ -198,9 +199,9 @@ def ensure_venv(name, run_cmd=_run_plain, note=_note_plain):
 
 # --------------------------------------------------------------------------- the ansible-test copy
 
+
 def source_files():
-    out = subprocess.run(['git', 'ls-files', '-z', '-co', '--exclude-standard'], cwd=REPO,
-                         stdout=subprocess.PIPE, check=True)
+    out = subprocess.run(['git', 'ls-files', '-z', '-co', '--exclude-standard'], cwd=REPO, stdout=subprocess.PIPE, check=True)
     files = set()
     for rel in out.stdout.decode('utf-8', 'surrogateescape').split('\0'):
         if rel and os.path.lexists(os.path.join(REPO, rel)) and not rel.startswith('build/'):
@@ -277,6 +278,7 @@ def sync_tree(out=sys.stdout):
 
 # --------------------------------------------------------------------------- live / emulator settings
 
+
 def random_run_id():
     alphabet = string.ascii_lowercase + string.digits
     return 'r' + ''.join(secrets.choice(alphabet) for dummy in range(7))
@@ -343,7 +345,9 @@ def write_integration_config(values):
 
 # --------------------------------------------------------------------------- steps
 
+
 class Runner:
+
     def __init__(self):
         self.results = []  # (name, status, seconds, note)
         self.current = None  # Popen of the running step
@@ -392,8 +396,8 @@ class Runner:
             sys.stdout.flush()
         timeout = max(1.0, min(limit, self.deadline - time.monotonic()))
         # pylint: disable-next=consider-using-with
-        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                start_new_session=True)
         self.current = proc
 
         def pump():
@@ -405,6 +409,7 @@ class Runner:
                     log.write(line)
                 except ValueError:  # the step is over and its log closed
                     pass
+
         reader = threading.Thread(target=pump, daemon=True)
         reader.start()
         timed_out = False
@@ -482,14 +487,18 @@ class Runner:
 
     # -- the steps
     def s_venv(self, name):
+
         def run(log):
+
             def note(text):
                 log.write(text + '\n')
+
             vdir = ensure_venv(name, run_cmd=lambda cmd: self.sh(cmd, log, env=self.env(home=False)), note=note)
             self.vpy[name] = vdir
             self.pyver[name] = python_version(os.path.join(vdir, 'bin', 'python'))
             rc = self.sh([os.path.join(vdir, 'bin', 'ansible'), '--version'], log, env=self.env(vdir))
             return rc, 'Python %s' % self.pyver[name]
+
         return run
 
     def s_tree(self, log):
@@ -506,18 +515,15 @@ class Runner:
         sync_tree(out=log)
         ignores = glob.glob(os.path.join(COPY, 'tests', 'sanity', 'ignore-*.txt'))
         if ignores:
-            log.write('error: sanity ignore files are not allowed here: %s\n'
-                      % ', '.join(os.path.relpath(p, COPY) for p in ignores))
+            log.write('error: sanity ignore files are not allowed here: %s\n' % ', '.join(os.path.relpath(p, COPY) for p in ignores))
             return 1
         return 0
 
     def s_emulators(self, log):
         self.live = live_settings()
-        args = [os.path.join(self.vpy['main'], 'bin', 'python'), os.path.join(HARNESS, 'emulators.py'), 'start',
-                '--state-dir', EMU_STATE]
+        args = [os.path.join(self.vpy['main'], 'bin', 'python'), os.path.join(HARNESS, 'emulators.py'), 'start', '--state-dir', EMU_STATE]
         if self.live['stripe']:
-            print('Stripe: LIVE test mode (STRIPE_API_KEY=sk_test_... from the environment); no Stripe emulator',
-                  flush=True)
+            print('Stripe: LIVE test mode (STRIPE_API_KEY=sk_test_... from the environment); no Stripe emulator', flush=True)
         else:
             args.append('--stripe')
         if self.live['tts']:
@@ -537,40 +543,43 @@ class Runner:
     def stop_emulators(self):
         if self.emulators_started:
             self.emulators_started = False
-            subprocess.run([sys.executable, os.path.join(HARNESS, 'emulators.py'), 'stop', '--state-dir', EMU_STATE],
-                           check=False)
+            subprocess.run([sys.executable, os.path.join(HARNESS, 'emulators.py'), 'stop', '--state-dir', EMU_STATE], check=False)
 
     def ansible_test(self, venv, args, log):
         env = self.env(self.vpy[venv])
-        rc = self.sh([os.path.join(self.vpy[venv], 'bin', 'ansible-test')] + args + ['--color', 'no'],
-                     log, cwd=COPY, env=env)
+        rc = self.sh([os.path.join(self.vpy[venv], 'bin', 'ansible-test')] + args + ['--color', 'no'], log, cwd=COPY, env=env)
         return rc, 'Python %s' % self.pyver[venv]
 
     def s_sanity(self, venv):
+
         def run(log):
             return self.ansible_test(venv, ['sanity', '--venv', '--python', self.pyver[venv]], log)
+
         return run
 
     def s_units(self, venv):
+
         def run(log):
             if not os.path.isdir(os.path.join(COPY, 'tests', 'unit')):
                 return 'skipped', 'no tests/unit'
             return self.ansible_test(venv, ['units', '--local', '--python', self.pyver[venv]], log)
+
         return run
 
     def s_integration(self, venv):
+
         def run(log):
             targets = os.path.join(COPY, 'tests', 'integration', 'targets')
             if not os.path.isdir(targets) or not os.listdir(targets):
                 return 'skipped', 'no integration targets'
             values = integration_config(self.live, self.emu)
             write_integration_config(values)
-            log.write('integration_config.yml: run_id=%s stripe_emulator=%s tts_emulator=%s tts_url=%s\n'
-                      % (values['run_id'], values['stripe_emulator'], values['tts_emulator'], values['tts_url'] or '-'))
+            log.write('integration_config.yml: run_id=%s stripe_emulator=%s tts_emulator=%s tts_url=%s\n' %
+                      (values['run_id'], values['stripe_emulator'], values['tts_emulator'], values['tts_url'] or '-'))
             if self.emu:
-                subprocess.run([sys.executable, os.path.join(HARNESS, 'emulators.py'), 'reset',
-                                '--state-dir', EMU_STATE], check=False)
+                subprocess.run([sys.executable, os.path.join(HARNESS, 'emulators.py'), 'reset', '--state-dir', EMU_STATE], check=False)
             return self.ansible_test(venv, ['integration', '--local', '--python', self.pyver[venv]] + self.targets, log)
+
         return run
 
     def collection_env(self, vdir):
@@ -581,39 +590,51 @@ class Runner:
 
     def s_lint(self, log):
         vdir = self.vpy['main']
-        return self.sh([os.path.join(vdir, 'bin', 'ansible-lint'), '--offline', '--nocolor'], log, cwd=COPY,
-                       env=self.collection_env(vdir))
+        return self.sh([os.path.join(vdir, 'bin', 'ansible-lint'), '--offline', '--nocolor'], log, cwd=COPY, env=self.collection_env(vdir))
 
     def s_docs(self, log):
         """antsibull-docs lint-collection-docs, then the docs site of `make docs-site` (build/docs-site) from the copy."""
         vdir = self.vpy['main']
-        rc = self.sh([os.path.join(vdir, 'bin', 'antsibull-docs'), 'lint-collection-docs', '--plugin-docs', '.'],
-                     log, cwd=COPY, env=self.collection_env(vdir))
+        rc = self.sh([os.path.join(vdir, 'bin', 'antsibull-docs'), 'lint-collection-docs', '--plugin-docs', '.'], log, cwd=COPY,
+                     env=self.collection_env(vdir))
         if rc != 0:
             return rc
-        return self.sh([os.path.join(vdir, 'bin', 'python'), os.path.join(HARNESS, 'docs_site.py'),
-                        '--collections-path', os.path.join(BUILD, 'collections')], log, env=self.env(vdir))
+        return self.sh([
+            os.path.join(vdir, 'bin', 'python'),
+            os.path.join(HARNESS, 'docs_site.py'), '--collections-path',
+            os.path.join(BUILD, 'collections')
+        ], log, env=self.env(vdir))
 
     def s_emulator_tests(self, log):
         if not os.path.isdir(os.path.join(COPY, 'tests', 'emulators', 'tests')):
             return 'skipped', 'no tests/emulators/tests'
         vdir = self.vpy['main']
-        return self.sh([os.path.join(vdir, 'bin', 'python'), '-m', 'pytest', 'tests/emulators/tests',
-                        'tests/harness/tests', '-q', '-p', 'no:cacheprovider'], log, cwd=COPY, env=self.env(vdir))
+        return self.sh([
+            os.path.join(vdir, 'bin', 'python'), '-m', 'pytest', 'tests/emulators/tests', 'tests/harness/tests', '-q', '-p',
+            'no:cacheprovider'
+        ], log, cwd=COPY, env=self.env(vdir))
 
     def s_execution_environment(self, log):
         """tests/harness/ee_check.py: ansible-builder create and introspect on docs/awx/ee/execution-environment.yml."""
         builder = ensure_venv('ee', run_cmd=lambda cmd: self.sh(cmd, log, env=self.env(home=False)),
                               note=lambda text: log.write(text + '\n'))
-        return self.sh([os.path.join(self.vpy['main'], 'bin', 'python'), os.path.join(HARNESS, 'ee_check.py'),
-                        '--builder', builder, '--ansible', self.vpy['main']], log, env=self.env(self.vpy['main']))
+        return self.sh([
+            os.path.join(self.vpy['main'], 'bin', 'python'),
+            os.path.join(HARNESS, 'ee_check.py'), '--builder', builder, '--ansible', self.vpy['main']
+        ], log, env=self.env(self.vpy['main']))
 
     def s_galaxy(self, log):
         """tests/harness/galaxy_check.py: ansible-galaxy collection build, the tarball's members, galaxy-importer offline."""
         importer = ensure_venv('importer', run_cmd=lambda cmd: self.sh(cmd, log, env=self.env(home=False)),
                                note=lambda text: log.write(text + '\n'))
-        return self.sh([os.path.join(importer, 'bin', 'python'), os.path.join(HARNESS, 'galaxy_check.py')], log,
-                       env=self.env(importer))
+        return self.sh([os.path.join(importer, 'bin', 'python'), os.path.join(HARNESS, 'galaxy_check.py')], log, env=self.env(importer))
+
+    def s_format(self, log):
+        """yapf --diff over the repository's Python code (pyproject.toml: 140 columns, packed, quotes as written)."""
+        formatter = ensure_venv('format', run_cmd=lambda cmd: self.sh(cmd, log, env=self.env(home=False)),
+                                note=lambda text: log.write(text + '\n'))
+        return self.sh([os.path.join(formatter, 'bin', 'yapf'), '--diff', '--recursive', '--parallel', 'plugins', 'tests'], log,
+                       env=self.env(formatter))
 
     def s_changelog(self, log):
         vdir = self.vpy['main']
@@ -621,11 +642,13 @@ class Runner:
 
     def s_role_tests(self, which):
         """tests/harness/role_tests.sh: the tenant role's molecule scenarios or its ansible-runner test (own emulators)."""
+
         def run(log):
             vdir = self.vpy['main']
             env = self.env(vdir)
             env['ROLE_TESTS_VENV'] = vdir
             return self.sh(['bash', os.path.join(HARNESS, 'role_tests.sh'), which], log, env=env)
+
         return run
 
     def s_playbook_tests(self, log):
@@ -640,8 +663,8 @@ class Runner:
         if live['stripe']:
             print('playbook tests: LIVE Stripe test mode and TTS from the environment; no emulators', flush=True)
             env.update({k: os.environ[k] for k in LIVE_VARS if os.environ.get(k)})
-        return self.sh([os.path.join(vdir, 'bin', 'python'), '-m', 'pytest', 'tests/playbooks', '-q', '-p',
-                        'no:cacheprovider'], log, env=env, limit=PLAYBOOK_TESTS_TIMEOUT)
+        return self.sh([os.path.join(vdir, 'bin', 'python'), '-m', 'pytest', 'tests/playbooks', '-q', '-p', 'no:cacheprovider'], log,
+                       env=env, limit=PLAYBOOK_TESTS_TIMEOUT)
 
     def s_resilience(self, log):
         """tests/resilience: the fault proxy's own tests, then the suite (own emulators, or live, behind its proxy)."""
@@ -664,19 +687,20 @@ class Runner:
         steps = [
             ('venv-main', self.s_venv('main'), ()),
             ('tree', self.s_tree, ()),
-            ('emulators', self.s_emulators, ('venv-main',)),
+            ('emulators', self.s_emulators, ('venv-main', )),
             ('units-main', self.s_units('main'), ('venv-main', 'tree')),
             ('integration-main', self.s_integration('main'), ('venv-main', 'tree', 'emulators')),
             ('emulator-tests', self.s_emulator_tests, ('venv-main', 'tree')),
             ('ansible-lint', self.s_lint, ('venv-main', 'tree')),
             ('antsibull-docs', self.s_docs, ('venv-main', 'tree')),
             ('changelog-lint', self.s_changelog, ('venv-main', 'tree')),
-            ('execution-environment', self.s_execution_environment, ('venv-main',)),
+            ('format', self.s_format, ()),
+            ('execution-environment', self.s_execution_environment, ('venv-main', )),
             ('galaxy-importer', self.s_galaxy, ()),
-            ('molecule', self.s_role_tests('molecule'), ('venv-main',)),
-            ('ansible-runner', self.s_role_tests('runner'), ('venv-main',)),
-            ('playbook-tests', self.s_playbook_tests, ('venv-main',)),
-            ('resilience', self.s_resilience, ('venv-main',)),
+            ('molecule', self.s_role_tests('molecule'), ('venv-main', )),
+            ('ansible-runner', self.s_role_tests('runner'), ('venv-main', )),
+            ('playbook-tests', self.s_playbook_tests, ('venv-main', )),
+            ('resilience', self.s_resilience, ('venv-main', )),
             ('sanity-main', self.s_sanity('main'), ('venv-main', 'tree')),
         ]
         second = [

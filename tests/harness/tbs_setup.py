@@ -51,6 +51,7 @@ def request(method, url, headers=None, form=None, body=None):
 
 
 class Stripe:
+
     def __init__(self, base, key):
         self.base = base.rstrip('/')
         self.headers = {'Authorization': 'Bearer ' + key}
@@ -81,7 +82,8 @@ def existing_endpoint(stripe, webhook_url, secret_file):
     """The one endpoint with the TBS URL and the secret in ``secret_file``, as billing_setup.yml left them."""
     found = stripe.endpoints(webhook_url)
     if len(found) != 1:
-        raise SystemExit('tbs_setup: %d webhook endpoints have the URL %s; run playbooks/billing_setup.yml first' % (len(found), webhook_url))
+        raise SystemExit('tbs_setup: %d webhook endpoints have the URL %s; run playbooks/billing_setup.yml first' %
+                         (len(found), webhook_url))
     try:
         with open(secret_file, encoding='utf-8') as handle:
             secret = handle.read().strip()
@@ -129,9 +131,11 @@ def main(argv=None):
         form += [('enabled_events[]', event) for event in EVENTS]
         endpoint = stripe.post('/v1/webhook_endpoints', form)
         secret = endpoint['secret']
-    config = request('POST', tts_url + '/_emulator/tbs', body={
-        'enabled': True, 'stripe_api_base': stripe_base, 'stripe_api_key': stripe_key,
-        'endpoint_secret': secret, 'recurring_plan_ids': recurring, 'metered_plan_ids': metered})
+    config = request(
+        'POST', tts_url + '/_emulator/tbs', body={
+            'enabled': True, 'stripe_api_base': stripe_base, 'stripe_api_key': stripe_key, 'endpoint_secret': secret, 'recurring_plan_ids':
+            recurring, 'metered_plan_ids': metered
+        })
     if not config.get('enabled') or (config.get('recurring_plan_ids'), config.get('metered_plan_ids')) != (recurring, metered):
         raise SystemExit('tbs_setup: the TBS did not take the configuration')
     plans = ['%s (%s)' % pair for pair in zip(recurring, args.plan)]

@@ -115,31 +115,38 @@ class Services:
         for sub in ('logs', 'tmp', 'ansible-home/tmp', 'ansible-home/remote-tmp'):
             os.makedirs(os.path.join(OUT, sub), exist_ok=True)
         link_collection(COLLECTIONS)
-        env = {k: v for k, v in os.environ.items()
-               if k not in CONNECTION_VARS and not k.startswith('ANSIBLE_') and k not in ('PYTHONPATH',)}
+        env = {
+            k: v
+            for k, v in os.environ.items() if k not in CONNECTION_VARS and not k.startswith('ANSIBLE_') and k not in ('PYTHONPATH', )
+        }
         env.update({
             'PATH': os.path.dirname(sys.executable) + os.pathsep + os.environ.get('PATH', '/usr/bin:/bin'),
             'ANSIBLE_COLLECTIONS_PATH': COLLECTIONS,
             'ANSIBLE_HOME': os.path.join(OUT, 'ansible-home'),
             'ANSIBLE_LOCAL_TEMP': os.path.join(OUT, 'ansible-home', 'tmp'),
             'ANSIBLE_REMOTE_TMP': os.path.join(OUT, 'ansible-home', 'remote-tmp'),
-            'ANSIBLE_NOCOLOR': '1', 'ANSIBLE_FORCE_COLOR': '0', 'NO_COLOR': '1', 'PY_COLORS': '0',
+            'ANSIBLE_NOCOLOR': '1',
+            'ANSIBLE_FORCE_COLOR': '0',
+            'NO_COLOR': '1',
+            'PY_COLORS': '0',
             'ANSIBLE_RETRY_FILES_ENABLED': '0',
         })
         if self.live:
             env.update({k: os.environ[k] for k in CONNECTION_VARS if os.environ.get(k)})
         else:
-            rc = subprocess.run([sys.executable, os.path.join(HARNESS, 'emulators.py'), 'start', '--stripe', '--tts',
-                                 '--state-dir', EMU_STATE], check=False, timeout=60).returncode
+            rc = subprocess.run(
+                [sys.executable,
+                 os.path.join(HARNESS, 'emulators.py'), 'start', '--stripe', '--tts', '--state-dir', EMU_STATE], check=False,
+                timeout=60).returncode
             if rc != 0:
                 raise RuntimeError('the emulators did not start (see %s)' % EMU_STATE)
             state = emulators.load_state(EMU_STATE)
             env.update({k: state[k] for k in CONNECTION_VARS})
             self.bases = {'stripe': state['STRIPE_API_BASE'], 'tts': state['TTS_URL']}
         self.env = env
-        result = self.playbook('catalog', {'all': {'hosts': {'localhost': {
-            'ansible_connection': 'local', 'ansible_python_interpreter': '{{ ansible_playbook_python }}'}}}},
-            extra_vars='@' + EXAMPLE_CATALOG)
+        result = self.playbook('catalog', {
+            'all': {'hosts': {'localhost': {'ansible_connection': 'local', 'ansible_python_interpreter': '{{ ansible_playbook_python }}'}}}
+        }, extra_vars='@' + EXAMPLE_CATALOG)
         if result.rc != 0:
             raise RuntimeError('the example catalog could not be ensured:\n' + result.output[-3000:])
         self.tbs(DEFAULT_TBS_PLAN)
@@ -147,8 +154,8 @@ class Services:
 
     def stop(self):
         if not self.live:
-            subprocess.run([sys.executable, os.path.join(HARNESS, 'emulators.py'), 'stop', '--state-dir', EMU_STATE],
-                           check=False, timeout=60)
+            subprocess.run([sys.executable, os.path.join(HARNESS, 'emulators.py'), 'stop', '--state-dir', EMU_STATE], check=False,
+                           timeout=60)
 
     # -- the API
     def tenant_id(self, prefix='pt'):
@@ -175,8 +182,8 @@ class Services:
         if self.live:
             return False
         args = ['--plan=%s' % plan for plan in plans] or ['--off']
-        out = subprocess.run([sys.executable, os.path.join(HARNESS, 'tbs_setup.py')] + args, env=self.env,
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, check=False, timeout=60)
+        out = subprocess.run([sys.executable, os.path.join(HARNESS, 'tbs_setup.py')] + args, env=self.env, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, check=False, timeout=60)
         if out.returncode != 0:
             raise RuntimeError('tbs_setup.py %s failed: %s' % (' '.join(args), out.stdout.decode(errors='replace')))
         return True

@@ -16,11 +16,12 @@ import os
 import requests
 
 from conftest import OUT, emulators, local_inventory
-from test_inventory_plugin import (
-    ADMIN_PASSWORD, LARGE, SMALL, create_in_tts, fleet_size, price, stripe, subscribe_in_the_dashboard, wait_for_tenant)
+from test_inventory_plugin import (ADMIN_PASSWORD, LARGE, SMALL, create_in_tts, fleet_size, price, stripe, subscribe_in_the_dashboard,
+                                   wait_for_tenant)
 
-LOCALHOST = {'all': {'hosts': {'localhost': {
-    'ansible_connection': 'local', 'ansible_python_interpreter': '{{ ansible_playbook_python }}'}}}}
+LOCALHOST = {
+    'all': {'hosts': {'localhost': {'ansible_connection': 'local', 'ansible_python_interpreter': '{{ ansible_playbook_python }}'}}}
+}
 PLAN = {'price': LARGE, 'collection_method': 'send_invoice', 'days_until_due': 30}
 
 
@@ -50,11 +51,15 @@ def bulk_requests(services):
     """The requests of the last runs that read in bulk: the status of each Stripe subscription list not of one customer,
     the TTS tenant lists, the registry totals batch calls, and the registry totals reads of one tenant."""
     stripe_log, tts_log = (emulators.control(services.bases[name], 'GET', '/_emulator/requests')['requests'] for name in ('stripe', 'tts'))
-    return {'subscriptions': [entry['query'].get('status') for entry in stripe_log if entry['method'] == 'GET'
-                              and entry['path'] == '/v1/subscriptions' and 'customer' not in entry['query']],
-            'tenants': sum(1 for entry in tts_log if entry['method'] == 'GET' and entry['path'] == '/api/v3/tenants'),
-            'batch': sum(1 for entry in tts_log if entry['method'] == 'POST' and entry['path'] == '/api/v3/tenants/registry-totals'),
-            'one': sum(1 for entry in tts_log if entry['method'] == 'GET' and entry['path'].endswith('/registry-totals'))}
+    return {
+        'subscriptions': [
+            entry['query'].get('status') for entry in stripe_log
+            if entry['method'] == 'GET' and entry['path'] == '/v1/subscriptions' and 'customer' not in entry['query']
+        ], 'tenants':
+        sum(1 for entry in tts_log if entry['method'] == 'GET' and entry['path'] == '/api/v3/tenants'), 'batch':
+        sum(1 for entry in tts_log if entry['method'] == 'POST' and entry['path'] == '/api/v3/tenants/registry-totals'), 'one':
+        sum(1 for entry in tts_log if entry['method'] == 'GET' and entry['path'].endswith('/registry-totals'))
+    }
 
 
 def ours(services, ids, prefix='aud'):
@@ -70,13 +75,18 @@ def test_the_audit_reports_the_undeclared_fleet_and_the_mismatches_within_the_bu
     # Through the Dashboard, and the Tenant Billing Server makes the tenant: a tenant and a subscription not declared.
     subs['tbs'] = subscribe_in_the_dashboard(services, made['tbs'], SMALL, **{'admin-password': ADMIN_PASSWORD})[1]['id']
     wait_for_tenant(services, made['tbs'])
-    create_in_tts(services, made['hand'], 'Made by hand')                                  # orphan_tenants
-    subs['orphan'] = subscribe_in_the_dashboard(services, made['orphan'], LARGE)[1]['id']   # orphan_subscriptions
+    create_in_tts(services, made['hand'], 'Made by hand')  # orphan_tenants
+    subs['orphan'] = subscribe_in_the_dashboard(services, made['orphan'], LARGE)[1]['id']  # orphan_subscriptions
     customer, sub = subscribe_in_the_dashboard(services, made['moved'], LARGE)
     subs['moved'] = sub['id']
-    create_in_tts(services, made['moved'], 'Another owner', billing={                       # owner_mismatch
-        'customer_id': 'cus_someoneelse', 'subscription_id': sub['id'], 'plan_id': sub['items']['data'][0]['price']['id'],
-        'subscription_item_id': sub['items']['data'][0]['id']})
+    create_in_tts(
+        services,
+        made['moved'],
+        'Another owner',
+        billing={  # owner_mismatch
+            'customer_id': 'cus_someoneelse', 'subscription_id': sub['id'], 'plan_id': sub['items']['data'][0]['price']['id'],
+            'subscription_item_id': sub['items']['data'][0]['id']
+        })
     assert customer['id'] != 'cus_someoneelse'
     subs['dup'] = [subscribe_in_the_dashboard(services, made['dup'], LARGE)[1]['id'] for dummy in range(2)]  # duplicate
 
@@ -88,8 +98,8 @@ def test_the_audit_reports_the_undeclared_fleet_and_the_mismatches_within_the_bu
     subscriptions, tenants = fleet_size(services)
     report_dir = os.path.join(OUT, 'tmp', f'audit-fleet-{services.run_id}')
     services.clear_counters()
-    without, report_without, markdown_without = audit(services, declaration(services, *declared), report_dir + '-off',
-                                                      audit_fleet=False, audit_usage='no')
+    without, report_without, markdown_without = audit(services, declaration(services, *declared), report_dir + '-off', audit_fleet=False,
+                                                      audit_usage='no')
     bulk_without = None if services.live else bulk_requests(services)
     services.clear_counters()
     result, report, markdown = audit(services, declaration(services, *declared), report_dir)
@@ -99,15 +109,18 @@ def test_the_audit_reports_the_undeclared_fleet_and_the_mismatches_within_the_bu
     if counts is not None:
         # One read for the role's comparison, the fleet and the usage: the subscriptions of every status and the tenants
         # listed once each (max(1, ceil(S/100)) and max(1, ceil(T/1000)) requests), the usage by the batch call only.
-        assert bulk_requests(services) == {'subscriptions': ['all'] * max(1, math.ceil(subscriptions / 100)),
-                                           'tenants': max(1, math.ceil(tenants / 1000)), 'batch': 1, 'one': 0}, counts
+        assert bulk_requests(services) == {
+            'subscriptions': ['all'] * max(1, math.ceil(subscriptions / 100)), 'tenants': max(1, math.ceil(tenants / 1000)), 'batch': 1,
+            'one': 0
+        }, counts
         assert 'all' not in bulk_without['subscriptions'] and bulk_without['batch'] == bulk_without['one'] == 0
         assert counts['stripe']['writes'] == counts['tts']['writes'] == 0, counts
 
     # The usage of the declared tenants, against the large plan's limits (end devices 20,000, gateways 250).
     usage = {tenant['tenant_id']: tenant['usage'] for tenant in report['tenants']}
-    assert report['usage'] == {'kinds': ['applications', 'clients', 'end_devices', 'activated_end_devices', 'gateways',
-                                         'organizations', 'users'], 'error': None}
+    assert report['usage'] == {
+        'kinds': ['applications', 'clients', 'end_devices', 'activated_end_devices', 'gateways', 'organizations', 'users'], 'error': None
+    }
     assert usage[declared[0]]['gateways']['limit'] == 250 and usage[declared[0]]['end_devices']['limit'] == 20000
     if not services.live:
         assert usage[declared[0]]['end_devices'] == {'used': 950, 'limit': 20000, 'ratio': 0.0475}
@@ -131,9 +144,9 @@ def test_the_audit_reports_the_undeclared_fleet_and_the_mismatches_within_the_bu
     assert sorted(sub for tenant_id in made.values() for sub in mine[tenant_id]['live_subscriptions']) == \
         sorted([subs['tbs'], subs['orphan'], subs['moved']] + subs['dup'])
     assert set(fleet['undeclared_subscriptions']) >= set(mine[made['dup']]['live_subscriptions'] + [subs['tbs']])
-    assert {group: ours(services, ids) for group, ids in fleet['mismatches'].items()} == {
-        'orphan_subscriptions': sorted([made['orphan'], made['dup']]), 'orphan_tenants': [made['hand']],
-        'owner_mismatch': [made['moved']], 'duplicate_tenant_ids': [made['dup']]}
+    expected = {'orphan_subscriptions': sorted([made['orphan'], made['dup']]), 'orphan_tenants': [made['hand']]}
+    expected.update(owner_mismatch=[made['moved']], duplicate_tenant_ids=[made['dup']])
+    assert {group: ours(services, ids) for group, ids in fleet['mismatches'].items()} == expected
     assert mine[made['tbs']]['mismatches'] == [] and mine[made['tbs']]['tenant_state'] == 'approved'
 
     assert f"| {made['orphan']} | no tenant | {subs['orphan']} |" in markdown
@@ -162,8 +175,7 @@ def test_the_reports_of_two_slices_combine_into_the_report_of_the_whole_inventor
     combined_dir = slices + '-combined'
     services.clear_counters()
     result = services.playbook('audit_combine', LOCALHOST, env={'ANSIBLE_SHOW_CUSTOM_STATS': '1'},
-                               extra_vars={'audit_combine_from': os.path.join(slices, 'slice-*.json'),
-                                           'audit_report_dir': combined_dir})
+                               extra_vars={'audit_combine_from': os.path.join(slices, 'slice-*.json'), 'audit_report_dir': combined_dir})
     assert result.rc == 0, result.output
     if services.counters() is not None:
         assert services.counters()['stripe']['total'] == services.counters()['tts']['total'] == 0
@@ -186,9 +198,11 @@ def test_the_audit_flags_subscriptions_tbs_would_ignore_or_bill_by_item_order(se
     made = {name: services.tenant_id(f'audtbs{name}') for name in ('off', 'two')}
     try:
         customer, off = subscribe_in_the_dashboard(services, made['off'], unmarked['lookup_key'])
-        create_in_tts(services, made['off'], 'Billed by TBS before', billing={
-            'customer_id': customer['id'], 'plan_id': small['id'], 'subscription_id': off['id'],
-            'subscription_item_id': off['items']['data'][0]['id']})
+        create_in_tts(
+            services, made['off'], 'Billed by TBS before', billing={
+                'customer_id': customer['id'], 'plan_id': small['id'], 'subscription_id': off['id'], 'subscription_item_id':
+                off['items']['data'][0]['id']
+            })
         customer, single = subscribe_in_the_dashboard(services, made['two'], LARGE)
         two = stripe(services, 'POST', f"/v1/subscriptions/{single['id']}", **{'items[0][price]': small['id']})
         result, report, markdown = audit(services, declaration(services, services.tenant_id('audtbs')),
@@ -197,8 +211,9 @@ def test_the_audit_flags_subscriptions_tbs_would_ignore_or_bill_by_item_order(se
         fleet = report['fleet']
         unmatched = {entry['tenant_id']: entry for entry in fleet['tbs_unmatched_subscriptions']}
         ambiguous = {entry['tenant_id']: entry for entry in fleet['tbs_ambiguous_subscriptions']}
-        assert unmatched[made['off']] == {'tenant_id': made['off'], 'subscription_id': off['id'], 'customer_id': off['customer'],
-                                          'tbs_plans': []}
+        assert unmatched[made['off']] == {
+            'tenant_id': made['off'], 'subscription_id': off['id'], 'customer_id': off['customer'], 'tbs_plans': []
+        }
         assert ambiguous[made['two']]['subscription_id'] == two['id']
         assert ambiguous[made['two']]['tbs_plans'] == [item['price']['id'] for item in two['items']['data']]
         assert sorted(ambiguous[made['two']]['tbs_plans']) == sorted([small['id'], large['id']])
@@ -214,8 +229,7 @@ def test_the_audit_flags_subscriptions_tbs_would_ignore_or_bill_by_item_order(se
 
 def test_a_bad_option_fails_naming_it_before_any_request(services):
     services.clear_counters()
-    result = services.playbook('audit', declaration(services, services.tenant_id('bad')),
-                               extra_vars={'audit_fleet': 'maybe'})
+    result = services.playbook('audit', declaration(services, services.tenant_id('bad')), extra_vars={'audit_fleet': 'maybe'})
     assert result.rc != 0 and 'audit_fleet must be true or false, got maybe' in result.output, result.output
     assert services.counters() is None or services.counters()['stripe']['total'] == services.counters()['tts']['total'] == 0
     result = services.playbook('audit_combine', LOCALHOST, extra_vars={'audit_combine_from': '/nonexistent/*.json'})

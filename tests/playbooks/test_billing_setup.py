@@ -13,8 +13,9 @@ import yaml
 
 from conftest import EXAMPLE_CATALOG, OUT, REPO, recap
 
-LOCALHOST = {'all': {'hosts': {'localhost': {
-    'ansible_connection': 'local', 'ansible_python_interpreter': '{{ ansible_playbook_python }}'}}}}
+LOCALHOST = {
+    'all': {'hosts': {'localhost': {'ansible_connection': 'local', 'ansible_python_interpreter': '{{ ansible_playbook_python }}'}}}
+}
 
 
 def tts_base(services, name):
@@ -22,8 +23,13 @@ def tts_base(services, name):
 
 
 def delete_endpoint(services, tts_url):
-    play = [{'name': 'Delete the test endpoint', 'hosts': 'localhost', 'gather_facts': False, 'tasks': [
-        {'name': 'Delete it', 'thingsstack.tenancy.stripe_webhook_endpoint': {'tbs': True, 'tts_url': tts_url, 'state': 'absent'}}]}]
+    play = [{
+        'name':
+        'Delete the test endpoint', 'hosts':
+        'localhost', 'gather_facts':
+        False, 'tasks':
+        [{'name': 'Delete it', 'thingsstack.tenancy.stripe_webhook_endpoint': {'tbs': True, 'tts_url': tts_url, 'state': 'absent'}}]
+    }]
     path = os.path.join(OUT, 'tmp', 'delete-endpoint-%s.yml' % services.run_id)
     with open(path, 'w', encoding='utf-8') as handle:
         yaml.safe_dump(play, handle)
@@ -38,10 +44,10 @@ def setup_vars(tts_url, secret_file, **extra):
 def test_refuses_bad_variables_before_any_request(services, tmp_path):
     cases = [
         ({'billing_setup_tts_url': tts_base(services, 'x')}, 'billing_setup_secret_file: must be set'),
-        ({'billing_setup_tts_url': 'http://thethings.example.com', 'billing_setup_secret_file': str(tmp_path / 's')},
-         'billing_setup_tts_url: '),
-        ({'billing_setup_tts_url': tts_base(services, 'x'), 'billing_setup_secret_file': str(tmp_path / 'no' / 's')},
-         'billing_setup_secret_file: '),
+        ({'billing_setup_tts_url': 'http://thethings.example.com', 'billing_setup_secret_file':
+          str(tmp_path / 's')}, 'billing_setup_tts_url: '),
+        ({'billing_setup_tts_url': tts_base(services, 'x'), 'billing_setup_secret_file':
+          str(tmp_path / 'no' / 's')}, 'billing_setup_secret_file: '),
     ]
     for variables, message in cases:
         services.clear_counters()

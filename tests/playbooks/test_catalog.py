@@ -7,8 +7,9 @@ import yaml
 
 from conftest import REPO
 
-LOCALHOST = {'all': {'hosts': {'localhost': {
-    'ansible_connection': 'local', 'ansible_python_interpreter': '{{ ansible_playbook_python }}'}}}}
+LOCALHOST = {
+    'all': {'hosts': {'localhost': {'ansible_connection': 'local', 'ansible_python_interpreter': '{{ ansible_playbook_python }}'}}}
+}
 
 
 def catalog_file(tmp_path, **catalog):
@@ -58,8 +59,10 @@ def test_ensures_only_the_given_catalog(services, tmp_path):
     if counts is not None:
         assert counts['stripe']['writes'] == 1, counts  # the product, nothing of the example
 
-    prices = [{'lookup_key': product + '-monthly', 'product': product, 'currency': 'eur', 'unit_amount': 100,
-               'recurring': {'interval': 'month'}, 'tenant_limits': {'gateways': 2}}]
+    prices = [{
+        'lookup_key': product + '-monthly', 'product': product, 'currency': 'eur', 'unit_amount': 100, 'recurring': {'interval': 'month'},
+        'tenant_limits': {'gateways': 2}
+    }]
     own = catalog_file(tmp_path, catalog_products=products, catalog_prices=prices)
     for writes in (1, 0):  # the price, then nothing: converged
         services.clear_counters()
@@ -77,15 +80,19 @@ def test_writes_the_tbs_plan_ids_and_warns_when_a_plan_is_replaced(services, tmp
     products = [{'id': product, 'name': 'Playbook TBS product ' + product, 'unit_label': 'tenant'}]
 
     def price(key, amount, **extra):
-        return dict({'lookup_key': '%s-%s' % (product, key), 'product': product, 'currency': 'eur', 'unit_amount': amount,
-                     'recurring': {'interval': 'month'}}, **extra)
+        return dict(
+            {
+                'lookup_key': '%s-%s' %
+                (product, key), 'product': product, 'currency': 'eur', 'unit_amount': amount, 'recurring': {'interval': 'month'}
+            }, **extra)
 
     fragment = tmp_path / 'tbs-plans.yml'
     relative = os.path.relpath(fragment, REPO)  # resolved from where ansible-playbook runs
 
     def run(amount):
         catalog = catalog_file(tmp_path, catalog_products=products,
-                               catalog_prices=[price('plan', amount, tbs_plan='recurring'), price('addon', 100)])
+                               catalog_prices=[price('plan', amount, tbs_plan='recurring'),
+                                               price('addon', 100)])
         result = services.playbook('catalog', LOCALHOST, '-e', 'catalog_tbs_config_file=' + relative, extra_vars=catalog)
         assert result.rc == 0, result.output
         plans = yaml.safe_load(fragment.read_text(encoding='utf-8'))['tbs']['stripe']

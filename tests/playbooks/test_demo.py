@@ -13,10 +13,9 @@ DEMO = os.path.join(REPO, 'tests', 'harness', 'demo_tenants.sh')
 
 
 def demo(services, **env):
-    run_env = dict(services.env, DEMO_VENV=os.path.dirname(os.path.dirname(sys.executable)),
-                   DEMO_DIR=os.path.join(OUT, 'demo'), **env)
-    return subprocess.run(['bash', DEMO], env=run_env, cwd=REPO, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, check=False, timeout=600).stdout.decode('utf-8', 'replace')
+    run_env = dict(services.env, DEMO_VENV=os.path.dirname(os.path.dirname(sys.executable)), DEMO_DIR=os.path.join(OUT, 'demo'), **env)
+    return subprocess.run(['bash', DEMO], env=run_env, cwd=REPO, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          check=False, timeout=600).stdout.decode('utf-8', 'replace')
 
 
 def test_demo_on_real_services_uses_ids_unique_to_the_run(services):

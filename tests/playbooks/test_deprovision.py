@@ -12,10 +12,9 @@ def fleet(services):
     """Four provisioned direct-mode tenants and their inventory (group `tenants`, subgroup `fleet_a`: the 2nd and 3rd)."""
     names = [services.tenant_id('dep') for dummy in range(4)]
     hosts = {name: {'tenant_customer': {'email': services.email(name), 'name': 'Customer of ' + name}} for name in names}
-    inventory = local_inventory(
-        hosts, groups={'fleet_a': names[1:3]}, tenant_provisioning='direct', tenant_wait_timeout=30,
-        tenant_plan={'price': 'tts-large-monthly', 'collection_method': 'send_invoice', 'days_until_due': 30},
-        tenant_admin={'email': 'admin@{{ inventory_hostname }}.example'})
+    inventory = local_inventory(hosts, groups={'fleet_a': names[1:3]}, tenant_provisioning='direct', tenant_wait_timeout=30,
+                                tenant_plan={'price': 'tts-large-monthly', 'collection_method': 'send_invoice', 'days_until_due':
+                                             30}, tenant_admin={'email': 'admin@{{ inventory_hostname }}.example'})
     result = services.playbook('provision', inventory)
     assert result.rc == 0, result.output
     return names, inventory
@@ -100,8 +99,7 @@ def test_one_tenant_named_by_limit(services, fleet):
 
 def test_a_group_with_the_right_count(services, fleet):
     names, inventory = fleet
-    result = services.playbook('deprovision', inventory, limit='fleet_a', extra_vars='confirm=yes expect=2',
-                               env={'ANSIBLE_FORKS': '1'})
+    result = services.playbook('deprovision', inventory, limit='fleet_a', extra_vars='confirm=yes expect=2', env={'ANSIBLE_FORKS': '1'})
     assert result.rc == 0, result.output
     assert 'deprovision_state=absent on 2 tenant(s): %s, %s' % (names[1], names[2]) in result.output
     hosts = recap(result.output)
@@ -124,15 +122,13 @@ def test_plan_lines_per_mode_and_state(services):
     assert absent.rc != 0 and suspended.rc != 0
     delete = '; DELETE the tenant now (its ID can never be used again)'
     expected_absent = [
-        '%s (billing mode): cancel the Stripe subscription now, the Tenant Billing Server suspends the tenant now%s'
-        % (names[0], delete),
+        '%s (billing mode): cancel the Stripe subscription now, the Tenant Billing Server suspends the tenant now%s' % (names[0], delete),
         '%s (direct mode): cancel the Stripe subscription at the period end, the tenant stays approved until a run after '
         'the period end suspends it%s' % (names[1], delete),
         '%s (direct mode): cancel the Stripe subscription now, suspend the tenant now%s' % (names[2], delete),
     ]
     expected_suspended = [
-        '%s (billing mode): cancel the Stripe subscription now, the Tenant Billing Server suspends the tenant now"'
-        % names[0],
+        '%s (billing mode): cancel the Stripe subscription now, the Tenant Billing Server suspends the tenant now"' % names[0],
         '%s (direct mode): keep the Stripe subscription, suspend the tenant now"' % names[1],
         '%s (direct mode): keep the Stripe subscription, suspend the tenant now"' % names[2],
     ]

@@ -29,6 +29,7 @@ def action_groups():
                     yield from members(extended.split('.')[-1])
             else:
                 yield entry.split('.')[-1]
+
     result = {}
     for group in groups:
         for module in members(group):
@@ -42,8 +43,8 @@ def ansible_doc(tmp_path, *names):
     (tree / 'tenancy').symlink_to(REPO)
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(tmp_path), ANSIBLE_HOME=str(tmp_path / 'ansible-home'))
     ansible_doc_bin = os.path.join(os.path.dirname(sys.executable), 'ansible-doc')
-    out = subprocess.run([ansible_doc_bin, '--json', '-t', 'module'] + [f'{COLLECTION}.{name}' for name in names],
-                         env=env, cwd=str(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False, timeout=120)
+    out = subprocess.run([ansible_doc_bin, '--json', '-t', 'module'] + [f'{COLLECTION}.{name}' for name in names], env=env,
+                         cwd=str(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False, timeout=120)
     assert out.returncode == 0, out.stderr.decode()
     return json.loads(out.stdout)
 

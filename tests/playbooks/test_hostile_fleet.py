@@ -21,8 +21,8 @@ import pytest
 import requests
 
 from conftest import OUT, REPO, recap
-from test_inventory_plugin import (
-    LARGE, SMALL, create_in_tts, price, source, stripe, subscribe_in_the_dashboard, trusted, tts, wait_for_tenant)
+from test_inventory_plugin import (LARGE, SMALL, create_in_tts, price, source, stripe, subscribe_in_the_dashboard, trusted, tts,
+                                   wait_for_tenant)
 
 JINJA = "{{ lookup('pipe', 'id') }}"
 MARKDOWN = '# Pwned [click](https://evil.example) <b>bold</b> | `code`'
@@ -46,8 +46,8 @@ def hostile(services):
     for number, value in enumerate(values):
         # The customer's name is hostile too (it goes into the export's comments and messages).
         customer = stripe(services, 'POST', '/v1/customers', email=services.email(f'hostile{number}-{run}'), name=f'{value} Ltd')
-        sub = stripe(services, 'POST', '/v1/subscriptions', customer=customer['id'], collection_method='send_invoice',
-                     days_until_due='30', **{'items[0][price]': price(services, LARGE)['id'], 'metadata[tenant-id]': value})
+        sub = stripe(services, 'POST', '/v1/subscriptions', customer=customer['id'], collection_method='send_invoice', days_until_due='30',
+                     **{'items[0][price]': price(services, LARGE)['id'], 'metadata[tenant-id]': value})
         invalid[sub['id']] = value
     return {'valid': valid, 'invalid': invalid, 'hand_customer': hand_customer}
 
@@ -58,8 +58,8 @@ def escaped(value):
 
 def ansible_inventory(services, *args, env=None):
     run_env = dict(services.env, **(env or {}))
-    return subprocess.run([os.path.join(os.path.dirname(sys.executable), 'ansible-inventory'), *args], env=run_env,
-                          cwd=REPO, capture_output=True, text=True, check=False, timeout=300)
+    return subprocess.run([os.path.join(os.path.dirname(sys.executable), 'ansible-inventory'), *args], env=run_env, cwd=REPO,
+                          capture_output=True, text=True, check=False, timeout=300)
 
 
 def table_shapes(markdown):
@@ -152,14 +152,13 @@ def test_the_hostile_fleet_is_listed_exported_and_audited_without_harm(services,
     assert f'x\\|y\\\\n{services.run_id}' in markdown
 
     # No template was evaluated, anywhere.
-    for output in (listed.stdout, listed.stderr, export.output, text, provision.output, audit.output, markdown,
-                   json.dumps(report)):
+    for output in (listed.stdout, listed.stderr, export.output, text, provision.output, audit.output, markdown, json.dumps(report)):
         assert not EVALUATED.search(output)
 
 
 def fault(services, name, path, status=502):
-    response = requests.post(services.bases[name].rstrip('/') + '/_emulator/faults', timeout=10, json={'faults': [
-        {'type': 'status', 'status': status, 'count': 50, 'path': path, 'echo_request': True}]})
+    response = requests.post(services.bases[name].rstrip('/') + '/_emulator/faults', timeout=10,
+                             json={'faults': [{'type': 'status', 'status': status, 'count': 50, 'path': path, 'echo_request': True}]})
     assert response.status_code == 200, response.text
 
 
@@ -172,8 +171,7 @@ def test_an_echoing_service_puts_no_key_into_the_output_and_the_source_fails(ser
     try:
         for verbosity in ('-v', '-vvvv'):
             fault(services, service, path)
-            failed = ansible_inventory(services, '-i', source_path, '--list', verbosity,
-                                       env={'ANSIBLE_INVENTORY_UNPARSED_FAILED': 'true'})
+            failed = ansible_inventory(services, '-i', source_path, '--list', verbosity, env={'ANSIBLE_INVENTORY_UNPARSED_FAILED': 'true'})
             output = failed.stdout + failed.stderr
             assert failed.returncode != 0 and 'thingsstack.tenancy.tenants' in output, output
             assert 'Authorization' in output or 'TenantAdminKey' in output or 'Bearer' in output, output  # it did echo

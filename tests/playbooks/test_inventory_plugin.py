@@ -29,8 +29,8 @@ ADMIN_PASSWORD = 'Dashboard-Secret-4711'
 def stripe(services, method, path, **params):
     env = services.env
     response = requests.request(method, env['STRIPE_API_BASE'].rstrip('/') + path, timeout=30,
-                                **{'params' if method == 'GET' else 'data': params},
-                                headers={'Authorization': 'Bearer ' + env['STRIPE_API_KEY']})
+                                **{'params' if method == 'GET' else 'data':
+                                   params}, headers={'Authorization': 'Bearer ' + env['STRIPE_API_KEY']})
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -51,9 +51,9 @@ def subscribe_in_the_dashboard(services, tenant_id, lookup_key, **metadata):
     customer = stripe(services, 'POST', '/v1/customers', email=services.email(tenant_id), name=f'{tenant_id} Ltd',
                       **{'address[country]': 'NL', 'address[city]': 'Utrecht', 'metadata[crm]': '42'})
     metadata = dict({'tenant-id': tenant_id}, **metadata)
-    sub = stripe(services, 'POST', '/v1/subscriptions', customer=customer['id'], collection_method='send_invoice',
-                 days_until_due='30', **{'items[0][price]': price(services, lookup_key)['id']},
-                 **{f'metadata[{key}]': value for key, value in metadata.items()})
+    sub = stripe(services, 'POST', '/v1/subscriptions', customer=customer['id'], collection_method='send_invoice', days_until_due='30',
+                 **{'items[0][price]': price(services, lookup_key)['id']}, **{f'metadata[{key}]': value
+                                                                              for key, value in metadata.items()})
     return customer, sub
 
 
@@ -78,12 +78,13 @@ def create_in_tts(services, tenant_id, name, billing=None, **fields):
 def as_tbs_would(services, customer, sub, lookup_key):
     """The fields the Tenant Billing Server would write for this subscription (direct mode made by hand)."""
     item = sub['items']['data'][0]
-    limits = {key.replace('-', '_'): value for key, value in price(services, lookup_key)['metadata'].items()
-              if key.startswith('max-')}
-    return dict(limits, description='', contact_info=[
-        {'contact_type': 'CONTACT_TYPE_BILLING', 'contact_method': 'CONTACT_METHOD_EMAIL', 'value': customer['email']}],
-        billing={'customer_id': customer['id'], 'plan_id': item['price']['id'], 'subscription_id': sub['id'],
-                 'subscription_item_id': item['id']})
+    limits = {key.replace('-', '_'): value for key, value in price(services, lookup_key)['metadata'].items() if key.startswith('max-')}
+    return dict(
+        limits, description='',
+        contact_info=[{'contact_type': 'CONTACT_TYPE_BILLING', 'contact_method': 'CONTACT_METHOD_EMAIL', 'value': customer['email']}],
+        billing={
+            'customer_id': customer['id'], 'plan_id': item['price']['id'], 'subscription_id': sub['id'], 'subscription_item_id': item['id']
+        })
 
 
 @pytest.fixture(scope='module')
@@ -184,7 +185,8 @@ def test_usage_adds_tenant_usage_for_the_batch_calls_only(services, fleet):
         assert response.status_code == 200, response.text
     subscriptions, tenants = fleet_size(services)
     services.clear_counters()
-    dummy, listing = inventory(services, source('usage', usage=True, groups={'near_limit': '(tenant_usage.max_ratio | default(0, true)) >= 0.9'}))
+    dummy, listing = inventory(services,
+                               source('usage', usage=True, groups={'near_limit': '(tenant_usage.max_ratio | default(0, true)) >= 0.9'}))
     counts = services.counters()
     hostvars = listing['_meta']['hostvars']
     with_tenant = [host for host, hv in hostvars.items() if hv['tenant_live']['tenant_exists']]

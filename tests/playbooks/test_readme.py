@@ -72,8 +72,10 @@ def test_the_step_by_step_commands_run_as_printed(services, tmp_path):
         if services.live and command.startswith('cp '):
             rc, output = shell(command, tmp_path, env)
             assert rc == 0, output
-            renamed = subprocess.run([sys.executable, os.path.join(HARNESS, 'demo_inventory.py'), 'my-inventory',
-                                      'my-inventory-run', services.run_id], cwd=tmp_path, check=True, stdout=subprocess.PIPE)
+            renamed = subprocess.run(
+                [sys.executable,
+                 os.path.join(HARNESS, 'demo_inventory.py'), 'my-inventory', 'my-inventory-run', services.run_id], cwd=tmp_path, check=True,
+                stdout=subprocess.PIPE)
             assert renamed.returncode == 0
             command = 'rm -r my-inventory && mv my-inventory-run my-inventory'
         if services.live and 'deprovision' in command:
@@ -120,15 +122,15 @@ def fleet_services(services):
         yield {key: services.env[key] for key in CONNECTION_VARS}
         return
     state_dir = os.path.join(OUT, 'readme-export', 'emulators')
-    start = subprocess.run([sys.executable, os.path.join(HARNESS, 'emulators.py'), 'start', '--stripe', '--tts',
-                            '--state-dir', state_dir], check=False, timeout=60)
+    start = subprocess.run(
+        [sys.executable, os.path.join(HARNESS, 'emulators.py'), 'start', '--stripe', '--tts', '--state-dir', state_dir], check=False,
+        timeout=60)
     assert start.returncode == 0, 'the emulators did not start (see %s)' % state_dir
     try:
         state = emulators.load_state(state_dir)
         yield {key: state[key] for key in CONNECTION_VARS}
     finally:
-        subprocess.run([sys.executable, os.path.join(HARNESS, 'emulators.py'), 'stop', '--state-dir', state_dir],
-                       check=False, timeout=60)
+        subprocess.run([sys.executable, os.path.join(HARNESS, 'emulators.py'), 'stop', '--state-dir', state_dir], check=False, timeout=60)
 
 
 def test_the_export_block_runs_as_printed_from_an_installed_collection(services, fleet_services, installed, tmp_path):
@@ -148,16 +150,18 @@ def test_the_export_block_runs_as_printed_from_an_installed_collection(services,
     # A fleet made as the README's quick start makes it, from the installed collection's own examples.
     inventory = os.path.join(collection, 'playbooks', 'inventory', 'example')
     if services.live:
-        subprocess.run([sys.executable, os.path.join(HARNESS, 'demo_inventory.py'), inventory, str(tmp_path / 'example'),
-                        services.run_id], check=True, stdout=subprocess.PIPE)
+        subprocess.run([sys.executable,
+                        os.path.join(HARNESS, 'demo_inventory.py'), inventory,
+                        str(tmp_path / 'example'), services.run_id], check=True, stdout=subprocess.PIPE)
         inventory = str(tmp_path / 'example')
         commands[2] = commands[2].replace("'all:!orphan_subscriptions'", f"'*-{services.run_id}:!orphan_subscriptions'")
     else:
-        rc, output = shell('ansible-playbook -i localhost, thingsstack.tenancy.catalog -e @%s'
-                           % os.path.join(collection, 'playbooks', 'vars', 'catalog.example.yml'), cwd, env, with_env_file=False)
+        rc, output = shell(
+            'ansible-playbook -i localhost, thingsstack.tenancy.catalog -e @%s' %
+            os.path.join(collection, 'playbooks', 'vars', 'catalog.example.yml'), cwd, env, with_env_file=False)
         assert rc == 0, output[-3000:]
-        tbs = subprocess.run([sys.executable, os.path.join(HARNESS, 'tbs_setup.py'), '--plan=tts-small-monthly'], env=env,
-                             check=False, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
+        tbs = subprocess.run([sys.executable, os.path.join(HARNESS, 'tbs_setup.py'), '--plan=tts-small-monthly'], env=env, check=False,
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
         assert tbs.returncode == 0, tbs.stdout.decode()
     rc, output = shell('ansible-playbook -i %s thingsstack.tenancy.provision' % inventory, cwd, env, with_env_file=False)
     assert rc == 0, output[-3000:]
@@ -169,8 +173,9 @@ def test_the_export_block_runs_as_printed_from_an_installed_collection(services,
     # The export landed where ansible-playbook was started, not in the installed collection's playbooks/.
     assert (cwd / 'exported' / 'hosts.yml').is_file() and (cwd / 'exported' / 'group_vars').is_dir()
     assert not os.path.exists(os.path.join(collection, 'playbooks', 'exported'))
-    assert f"written to {cwd / 'exported'}/hosts.yml" in re.sub(r'\s+', ' ', shell(
-        commands[2] + ' -e export_overwrite=true', cwd, env, with_env_file=False)[1])
+    assert f"written to {cwd / 'exported'}/hosts.yml" in re.sub(
+        r'\s+', ' ',
+        shell(commands[2] + ' -e export_overwrite=true', cwd, env, with_env_file=False)[1])
     hosts = recap(output)
     assert sorted(hosts) == made, output[-3000:]
     assert all(counts['changed'] == 0 and counts['failed'] == 0 for counts in hosts.values()), output[-3000:]

@@ -20,8 +20,9 @@ PLAN = {'price': 'tts-small-monthly', 'collection_method': 'send_invoice', 'days
 
 def fleet(services, count, prefix='bulk'):
     tenants = [services.tenant_id(prefix) for dummy in range(count)]
-    inventory = local_inventory({tenant: {'tenant_customer': {'email': services.email(tenant), 'name': 'Customer of ' + tenant}}
-                                 for tenant in tenants}, tenant_provisioning='direct', tenant_plan=PLAN)
+    inventory = local_inventory(
+        {tenant: {'tenant_customer': {'email': services.email(tenant), 'name': 'Customer of ' + tenant}}
+         for tenant in tenants}, tenant_provisioning='direct', tenant_plan=PLAN)
     return tenants, inventory
 
 
@@ -136,8 +137,9 @@ def test_a_stale_bulk_read_never_causes_a_write(services):
     client.v1.customers.update(customer.id, params={'name': 'Renamed by hand'})
     services.clear_counters()
     # The per-tenant path's first request (its read of the tenant) waits, so the name is set back in between.
-    requests.post(services.bases['tts'].rstrip('/') + '/_emulator/faults', timeout=10, json={'faults': [
-        {'type': 'delay', 'seconds': 3, 'method': 'GET', 'path': '/api/v3/tenants/' + stale}]}).raise_for_status()
+    requests.post(services.bases['tts'].rstrip('/') + '/_emulator/faults', timeout=10,
+                  json={'faults': [{'type': 'delay', 'seconds': 3, 'method': 'GET', 'path':
+                                    '/api/v3/tenants/' + stale}]}).raise_for_status()
 
     def set_back():
         for dummy in range(600):

@@ -50,7 +50,8 @@ BAD = {
     'trial0': ({'tenant_plan': dict(GOOD['tenant_plan'], trial_period_days=0)}, 'tenant_plan.trial_period_days'),
     'control': ({'tenant_name': 'Acme\x07Corp'}, 'tenant_name'),
     'controldesc': ({'tenant_description': 'Acme\x1b[2J'}, 'tenant_description'),
-    'attrcount': ({'tenant_attributes': {f'key-{index}': 'v' for index in range(1000)}}, 'tenant_attributes'),
+    'attrcount': ({'tenant_attributes': {f'key-{index}': 'v'
+                                         for index in range(1000)}}, 'tenant_attributes'),
     'attrvalue': ({'tenant_attributes': {'crm-id': 'v' * 10000}}, 'tenant_attributes'),
     'shortpass': ({'tenant_admin': {'password': 'abc'}}, 'tenant_admin.password'),
     'phone': ({'tenant_customer': {'email': 'b@acme.example', 'phone': '1' * 100}}, 'tenant_customer.phone'),
@@ -148,8 +149,9 @@ def test_contradicting_tenants_are_refused_together(services):
 def test_a_customer_declared_alike_or_not_written_is_no_conflict(services, state):
     first, second = services.tenant_id('alike'), services.tenant_id('alike')
     email = services.email(first)
-    hosts = {first: {'tenant_customer': {'email': email, 'name': 'Alike Corp'}},
-             second: {'tenant_customer': {'email': email, 'name': 'Alike Corp' if state == 'present' else 'Other Name'},
-                      'tenant_state': state}}
+    hosts = {
+        first: {'tenant_customer': {'email': email, 'name': 'Alike Corp'}}, second:
+        {'tenant_customer': {'email': email, 'name': 'Alike Corp' if state == 'present' else 'Other Name'}, 'tenant_state': state}
+    }
     result = services.playbook('provision', local_inventory(hosts, **GOOD), '--check')
     assert result.rc == 0, result.output

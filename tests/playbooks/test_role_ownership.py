@@ -36,8 +36,8 @@ def stripe_get(services, path, **params):
 def tts_tenant(services, tenant_id):
     env = services.env
     response = requests.get(f"{env['TTS_URL'].rstrip('/')}/api/v3/tenants/{tenant_id}", timeout=30,
-                            params={'field_mask': 'name,state,billing'},
-                            headers={'Authorization': 'TenantAdminKey ' + env['TTS_TENANT_ADMIN_KEY']})
+                            params={'field_mask':
+                                    'name,state,billing'}, headers={'Authorization': 'TenantAdminKey ' + env['TTS_TENANT_ADMIN_KEY']})
     return response.json() if response.status_code == 200 else None
 
 
@@ -51,14 +51,21 @@ def counts(services):
 
 def make_tenant_by_hand(services, tenant_id):
     """A tenant without billing.stripe, as `ttn-lw-stack` or a tenant admin makes it."""
-    play = [{'name': 'A tenant made by hand', 'hosts': 'localhost', 'gather_facts': False, 'tasks': [
-        {'name': 'Create it without a billing link', 'thingsstack.tenancy.tts_tenant': {
-            'tenant_id': tenant_id, 'name': 'Made by hand', 'tenant_state': 'approved'}}]}]
+    play = [{
+        'name':
+        'A tenant made by hand', 'hosts':
+        'localhost', 'gather_facts':
+        False, 'tasks': [{
+            'name': 'Create it without a billing link', 'thingsstack.tenancy.tts_tenant':
+            {'tenant_id': tenant_id, 'name': 'Made by hand', 'tenant_state': 'approved'}
+        }]
+    }]
     path = os.path.join(OUT, 'tmp', f'hand-{tenant_id}.yml')
     with open(path, 'w', encoding='utf-8') as handle:
         yaml.safe_dump(play, handle)
-    local = {'all': {'hosts': {'localhost': {'ansible_connection': 'local',
-                                             'ansible_python_interpreter': '{{ ansible_playbook_python }}'}}}}
+    local = {
+        'all': {'hosts': {'localhost': {'ansible_connection': 'local', 'ansible_python_interpreter': '{{ ansible_playbook_python }}'}}}
+    }
     result = services.playbook(path, local)
     assert result.rc == 0, result.output
 
@@ -135,7 +142,7 @@ def test_two_runs_started_together_converge_without_duplicates(services):
     def run(index):
         results[index] = services.playbook('provision', fleet)
 
-    threads = [threading.Thread(target=run, args=(index,)) for index in range(2)]
+    threads = [threading.Thread(target=run, args=(index, )) for index in range(2)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -165,8 +172,8 @@ def test_billing_mode_adopts_a_tenant_the_billing_server_would_refuse(services):
     billing['all']['children']['tenants']['vars']['tenant_adopt'] = True
     adopted = services.playbook('provision', billing)
     assert adopted.rc == 0, adopted.output
-    subscription = stripe_get(services, '/v1/subscriptions', customer=stripe_get(
-        services, '/v1/customers', email=services.email(tenant))[0]['id'])[0]
+    subscription = stripe_get(services, '/v1/subscriptions', customer=stripe_get(services, '/v1/customers',
+                                                                                 email=services.email(tenant))[0]['id'])[0]
     tenant_now = tts_tenant(services, tenant)
     assert tenant_now['billing']['stripe']['subscription_id'] == subscription['id']
     assert tenant_now['state'] == 'STATE_APPROVED'
@@ -181,8 +188,7 @@ def test_billing_mode_wait_reports_the_real_message_only(services):
     if services.live:
         pytest.skip('needs a plan the Tenant Billing Server does not manage (the emulated TBS manages tts-small-monthly only)')
     tenant = services.tenant_id('tbswait')
-    billing = local_inventory({tenant: customer(services, tenant)}, tenant_provisioning='billing', tenant_wait_timeout=2,
-                              tenant_plan=PLAN)
+    billing = local_inventory({tenant: customer(services, tenant)}, tenant_provisioning='billing', tenant_wait_timeout=2, tenant_plan=PLAN)
     waited = services.playbook('provision', billing)
     assert waited.rc != 0 and f"tenant '{tenant}' did not appear within wait_timeout=2 s" in waited.output, waited.output
     assert 'Unknown error' not in waited.output, waited.output

@@ -20,16 +20,20 @@ def seed_other_subscriptions(services, count):
     price = client.v1.prices.list(params={'lookup_keys': ['tts-large-monthly']}).data[0]
     customer = client.v1.customers.create(params={'email': services.email(services.tenant_id('crowd'))})
     for dummy in range(count):
-        client.v1.subscriptions.create(params={
-            'customer': customer.id, 'items': [{'price': price.id}], 'collection_method': 'send_invoice', 'days_until_due': 30,
-            'metadata': {'tenant-id': services.tenant_id('crowd')}})
+        client.v1.subscriptions.create(
+            params={
+                'customer': customer.id, 'items': [{'price': price.id}], 'collection_method': 'send_invoice', 'days_until_due': 30,
+                'metadata': {'tenant-id': services.tenant_id('crowd')}
+            })
 
 
 def account_listings(services):
     """Requests that list the subscriptions of the whole account (no customer filter)."""
     log = emulators.control(services.bases['stripe'], 'GET', '/_emulator/requests')['requests']
-    return [entry for entry in log if entry['method'] == 'GET' and entry['path'] == '/v1/subscriptions'
-            and 'customer' not in (entry.get('query') or {})]
+    return [
+        entry for entry in log
+        if entry['method'] == 'GET' and entry['path'] == '/v1/subscriptions' and 'customer' not in (entry.get('query') or {})
+    ]
 
 
 def test_a_new_tenant_costs_the_same_in_a_large_account(services):
@@ -37,8 +41,8 @@ def test_a_new_tenant_costs_the_same_in_a_large_account(services):
         pytest.skip('seeds the account and reads the request log: emulators only')
     seed_other_subscriptions(services, OTHER_LIVE_SUBSCRIPTIONS)
     tenants = [services.tenant_id('scale') for dummy in range(TENANTS)]
-    fleet = local_inventory({tenant: {'tenant_customer': {'email': services.email(tenant)}} for tenant in tenants},
-                            tenant_provisioning='direct', tenant_plan=PLAN)
+    fleet = local_inventory({tenant: {'tenant_customer': {'email': services.email(tenant)}}
+                             for tenant in tenants}, tenant_provisioning='direct', tenant_plan=PLAN)
     services.clear_counters()
     first = services.playbook('provision', fleet)
     assert first.rc == 0, first.output

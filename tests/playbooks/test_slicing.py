@@ -26,16 +26,17 @@ def stripe_list(services, path, **params):
 
 def tts_get(services, tenant_id):
     env = services.env
-    return requests.get(f"{env['TTS_URL'].rstrip('/')}/api/v3/tenants/{tenant_id}", timeout=30,
-                        params={'field_mask': 'billing'},
+    return requests.get(f"{env['TTS_URL'].rstrip('/')}/api/v3/tenants/{tenant_id}", timeout=30, params={'field_mask': 'billing'},
                         headers={'Authorization': 'TenantAdminKey ' + env['TTS_TENANT_ADMIN_KEY']})
 
 
 def test_four_slices_at_the_same_time_provision_without_failure_or_duplicate(services):
     tenants = [services.tenant_id('slice') for dummy in range(SLICES * PER_SLICE)]
     shared = services.email(tenants[0])  # the customer of the first and second tenant, which AWX puts in two slices
-    hosts = {tenant: {'tenant_customer': {'email': shared if index < 2 else services.email(tenant), 'name': 'Customer'}}
-             for index, tenant in enumerate(tenants)}
+    hosts = {
+        tenant: {'tenant_customer': {'email': shared if index < 2 else services.email(tenant), 'name': 'Customer'}}
+        for index, tenant in enumerate(tenants)
+    }
     fleet = local_inventory(hosts, tenant_provisioning='direct', tenant_plan=PLAN)
     slices = [tenants[index::SLICES] for index in range(SLICES)]  # AWX: host i goes to slice i mod k
     assert tenants[0] in slices[0] and tenants[1] in slices[1]
@@ -44,7 +45,7 @@ def test_four_slices_at_the_same_time_provision_without_failure_or_duplicate(ser
     def run(index):
         results[index] = services.playbook('provision', fleet, limit=','.join(slices[index]))
 
-    threads = [threading.Thread(target=run, args=(index,)) for index in range(SLICES)]
+    threads = [threading.Thread(target=run, args=(index, )) for index in range(SLICES)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -56,8 +57,9 @@ def test_four_slices_at_the_same_time_provision_without_failure_or_duplicate(ser
     assert len(stripe_list(services, '/v1/customers', email=shared)) == 1
     for tenant in tenants:
         customer = stripe_list(services, '/v1/customers', email=hosts[tenant]['tenant_customer']['email'])[0]
-        subscriptions = [sub for sub in stripe_list(services, '/v1/subscriptions', customer=customer['id'])
-                         if sub['metadata'].get('tenant-id') == tenant]
+        subscriptions = [
+            sub for sub in stripe_list(services, '/v1/subscriptions', customer=customer['id']) if sub['metadata'].get('tenant-id') == tenant
+        ]
         assert len(subscriptions) == 1, (tenant, subscriptions)
         response = tts_get(services, tenant)
         assert response.status_code == 200 and response.json()['billing']['stripe']['subscription_id'] == subscriptions[0]['id']

@@ -45,23 +45,26 @@ def tenant_hosts(services, name, variables):
     return {tenant: dict({'tenant_customer': {'email': services.email(tenant)}}, **variables)}
 
 
+TYPO_IN_CUSTOMER = {'tenant_customer': {'emial': 'billing@strict.example'}}
+
 # name -> (playbook, inventory(services, tmp_path), extra_vars(tmp_path), the one line that must be said)
 BAD = {
     'catalog-key': ('catalog', lambda services, tmp: 'localhost,', catalog,
                     'catalog prices[1] (tts-large-monthly): unknown key unit_ammount; did you mean unit_amount?'),
-    'role-variable': ('provision', lambda services, tmp: local_inventory(tenant_hosts(services, 'strict', {
-        'tenant_plann': {'price': 'tts-small-monthly'}})), None, 'unknown variable tenant_plann; did you mean tenant_plan?'),
-    'role-optional-variable': ('provision', lambda services, tmp: local_inventory(tenant_hosts(services, 'strict', {
-        'tenant_atributes': {'crm-id': '1'}}), **GOOD), None,
-        'unknown variable tenant_atributes; did you mean tenant_attributes?'),
-    'role-key': ('provision', lambda services, tmp: local_inventory({services.tenant_id('strict'): {
-        'tenant_customer': {'emial': 'billing@strict.example'}}}, **GOOD), None,
-        'tenant_customer: unknown key emial; did you mean email?'),
-    'source-option': ('export', lambda services, tmp: source_file(tmp, 'fleet.tenants.yml', tbs_plan=['tts-small-monthly']),
-                      None, 'unknown option tbs_plan; did you mean tbs_plans?'),
-    'hosts-outside-tenants': ('provision', lambda services, tmp: {'all': {'hosts': tenant_hosts(services, 'strict', {
-        'ansible_connection': 'local', 'tenant_plan': {'price': 'tts-small-monthly'}})}}, None,
-        'must be members of the group tenants'),
+    'role-variable':
+    ('provision', lambda services, tmp: local_inventory(tenant_hosts(services, 'strict', {'tenant_plann': {'price': 'tts-small-monthly'}})),
+     None, 'unknown variable tenant_plann; did you mean tenant_plan?'),
+    'role-optional-variable':
+    ('provision', lambda services, tmp: local_inventory(tenant_hosts(services, 'strict', {'tenant_atributes': {'crm-id': '1'}}), **GOOD),
+     None, 'unknown variable tenant_atributes; did you mean tenant_attributes?'),
+    'role-key': ('provision', lambda services, tmp: local_inventory({services.tenant_id('strict'): TYPO_IN_CUSTOMER}, **GOOD), None,
+                 'tenant_customer: unknown key emial; did you mean email?'),
+    'source-option': ('export', lambda services, tmp: source_file(tmp, 'fleet.tenants.yml', tbs_plan=['tts-small-monthly']), None,
+                      'unknown option tbs_plan; did you mean tbs_plans?'),
+    'hosts-outside-tenants':
+    ('provision', lambda services, tmp:
+     {'all': {'hosts': tenant_hosts(services, 'strict', {'ansible_connection': 'local', 'tenant_plan': {'price': 'tts-small-monthly'}})}},
+     None, 'must be members of the group tenants'),
     'no-inventory': ('audit', lambda services, tmp: str(tmp / 'no-such-inventory'), None, 'the inventory has no hosts'),
 }
 
@@ -97,8 +100,7 @@ def test_a_wrong_role_variable_fails_in_a_few_hundred_bytes_naming_it(services):
 
 
 def test_the_catalog_runs_on_localhost_without_inventory_warnings(services, tmp_path):
-    result = services.playbook('catalog', 'localhost,', extra_vars='@' + written_file(tmp_path, 'empty.yml', {
-        'catalog_products': []}))
+    result = services.playbook('catalog', 'localhost,', extra_vars='@' + written_file(tmp_path, 'empty.yml', {'catalog_products': []}))
     assert result.rc == 0, result.output
     assert '[WARNING]' not in result.output, result.output
 

@@ -15,18 +15,29 @@ from test_role_ownership import tts_tenant
 
 
 def price_play(lookup_key, **options):
-    return [{'name': 'A price of the catalog', 'hosts': 'localhost', 'gather_facts': False, 'tasks': [
-        {'name': 'Ensure the price', 'thingsstack.tenancy.stripe_price': dict({
-            'lookup_key': lookup_key, 'product': 'tts-enterprise', 'currency': 'eur', 'unit_amount': 9900,
-            'recurring': {'interval': 'month'}, 'tenant_limits': {'gateways': 3}}, **options)}]}]
+    return [{
+        'name':
+        'A price of the catalog', 'hosts':
+        'localhost', 'gather_facts':
+        False, 'tasks': [{
+            'name':
+            'Ensure the price', 'thingsstack.tenancy.stripe_price':
+            dict(
+                {
+                    'lookup_key': lookup_key, 'product': 'tts-enterprise', 'currency': 'eur', 'unit_amount': 9900, 'recurring':
+                    {'interval': 'month'}, 'tenant_limits': {'gateways': 3}
+                }, **options)
+        }]
+    }]
 
 
 def run_play(services, play, name):
     path = os.path.join(OUT, 'tmp', name)
     with open(path, 'w', encoding='utf-8') as handle:
         yaml.safe_dump(play, handle)
-    local = {'all': {'hosts': {'localhost': {'ansible_connection': 'local',
-                                             'ansible_python_interpreter': '{{ ansible_playbook_python }}'}}}}
+    local = {
+        'all': {'hosts': {'localhost': {'ansible_connection': 'local', 'ansible_python_interpreter': '{{ ansible_playbook_python }}'}}}
+    }
     result = services.playbook(path, local)
     assert result.rc == 0, result.output
     return result
@@ -36,8 +47,8 @@ def test_a_billing_tenant_on_a_price_tbs_does_not_manage_fails_fast_then_converg
     tenant = services.tenant_id('tbsplan')
     lookup_key = f'tts-unlisted-{services.run_id}'
     run_play(services, price_play(lookup_key), f'price-{tenant}.yml')
-    inventory = local_inventory({tenant: {'tenant_customer': {'email': services.email(tenant)}}},
-                                tenant_provisioning='billing', tenant_wait_timeout=60,
+    inventory = local_inventory({tenant: {'tenant_customer': {'email': services.email(tenant)}}}, tenant_provisioning='billing',
+                                tenant_wait_timeout=60,
                                 tenant_plan={'price': lookup_key, 'collection_method': 'send_invoice', 'days_until_due': 30})
     try:
         services.clear_counters()

@@ -24,11 +24,12 @@ SEARCH_LAG = 120  # seconds: longer than any of these tests, as Stripe Search ca
 @pytest.fixture
 def search_lag(services):
     """Stripe Search SEARCH_LAG seconds behind: a subscription made during the test is missing from its results."""
+
     def configure(lag):
         if not services.live:
-            response = requests.post(services.bases['stripe'].rstrip('/') + '/_emulator/config', json={'search_lag': lag},
-                                     timeout=10)
+            response = requests.post(services.bases['stripe'].rstrip('/') + '/_emulator/config', json={'search_lag': lag}, timeout=10)
             response.raise_for_status()
+
     configure(SEARCH_LAG)
     yield
     configure(0)
@@ -42,7 +43,8 @@ def together(*runs):
     def run(index):
         start.wait()
         results[index] = runs[index]()
-    threads = [threading.Thread(target=run, args=(index,)) for index in range(len(runs))]
+
+    threads = [threading.Thread(target=run, args=(index, )) for index in range(len(runs))]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -61,8 +63,10 @@ def live_subscriptions(services, tenant_id, *emails):
     found = []
     for email in emails:
         for cus in stripe_get(services, '/v1/customers', email=email):
-            found += [sub for sub in stripe_get(services, '/v1/subscriptions', customer=cus['id'], status='all')
-                      if sub['metadata'].get('tenant-id') == tenant_id and sub['status'] not in ('canceled', 'incomplete_expired')]
+            found += [
+                sub for sub in stripe_get(services, '/v1/subscriptions', customer=cus['id'], status='all')
+                if sub['metadata'].get('tenant-id') == tenant_id and sub['status'] not in ('canceled', 'incomplete_expired')
+            ]
     return found
 
 
@@ -87,18 +91,25 @@ def test_two_customers_claiming_one_tenant_at_once(services, search_lag):
 
 def subscription_play(tenant_id, email, lookup):
     """The customer and its subscription for the tenant, with the modules (no tenant in TTS, as while TBS is slow)."""
-    return [{'name': 'Claim a tenant ID', 'hosts': 'localhost', 'gather_facts': False, 'tasks': [
-        {'name': 'Ensure the customer', 'thingsstack.tenancy.stripe_customer': {'email': email}, 'register': 'cus'},
-        {'name': 'Ensure the subscription', 'thingsstack.tenancy.stripe_subscription': {
-            'customer': '{{ cus.customer.id }}', 'tenant_id': tenant_id, 'price': 'tts-small-monthly', 'claim_lookup': lookup,
-            'collection_method': 'send_invoice', 'days_until_due': 30}}]}]
+    return [{
+        'name':
+        'Claim a tenant ID', 'hosts':
+        'localhost', 'gather_facts':
+        False, 'tasks': [{'name': 'Ensure the customer', 'thingsstack.tenancy.stripe_customer': {'email': email}, 'register': 'cus'}, {
+            'name': 'Ensure the subscription', 'thingsstack.tenancy.stripe_subscription': {
+                'customer': '{{ cus.customer.id }}', 'tenant_id': tenant_id, 'price': 'tts-small-monthly', 'claim_lookup': lookup,
+                'collection_method': 'send_invoice', 'days_until_due': 30
+            }
+        }]
+    }]
 
 
 @pytest.mark.parametrize('lookup', ['search', 'list'])
 def test_a_second_customer_inside_the_search_lag_is_refused_by_the_claim_key(services, search_lag, lookup):
     tenant = services.tenant_id('lag')
-    local = {'all': {'hosts': {'localhost': {'ansible_connection': 'local',
-                                             'ansible_python_interpreter': '{{ ansible_playbook_python }}'}}}}
+    local = {
+        'all': {'hosts': {'localhost': {'ansible_connection': 'local', 'ansible_python_interpreter': '{{ ansible_playbook_python }}'}}}
+    }
     runs = []
     for who in ('first', 'second'):
         path = os.path.join(OUT, 'tmp', f'claim-{tenant}-{who}.yml')
@@ -157,8 +168,11 @@ def test_adopting_a_tenant_that_another_customers_live_subscription_bills_is_ref
     client = stripe.StripeClient(env['STRIPE_API_KEY'], base_addresses={'api': env['STRIPE_API_BASE']})
     other = client.v1.customers.create(params={'email': services.email(tenant, 'beta')})
     price = client.v1.prices.list(params={'lookup_keys': ['tts-large-monthly']}).data[0]
-    client.v1.subscriptions.create(params={'customer': other.id, 'items': [{'price': price.id}], 'metadata': {'tenant-id': tenant},
-                                           'collection_method': 'send_invoice', 'days_until_due': 30})
+    client.v1.subscriptions.create(
+        params={
+            'customer': other.id, 'items': [{'price': price.id}], 'metadata': {'tenant-id': tenant}, 'collection_method': 'send_invoice',
+            'days_until_due': 30
+        })
 
     adopt = services.playbook('provision', inventory({tenant: customer(services, tenant, 'beta')}, tenant_adopt=True))
     assert adopt.rc != 0

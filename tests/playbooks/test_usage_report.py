@@ -15,20 +15,27 @@ from test_tbs_plans import run_play
 import requests
 
 DEVICES = 7
-LOCAL = {'all': {'hosts': {'localhost': {'ansible_connection': 'local',
-                                         'ansible_python_interpreter': '{{ ansible_playbook_python }}'}}}}
+LOCAL = {'all': {'hosts': {'localhost': {'ansible_connection': 'local', 'ansible_python_interpreter': '{{ ansible_playbook_python }}'}}}}
 
 
 def catalog_play(event_name, lookup_key, state='present'):
-    tasks = [{'name': 'Ensure the meter', 'thingsstack.tenancy.stripe_meter': {
-        'event_name': event_name, 'display_name': 'Registered end devices (usage report test)',
-        'default_aggregation': {'formula': 'sum'}, 'state': state}}]
-    price = {'name': 'Ensure the metered price', 'thingsstack.tenancy.stripe_price': {
-        'lookup_key': lookup_key, 'product': 'tts-enterprise', 'currency': 'eur', 'unit_amount': 50,
-        'recurring': {'interval': 'month', 'usage_type': 'metered', 'meter': event_name}, 'tbs_plan': 'recurring',
-        'tenant_limits': {'end_devices': 100}, 'state': state}}
-    return [{'name': 'A metered plan', 'hosts': 'localhost', 'gather_facts': False,
-             'tasks': tasks + [price] if state == 'present' else [price] + tasks}]
+    tasks = [{
+        'name': 'Ensure the meter', 'thingsstack.tenancy.stripe_meter': {
+            'event_name': event_name, 'display_name': 'Registered end devices (usage report test)', 'default_aggregation':
+            {'formula': 'sum'}, 'state': state
+        }
+    }]
+    price = {
+        'name': 'Ensure the metered price', 'thingsstack.tenancy.stripe_price': {
+            'lookup_key': lookup_key, 'product': 'tts-enterprise', 'currency': 'eur', 'unit_amount': 50, 'recurring':
+            {'interval': 'month', 'usage_type': 'metered', 'meter':
+             event_name}, 'tbs_plan': 'recurring', 'tenant_limits': {'end_devices': 100}, 'state': state
+        }
+    }
+    return [{
+        'name': 'A metered plan', 'hosts': 'localhost', 'gather_facts': False, 'tasks':
+        tasks + [price] if state == 'present' else [price] + tasks
+    }]
 
 
 def listed(services, path, **params):
@@ -49,8 +56,8 @@ def test_the_reporter_counts_a_metered_tenant_once_per_period(services):
     run_play(services, catalog_play(event_name, lookup_key), f'metered-{tenant}.yml')
     try:
         services.tbs(DEFAULT_TBS_PLAN, lookup_key)
-        inventory = local_inventory({tenant: {'tenant_customer': {'email': services.email(tenant)}}},
-                                    tenant_provisioning='billing', tenant_wait_timeout=60,
+        inventory = local_inventory({tenant: {'tenant_customer': {'email': services.email(tenant)}}}, tenant_provisioning='billing',
+                                    tenant_wait_timeout=60,
                                     tenant_plan={'price': lookup_key, 'collection_method': 'send_invoice', 'days_until_due': 30})
         provisioned = services.playbook('provision', inventory)
         assert provisioned.rc == 0, provisioned.output
@@ -83,16 +90,17 @@ def test_the_reporter_counts_a_metered_tenant_once_per_period(services):
                 events = sum(1 for sub in subscriptions if sub['metadata'].get('tenant-id') and any(
                     (item['price'].get('recurring') or {}).get('meter') for item in sub['items']['data']))
                 assert counts['stripe']['writes'] == events, counts
-                assert counts['stripe']['reads'] == (max(1, math.ceil(len(subscriptions) / 100))
-                                                     + max(1, math.ceil(len(meters) / 100))), counts
-                assert counts['tts'] == dict(counts['tts'], writes=0, reads=2 * max(1, math.ceil(tenants / 1000))
-                                             + math.ceil(tenants / 100)), counts
-            assert ('already_counted' in report.output) and (tenant in report.output.split('"already_counted"')[1].split(']')[0]) == (run == 2)
+                assert counts['stripe']['reads'] == (max(1, math.ceil(len(subscriptions) / 100)) +
+                                                     max(1, math.ceil(len(meters) / 100))), counts
+                assert counts['tts'] == dict(counts['tts'], writes=0,
+                                             reads=2 * max(1, math.ceil(tenants / 1000)) + math.ceil(tenants / 100)), counts
+            assert ('already_counted' in report.output) and (tenant in report.output.split('"already_counted"')[1].split(']')[0]) == (run
+                                                                                                                                      == 2)
             assert recap(report.output)['localhost']['changed'] == (1 if run == 1 else 0)
 
         end = (int(time.time()) // 60 + 2) * 60
-        summaries = stripe(services, 'GET', f'/v1/billing/meters/{meter}/event_summaries', customer=customer,
-                           start_time=start, end_time=end)['data']
+        summaries = stripe(services, 'GET', f'/v1/billing/meters/{meter}/event_summaries', customer=customer, start_time=start,
+                           end_time=end)['data']
         assert sum(summary['aggregated_value'] for summary in summaries) == devices, summaries
     finally:
         services.tbs(DEFAULT_TBS_PLAN)

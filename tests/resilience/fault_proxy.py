@@ -31,8 +31,10 @@ import urllib.parse
 
 KINDS = ('429', '500', '502', '503', 'reset', 'drop', 'delay')
 ACTED = ('500', 'drop', 'delay')  # the faults after which the service has acted
-HOP_BY_HOP = {'connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer',
-              'transfer-encoding', 'upgrade', 'content-length', 'host'}
+HOP_BY_HOP = {
+    'connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade',
+    'content-length', 'host'
+}
 UPSTREAM_TIMEOUT = 60.0
 # gRPC codes The Things Stack uses in its error bodies
 TTS_CODES = {429: 8, 500: 13, 502: 14, 503: 14, 400: 3}
@@ -139,8 +141,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         kind = proxy.schedule.draw(proxy.service, self.command, self.path)
         if kind in ('429', '502', '503', 'budget'):
             status = 400 if kind == 'budget' else int(kind)
-            message = ('resilience proxy: request budget of %d used up' % proxy.schedule.max_requests
-                       if kind == 'budget' else 'resilience proxy: injected HTTP %d' % status)
+            message = ('resilience proxy: request budget of %d used up' %
+                       proxy.schedule.max_requests if kind == 'budget' else 'resilience proxy: injected HTTP %d' % status)
             self.answer(status, [('Retry-After', '1')] if status == 429 else [],
                         json.dumps(error_body(proxy.service, status, message)).encode())
             return
@@ -157,8 +159,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if kind == 'drop':
             self.close_connection = True  # closed after the service acted, without an answer
         elif kind == '500':
-            self.answer(500, [], json.dumps(error_body(proxy.service, 500, 'resilience proxy: injected HTTP 500 '
-                                                                           'after the service answered')).encode())
+            self.answer(
+                500, [],
+                json.dumps(error_body(proxy.service, 500, 'resilience proxy: injected HTTP 500 '
+                                      'after the service answered')).encode())
         else:
             self.answer(status, headers, payload)
 
@@ -213,8 +217,7 @@ class FaultProxy:
         self.context = ssl.create_default_context(cafile=cafile) if parts.scheme == 'https' else None
         self.prefix = parts.path.rstrip('/')
         self._server = _Server(self)
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.1,), name='proxy-' + service,
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.1, ), name='proxy-' + service, daemon=True)
 
     @property
     def url(self):

@@ -88,6 +88,7 @@ def say(msg):
 
 # --------------------------------------------------------------------------- inventory
 
+
 def tenant_hosts(prefix, count, billing_mode=True):
     """`count` tenants, alternately billing and direct mode (or all direct), with some variety (address and tax ID, trial,
     attributes)."""
@@ -99,13 +100,13 @@ def tenant_hosts(prefix, count, billing_mode=True):
             'tenant_provisioning': 'billing' if billing else 'direct',
             'tenant_name': 'Resilience %s' % tenant_id,
             'tenant_customer': {'email': 'billing@%s.example' % tenant_id, 'name': 'Customer of %s' % tenant_id},
-            'tenant_plan': {'price': BILLING_PLAN if billing else DIRECT_PLAN, 'collection_method': 'send_invoice',
-                            'days_until_due': 30},
+            'tenant_plan': {'price': BILLING_PLAN if billing else DIRECT_PLAN, 'collection_method': 'send_invoice', 'days_until_due': 30},
             'tenant_admin': {'email': 'admin@%s.example' % tenant_id, 'full_name': 'Admin of %s' % tenant_id},
         }
         if index % 3 == 0:
-            host['tenant_customer']['address'] = {'line1': 'Hauptstrasse %d' % index, 'postal_code': '10115',
-                                                  'city': 'Berlin', 'country': 'DE'}
+            host['tenant_customer']['address'] = {
+                'line1': 'Hauptstrasse %d' % index, 'postal_code': '10115', 'city': 'Berlin', 'country': 'DE'
+            }
             host['tenant_customer']['tax_ids'] = [{'type': 'eu_vat', 'value': 'DE%09d' % (100000000 + index)}]
         if index % 4 == 1:
             host['tenant_plan'] = {'price': BILLING_PLAN, 'trial_period_days': 30}
@@ -117,15 +118,17 @@ def tenant_hosts(prefix, count, billing_mode=True):
 
 def write_inventory(name, hosts):
     path = os.path.join(OUT, name + '.yml')
-    tenants = {'vars': {'ansible_connection': 'local', 'ansible_python_interpreter': '{{ ansible_playbook_python }}',
-                        'tenant_wait_timeout': 60},
-               'hosts': hosts}
+    tenants = {
+        'vars': {'ansible_connection': 'local', 'ansible_python_interpreter': '{{ ansible_playbook_python }}', 'tenant_wait_timeout': 60},
+        'hosts': hosts
+    }
     with open(path, 'w', encoding='utf-8') as handle:
         yaml.safe_dump({'all': {'children': {'tenants': tenants}}}, handle, sort_keys=False)
     return path
 
 
 # --------------------------------------------------------------------------- the services
+
 
 def live_state():
     """Real Stripe test mode and TTS from the environment (both, or neither: then the suite's own emulators)."""
@@ -135,9 +138,10 @@ def live_state():
     if not key.startswith(('sk_test_', 'rk_test_')) or not tts_url or not tts_key:
         raise RuntimeError('live mode needs STRIPE_API_KEY=sk_test_... together with TTS_URL and TTS_TENANT_ADMIN_KEY '
                            '(or none of them, for the emulators)')
-    return {'STRIPE_API_KEY': key, 'STRIPE_API_BASE': os.environ.get('STRIPE_API_BASE') or 'https://api.stripe.com',
-            'TTS_URL': tts_url, 'TTS_TENANT_ADMIN_KEY': tts_key,
-            'STRIPE_CA_PATH': os.environ.get('STRIPE_CA_PATH'), 'TTS_CA_PATH': os.environ.get('TTS_CA_PATH')}
+    return {
+        'STRIPE_API_KEY': key, 'STRIPE_API_BASE': os.environ.get('STRIPE_API_BASE') or 'https://api.stripe.com', 'TTS_URL': tts_url,
+        'TTS_TENANT_ADMIN_KEY': tts_key, 'STRIPE_CA_PATH': os.environ.get('STRIPE_CA_PATH'), 'TTS_CA_PATH': os.environ.get('TTS_CA_PATH')
+    }
 
 
 def service_get(base, path, query, headers, cafile=None):
@@ -166,8 +170,8 @@ def tts_tenants(state):
     headers = {'Authorization': 'TenantAdminKey ' + state['TTS_TENANT_ADMIN_KEY'], 'Accept': 'application/json'}
     tenants = []
     for page in range(1, 100):
-        body, dummy = service_get(state['TTS_URL'], '/api/v3/tenants', {'field_mask': 'name', 'limit': 1000, 'page': page},
-                                  headers, state.get('TTS_CA_PATH'))
+        body, dummy = service_get(state['TTS_URL'], '/api/v3/tenants', {'field_mask': 'name', 'limit': 1000, 'page': page}, headers,
+                                  state.get('TTS_CA_PATH'))
         batch = body.get('tenants') or []
         tenants += batch
         if len(batch) < 1000:
@@ -182,8 +186,8 @@ def census(state, expected_tenants, catalog_keys):
     expected = {tid: 'billing@%s.example' % tid for tid in expected_tenants}
     listed = [c for email in expected.values() for c in stripe_list(state, '/v1/customers', {'email': email})]
     customers = collections.Counter(c.get('email') for c in listed)
-    tax_ids = collections.Counter((c['id'], t.get('type'), t.get('value')) for c in listed
-                                  for t in stripe_list(state, '/v1/customers/%s/tax_ids' % c['id']))
+    tax_ids = collections.Counter(
+        (c['id'], t.get('type'), t.get('value')) for c in listed for t in stripe_list(state, '/v1/customers/%s/tax_ids' % c['id']))
     subscriptions = collections.Counter((s.get('metadata') or {}).get('tenant-id') for c in listed
                                         for s in stripe_list(state, '/v1/subscriptions', {'customer': c['id'], 'status': 'all'}))
     by_key = collections.defaultdict(list)
@@ -201,12 +205,17 @@ def census(state, expected_tenants, catalog_keys):
         'prices': len(prices),
         'tenants': sum(tenants.values()),
         'duplicates': {
-            'customers per email': sum(n - 1 for email, n in customers.items() if email and n > 1),
-            'tax IDs per customer': sum(n - 1 for n in tax_ids.values() if n > 1),
-            'subscriptions per tenant-id': sum(n - 1 for tid, n in subscriptions.items() if tid and n > 1),
-            'tenants': sum(n - 1 for n in tenants.values() if n > 1) + len(set(tenants) - set(expected_tenants)),
-            'prices per lookup key': (sum(max(0, len(by_key[key]) - 1) for key in catalog_keys)
-                                      + sum(n - 1 for n in same_plan.values() if n > 1)),
+            'customers per email':
+            sum(n - 1 for email, n in customers.items() if email and n > 1),
+            'tax IDs per customer':
+            sum(n - 1 for n in tax_ids.values() if n > 1),
+            'subscriptions per tenant-id':
+            sum(n - 1 for tid, n in subscriptions.items() if tid and n > 1),
+            'tenants':
+            sum(n - 1 for n in tenants.values() if n > 1) + len(set(tenants) - set(expected_tenants)),
+            'prices per lookup key': (sum(max(0,
+                                              len(by_key[key]) - 1)
+                                          for key in catalog_keys) + sum(n - 1 for n in same_plan.values() if n > 1)),
         },
         'duplicated': {
             'emails': sorted(e for e, n in customers.items() if e and n > 1),
@@ -249,6 +258,7 @@ def failures(output):
 
 
 class Suite:
+
     def __init__(self, args):
         self.args = args
         self.deadline = time.monotonic() + SUITE_BUDGET
@@ -273,30 +283,43 @@ class Suite:
         if self.live:
             say('LIVE: Stripe test mode at %s and The Things Stack at %s, from the environment (no emulators); tenant IDs '
                 'of this run are res-%s-* and con-%s-*; every tenant in direct mode, as billing mode needs a Tenant Billing '
-                'Server set up for the plan %s' % (self.live['STRIPE_API_BASE'], self.live['TTS_URL'], self.run_id, self.run_id,
-                                                   BILLING_PLAN))
+                'Server set up for the plan %s' %
+                (self.live['STRIPE_API_BASE'], self.live['TTS_URL'], self.run_id, self.run_id, BILLING_PLAN))
             self.state = self.live
         else:
-            rc = subprocess.run([sys.executable, os.path.join(HARNESS, 'emulators.py'), 'start', '--stripe', '--tts',
-                                 '--state-dir', EMU_STATE], check=False, timeout=60).returncode
+            rc = subprocess.run(
+                [sys.executable,
+                 os.path.join(HARNESS, 'emulators.py'), 'start', '--stripe', '--tts', '--state-dir', EMU_STATE], check=False,
+                timeout=60).returncode
             if rc != 0:
                 raise RuntimeError('the emulators did not start (see %s)' % EMU_STATE)
             self.state = emulators.load_state(EMU_STATE)
-        self.proxies = {service: FaultProxy(service, self.state[base], self.schedule, self.state.get(ca)).start()
-                        for service, base, ca in (('stripe', 'STRIPE_API_BASE', 'STRIPE_CA_PATH'), ('tts', 'TTS_URL', 'TTS_CA_PATH'))}
-        say('proxies: stripe %s -> %s, tts %s -> %s' % (self.proxies['stripe'].url, self.state['STRIPE_API_BASE'],
-                                                        self.proxies['tts'].url, self.state['TTS_URL']))
-        env = {k: v for k, v in os.environ.items()
-               if k not in CONNECTION_VARS and not k.startswith(('ANSIBLE_', 'STRIPE_', 'TTS_')) and k != 'PYTHONPATH'}
+        self.proxies = {
+            service: FaultProxy(service, self.state[base], self.schedule, self.state.get(ca)).start()
+            for service, base, ca in (('stripe', 'STRIPE_API_BASE', 'STRIPE_CA_PATH'), ('tts', 'TTS_URL', 'TTS_CA_PATH'))
+        }
+        say('proxies: stripe %s -> %s, tts %s -> %s' %
+            (self.proxies['stripe'].url, self.state['STRIPE_API_BASE'], self.proxies['tts'].url, self.state['TTS_URL']))
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if k not in CONNECTION_VARS and not k.startswith(('ANSIBLE_', 'STRIPE_', 'TTS_')) and k != 'PYTHONPATH'
+        }
         env.update({
             'PATH': os.path.dirname(sys.executable) + os.pathsep + os.environ.get('PATH', '/usr/bin:/bin'),
             'ANSIBLE_COLLECTIONS_PATH': COLLECTIONS,
             'ANSIBLE_HOME': os.path.join(OUT, 'ansible-home'),
             'ANSIBLE_LOCAL_TEMP': os.path.join(OUT, 'ansible-home', 'tmp'),
-            'ANSIBLE_NOCOLOR': '1', 'ANSIBLE_FORCE_COLOR': '0', 'NO_COLOR': '1', 'PY_COLORS': '0',
-            'ANSIBLE_RETRY_FILES_ENABLED': '0', 'ANSIBLE_FORKS': str(FORKS),
-            'STRIPE_API_KEY': self.state['STRIPE_API_KEY'], 'STRIPE_API_BASE': self.proxies['stripe'].url,
-            'TTS_TENANT_ADMIN_KEY': self.state['TTS_TENANT_ADMIN_KEY'], 'TTS_URL': self.proxies['tts'].url,
+            'ANSIBLE_NOCOLOR': '1',
+            'ANSIBLE_FORCE_COLOR': '0',
+            'NO_COLOR': '1',
+            'PY_COLORS': '0',
+            'ANSIBLE_RETRY_FILES_ENABLED': '0',
+            'ANSIBLE_FORKS': str(FORKS),
+            'STRIPE_API_KEY': self.state['STRIPE_API_KEY'],
+            'STRIPE_API_BASE': self.proxies['stripe'].url,
+            'TTS_TENANT_ADMIN_KEY': self.state['TTS_TENANT_ADMIN_KEY'],
+            'TTS_URL': self.proxies['tts'].url,
         })
         self.env = env
 
@@ -308,8 +331,8 @@ class Suite:
         for proxy in self.proxies.values():
             proxy.stop()
         if not self.live:
-            subprocess.run([sys.executable, os.path.join(HARNESS, 'emulators.py'), 'stop', '--state-dir', EMU_STATE],
-                           check=False, timeout=60)
+            subprocess.run([sys.executable, os.path.join(HARNESS, 'emulators.py'), 'stop', '--state-dir', EMU_STATE], check=False,
+                           timeout=60)
         with open(os.path.join(OUT, 'requests.log'), 'w', encoding='utf-8') as handle:
             handle.write('# seq phase service method path fault\n')
             handle.writelines('%d %s %s %s %s %s\n' % (seq, phase, service, method, path, kind or '-')
@@ -339,8 +362,13 @@ class Suite:
         handle = open(log, 'w+', encoding='utf-8')  # pylint: disable=consider-using-with
         handle.write('+ %s\n' % ' '.join(os.path.relpath(c, REPO) if c.startswith(REPO) else c for c in cmd[1:]))
         handle.flush()
-        proc = subprocess.Popen(cmd, env=self.env, cwd=REPO, stdin=subprocess.DEVNULL,  # pylint: disable=consider-using-with
-                                stdout=handle, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            cmd,
+            env=self.env,
+            cwd=REPO,
+            stdin=subprocess.DEVNULL,  # pylint: disable=consider-using-with
+            stdout=handle,
+            stderr=subprocess.STDOUT)
         self.running.append(proc)
         return proc, handle, log
 
@@ -357,12 +385,13 @@ class Suite:
         output = handle.read()
         handle.close()
         hosts = recap(output)
-        result = {'label': label, 'rc': rc, 'log': os.path.relpath(log, REPO),
-                  'changed': sum(h.get('changed', 0) for h in hosts.values()),
-                  'failed': sum(h.get('failed', 0) + h.get('unreachable', 0) for h in hosts.values()),
-                  'hosts': len(hosts), 'failures': failures(output)}
-        say('%s: rc=%d hosts=%d changed=%d failed=%d (%s)'
-            % (label, rc, result['hosts'], result['changed'], result['failed'], result['log']))
+        result = {
+            'label': label, 'rc': rc, 'log': os.path.relpath(log,
+                                                             REPO), 'changed': sum(h.get('changed', 0) for h in hosts.values()), 'failed':
+            sum(h.get('failed', 0) + h.get('unreachable', 0) for h in hosts.values()), 'hosts': len(hosts), 'failures': failures(output)
+        }
+        say('%s: rc=%d hosts=%d changed=%d failed=%d (%s)' %
+            (label, rc, result['hosts'], result['changed'], result['failed'], result['log']))
         for task, host, message in result['failures']:
             say('  failed: [%s] %s: %s' % (host, task, message))
         if not hosts:
@@ -392,19 +421,27 @@ class Suite:
         self.check(sum(faults.values()) > 0, '%s: no fault was injected' % phase)
         hit = [entry for entry in self.schedule.log if entry[1] == phase and entry[5]]
         self.figures['phases'][phase] = {
-            'faults': dict(sorted(faults.items())),
-            'faults on writes': sum(1 for entry in hit if entry[3] != 'GET'),
-            'creates hit after the service acted': dict(collections.Counter(
-                service for dummy, dummy, service, method, path, kind in hit
-                if method == 'POST' and CREATE_RE.search(path) and kind in ACTED)),
+            'faults':
+            dict(sorted(faults.items())),
+            'faults on writes':
+            sum(1 for entry in hit if entry[3] != 'GET'),
+            'creates hit after the service acted':
+            dict(
+                collections.Counter(service for dummy, dummy, service, method, path, kind in hit
+                                    if method == 'POST' and CREATE_RE.search(path) and kind in ACTED)),
             'requests': {'faulty': self.schedule.total(phase), 'clean': self.schedule.total(phase + '-clean')},
-            'failed tasks': sum(r['failed'] for r in faulty),
+            'failed tasks':
+            sum(r['failed'] for r in faulty),
             'failures': [list(f) for r in faulty for f in r['failures']],
             'changed in clean runs': [r['changed'] for r in runs],
-            're-runs': reruns,
-            'duplicates': counted['duplicates'] if counted else None,
-            'objects': {k: counted[k] for k in ('customers', 'subscriptions', 'prices', 'tenants')} if counted else None,
-            'seconds': round(time.monotonic() - started, 1) if started else None,
+            're-runs':
+            reruns,
+            'duplicates':
+            counted['duplicates'] if counted else None,
+            'objects': {k: counted[k]
+                        for k in ('customers', 'subscriptions', 'prices', 'tenants')} if counted else None,
+            'seconds':
+            round(time.monotonic() - started, 1) if started else None,
         }
 
     def assert_census(self, phase, counted, complete):
@@ -461,8 +498,7 @@ class Suite:
         declared.extend(hosts)
         inventory = write_inventory('concurrent-inventory', hosts)
         self.schedule.configure('concurrent', self.args.rate)
-        running = [self.start_play('concurrent-faults-%s' % side, PROVISION_FAULTS, inventory, self.faulty_vars())
-                   for side in ('a', 'b')]
+        running = [self.start_play('concurrent-faults-%s' % side, PROVISION_FAULTS, inventory, self.faulty_vars()) for side in ('a', 'b')]
         faulty = [self.finish_play('concurrent-faults-%s' % side, run) for side, run in zip('ab', running)]
         counted = census(self.state, declared, self.catalog_keys())
         self.assert_census('concurrent', counted, complete=False)
@@ -485,40 +521,40 @@ class Suite:
         for fig in self.figures['phases'].values():
             acted.update(fig['creates hit after the service acted'])
         for service in ('stripe', 'tts'):
-            self.check(acted[service] > 0, 'no %s create met a fault after the service acted (%s): the schedule did '
-                                           'not exercise idempotent creates' % (service, ', '.join(ACTED)))
+            self.check(
+                acted[service] > 0, 'no %s create met a fault after the service acted (%s): the schedule did '
+                'not exercise idempotent creates' % (service, ', '.join(ACTED)))
         total = self.schedule.total()
-        self.check(self.schedule.over_budget == 0, 'the request cap of %d was reached (%d requests refused)'
-                   % (MAX_REQUESTS, self.schedule.over_budget))
-        self.figures.update({'tenants': len(declared), 'requests': total, 'faults': dict(sorted(faults.items())),
-                             'playbook runs': self.runs, 'seconds': round(time.monotonic() - started, 1),
-                             'problems': self.problems})
+        self.check(self.schedule.over_budget == 0,
+                   'the request cap of %d was reached (%d requests refused)' % (MAX_REQUESTS, self.schedule.over_budget))
+        self.figures.update({
+            'tenants': len(declared), 'requests': total, 'faults': dict(sorted(faults.items())), 'playbook runs': self.runs, 'seconds':
+            round(time.monotonic() - started, 1), 'problems': self.problems
+        })
 
     def report(self):
         print('\n' + '=' * 78)
         details = os.path.relpath(os.path.join(OUT, 'figures.json'), REPO)
-        print('resilience figures (seed %d, fault rate %.0f%%, client timeout %g s; details: %s)'
-              % (self.args.seed, self.args.rate * 100, CLIENT_TIMEOUT, details))
-        print('%-11s %-58s %9s %7s %5s %10s %8s %6s' % ('phase', 'faults injected', 'requests', 'failed', 'dups',
-                                                        're-runs', 'changed', 's'))
+        print('resilience figures (seed %d, fault rate %.0f%%, client timeout %g s; details: %s)' %
+              (self.args.seed, self.args.rate * 100, CLIENT_TIMEOUT, details))
+        print('%-11s %-58s %9s %7s %5s %10s %8s %6s' %
+              ('phase', 'faults injected', 'requests', 'failed', 'dups', 're-runs', 'changed', 's'))
         print('%-11s %-58s %9s %7s %5s %10s %8s %6s' % ('', '', 'faulty+', 'tasks', '', '', 'clean', ''))
         for phase, fig in self.figures['phases'].items():
             faults = ' '.join('%s:%d' % item for item in fig['faults'].items()) or '-'
             dups = sum(fig['duplicates'].values()) if fig['duplicates'] else '-'
-            print('%-11s %-58s %4d+%-4d %7d %5s %10s %8s %6s' % (
-                phase, faults, fig['requests']['faulty'], fig['requests']['clean'], fig['failed tasks'], dups,
-                fig['re-runs'], '/'.join(str(n) for n in fig['changed in clean runs']), fig['seconds']))
+            print('%-11s %-58s %4d+%-4d %7d %5s %10s %8s %6s' %
+                  (phase, faults, fig['requests']['faulty'], fig['requests']['clean'], fig['failed tasks'], dups, fig['re-runs'], '/'.join(
+                      str(n) for n in fig['changed in clean runs']), fig['seconds']))
         for phase, fig in self.figures['phases'].items():
             if fig['duplicates']:
-                print('%s: duplicates: %s; faults on writes %d; creates hit after the service acted: %s'
-                      % (phase, ', '.join('%s %d' % item for item in fig['duplicates'].items()), fig['faults on writes'],
-                         ', '.join('%s %d' % item for item in sorted(fig['creates hit after the service acted'].items()))
-                         or 'none'))
+                print('%s: duplicates: %s; faults on writes %d; creates hit after the service acted: %s' %
+                      (phase, ', '.join('%s %d' % item for item in fig['duplicates'].items()), fig['faults on writes'],
+                       ', '.join('%s %d' % item for item in sorted(fig['creates hit after the service acted'].items())) or 'none'))
         if 'requests' in self.figures:
-            print('total: %d tenants, %d requests through the proxies (cap %d), faults %s, %d playbook runs, %.1f s'
-                  % (self.figures['tenants'], self.figures['requests'], MAX_REQUESTS,
-                     ' '.join('%s:%d' % item for item in self.figures['faults'].items()), self.runs,
-                     self.figures['seconds']))
+            print('total: %d tenants, %d requests through the proxies (cap %d), faults %s, %d playbook runs, %.1f s' %
+                  (self.figures['tenants'], self.figures['requests'], MAX_REQUESTS, ' '.join(
+                      '%s:%d' % item for item in self.figures['faults'].items()), self.runs, self.figures['seconds']))
         print('=' * 78)
         if self.problems:
             say('%d problem(s):\n  %s' % (len(self.problems), '\n  '.join(self.problems)))
@@ -541,6 +577,7 @@ def main(argv=None):
 
     def on_signal(signum, dummy_frame):
         raise RuntimeError('stopped by signal %d' % signum)  # the finally clause below stops the emulators
+
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGHUP, on_signal)
     try:

@@ -52,7 +52,7 @@ class UpstreamHandler(http.server.BaseHTTPRequestHandler):
 @pytest.fixture(name='setup')
 def fixture_setup():
     upstream = Upstream()
-    thread = threading.Thread(target=upstream.serve_forever, args=(0.1,), daemon=True)
+    thread = threading.Thread(target=upstream.serve_forever, args=(0.1, ), daemon=True)
     thread.start()
     schedule = FaultSchedule(seed=1, max_requests=50, delay_seconds=CLIENT_TIMEOUT + 0.5)
     proxy = FaultProxy('stripe', 'http://127.0.0.1:%d' % upstream.server_address[1], schedule).start()
@@ -67,8 +67,8 @@ def fixture_setup():
 def send(proxy, session):
     """POST through the proxy: ('answer', status, headers, body) or ('error', exception class name)."""
     try:
-        resp = session.post(proxy.url + '/v1/customers?expand=x', data={'email': 'a@b.example'},
-                            headers={'Idempotency-Key': 'k1'}, timeout=CLIENT_TIMEOUT)
+        resp = session.post(proxy.url + '/v1/customers?expand=x', data={'email': 'a@b.example'}, headers={'Idempotency-Key': 'k1'},
+                            timeout=CLIENT_TIMEOUT)
     except requests.exceptions.RequestException as exc:
         return 'error', type(exc).__name__
     return 'answer', resp.status_code, resp.headers, resp.json()
@@ -83,8 +83,13 @@ def test_no_fault_passes_the_request_and_answer_through(setup):
 
 
 @pytest.mark.parametrize('fault, expected, acted', [
-    ('429', 429, False), ('500', 500, True), ('502', 502, False), ('503', 503, False),
-    ('reset', 'ConnectionError', False), ('drop', 'ConnectionError', True), ('delay', 'ReadTimeout', True),
+    ('429', 429, False),
+    ('500', 500, True),
+    ('502', 502, False),
+    ('503', 503, False),
+    ('reset', 'ConnectionError', False),
+    ('drop', 'ConnectionError', True),
+    ('delay', 'ReadTimeout', True),
 ])
 def test_each_fault(setup, fault, expected, acted):
     proxy, schedule, upstream, session = setup
@@ -108,10 +113,12 @@ def test_each_fault(setup, fault, expected, acted):
 
 
 def test_schedule_is_seeded_exact_and_balanced():
+
     def faults(seed):
         schedule = FaultSchedule(seed=seed, max_requests=10000, delay_seconds=0)
         schedule.configure('p', 0.25)
         return [schedule.draw('stripe', method, '/v1/x') for dummy in range(336) for method in ('GET', 'POST')]
+
     first = faults(7)
     assert first == faults(7)
     assert first != faults(8)

@@ -166,8 +166,8 @@ def main(argv=None):
     webhook_secret = emulator_webhook_secret(credentials['TTS_URL']) if emulator else None
     if webhook_secret:
         values['TBS webhook secret'] = webhook_secret
-    print('runner test: every file of each private data directory is searched for %d secrets: %s' % (
-        len(values), ', '.join(sorted(values))))
+    print('runner test: every file of each private data directory is searched for %d secrets: %s' %
+          (len(values), ', '.join(sorted(values))))
     # ansible-runner copies this process's environment into the job: the secrets must arrive through envvars only.
     for name in CREDENTIAL_VARIABLES:
         os.environ.pop(name, None)
@@ -183,10 +183,9 @@ def main(argv=None):
         envvars = dict(credentials, ANSIBLE_LOG_PATH=os.path.join(pdd, LOG_FILE), RUNNER_TEST_EMULATOR='1' if emulator else '0')
         run_options = dict({'playbook': 'provision.yml'}, **options)
         runner = ansible_runner.run(
-            private_data_dir=pdd, ident=name, inventory=os.path.join(HERE, 'inventory'), envvars=envvars,
-            extravars={'audit_report_dir': os.path.join(pdd, 'audit-report'), 'runner_secret_file': os.path.join(pdd, ENDPOINT_SECRET_FILE)},
-            process_isolation=False, quiet=True,
-            **run_options)
+            private_data_dir=pdd, ident=name, inventory=os.path.join(HERE, 'inventory'), envvars=envvars, extravars={
+                'audit_report_dir': os.path.join(pdd, 'audit-report'), 'runner_secret_file': os.path.join(pdd, ENDPOINT_SECRET_FILE)
+            }, process_isolation=False, quiet=True, **run_options)
         names, recap = stats(runner)
         if name == 'secrets':
             endpoint_secret = read_endpoint_secret(os.path.join(pdd, ENDPOINT_SECRET_FILE))
@@ -196,12 +195,12 @@ def main(argv=None):
                 failures.append('%s: the webhook endpoint secret was not written to %s' % (name, ENDPOINT_SECRET_FILE))
         leaks = find_secrets(pdd, values)
         events = os.listdir(os.path.join(pdd, 'artifacts', name, 'job_events'))
-        print('runner test %-11s status=%s rc=%s changed=%s failures=%s events=%d secrets on disk: %s' % (
-            name, runner.status, runner.rc, names['changed'], names['failures'], len(events),
-            ', '.join('%s (%s)' % (path, ', '.join(hits)) for path, hits in sorted(leaks.items())) or 'none'))
+        print('runner test %-11s status=%s rc=%s changed=%s failures=%s events=%d secrets on disk: %s' %
+              (name, runner.status, runner.rc, names['changed'], names['failures'], len(events),
+               ', '.join('%s (%s)' % (path, ', '.join(hits)) for path, hits in sorted(leaks.items())) or 'none'))
         if runner.status != 'successful' or runner.rc != 0:
-            failures.append('%s: the run failed (status %s, rc %s); see %s' % (
-                name, runner.status, runner.rc, os.path.join(pdd, 'artifacts', name, 'stdout')))
+            failures.append('%s: the run failed (status %s, rc %s); see %s' %
+                            (name, runner.status, runner.rc, os.path.join(pdd, 'artifacts', name, 'stdout')))
         provisioning = index == 0 and name != 'secrets'
         if provisioning and not names['changed']:
             failures.append('%s: the first run changed nothing' % name)

@@ -4,7 +4,6 @@ import json
 
 from .common import DEFAULT_API_VERSION, random_chars
 
-
 LIVE_KEY_PREFIXES = ("sk_live_", "rk_live_")
 
 

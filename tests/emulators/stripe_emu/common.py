@@ -7,7 +7,6 @@ import time
 
 import stripe
 
-
 DEFAULT_API_VERSION = stripe.api_version
 # API versions before this one carry current_period_* (and plan/quantity) on the subscription itself.
 PERIODS_ON_ITEMS_SINCE = "2025-03-31"
@@ -52,8 +51,7 @@ def diff_attributes(before, after):
         if old == new:
             continue
         if isinstance(old, dict) and isinstance(new, dict) and old.get("object") != "list":
-            previous[key] = {sub: old.get(sub) for sub in list(old) + [k for k in new if k not in old]
-                             if old.get(sub) != new.get(sub)}
+            previous[key] = {sub: old.get(sub) for sub in list(old) + [k for k in new if k not in old] if old.get(sub) != new.get(sub)}
         else:
             previous[key] = old
     return previous

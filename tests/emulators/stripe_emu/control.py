@@ -6,7 +6,6 @@ import json
 from .calls import Response
 from .faults import normalize_fault
 
-
 MAX_SEARCH_LAG = 3600
 
 

@@ -8,7 +8,6 @@ from .common import TERMINAL_STATUSES, address, new_id, now, public
 from .errors import ApiError, ParamError, invalid_empty, missing
 from .params import apply_metadata, created_filter
 
-
 EU_VAT_RE = re.compile(r"^(AT|BE|BG|CY|CZ|DE|DK|EE|EL|ES|FI|FR|HR|HU|IE|IT|LT|LU|LV|MT|NL|PL|PT|RO|SE|SI|SK|XI)[0-9A-Z+*]{2,12}$")
 TAX_ID_PATTERNS = {
     "eu_vat": EU_VAT_RE,
@@ -42,8 +41,9 @@ class CustomersMixin:
         if payment_method is None:
             raise missing("PaymentMethod", payment_method_id, param, 400)
         if payment_method["customer"] != customer_id:
-            raise ApiError(400, f"The customer does not have a payment method with the ID {payment_method_id}. The payment "
-                                "method must be attached to the customer.", code="resource_missing", param=param)
+            raise ApiError(
+                400, f"The customer does not have a payment method with the ID {payment_method_id}. The payment "
+                "method must be attached to the customer.", code="resource_missing", param=param)
         return payment_method
 
     def _apply_customer_fields(self, customer, params, new_payment_method=None):
@@ -58,8 +58,9 @@ class CustomersMixin:
         if "shipping" in params:
             shipping = params["shipping"]
             customer["shipping"] = None if shipping == "" else {
-                "address": address(shipping.get("address")) or address({"country": None}), "name": shipping.get("name") or None,
-                "phone": shipping.get("phone") or None}
+                "address": address(shipping.get("address")) or address({"country": None}), "name": shipping.get("name") or None, "phone":
+                shipping.get("phone") or None
+            }
         if "preferred_locales" in params:
             customer["preferred_locales"] = params["preferred_locales"] or []
         if "tax_exempt" in params:
@@ -103,18 +104,21 @@ class CustomersMixin:
         """POST /v1/customers"""
         params = request.params
         customer = {
-            "id": new_id("cus"), "object": "customer", "address": None, "balance": 0, "business_name": None, "created": now(),
-            "currency": None, "default_source": None, "delinquent": False, "description": None, "discount": None, "email": None,
-            "individual_name": None, "invoice_prefix": "".join(secrets.choice("0123456789ABCDEF") for _position in range(8)),
-            "invoice_settings": {"custom_fields": None, "default_payment_method": None, "footer": None, "rendering_options": None},
-            "livemode": request.livemode, "metadata": {}, "name": None, "next_invoice_sequence": 1, "phone": None,
-            "preferred_locales": [], "shipping": None, "tax_exempt": "none", "test_clock": None, "_deleted": False}
+            "id": new_id("cus"), "object": "customer", "address": None, "balance": 0, "business_name": None, "created": now(), "currency":
+            None, "default_source": None, "delinquent": False, "description": None, "discount": None, "email": None, "individual_name":
+            None, "invoice_prefix": "".join(secrets.choice("0123456789ABCDEF") for _position in range(8)), "invoice_settings":
+            {"custom_fields": None, "default_payment_method": None, "footer": None, "rendering_options":
+             None}, "livemode": request.livemode, "metadata": {}, "name": None, "next_invoice_sequence": 1, "phone": None,
+            "preferred_locales": [], "shipping": None, "tax_exempt": "none", "test_clock": None, "_deleted": False
+        }
         new_payment_method = None
         if params.get("payment_method"):
             new_payment_method = self._new_payment_method_for(params["payment_method"], customer["id"], request, "payment_method")
         self._apply_customer_fields(customer, params, new_payment_method)
-        tax_ids = [self._new_tax_id(customer["id"], data, request, f"tax_id_data[{index}]")
-                   for index, data in enumerate(params.get("tax_id_data") or [])]
+        tax_ids = [
+            self._new_tax_id(customer["id"], data, request, f"tax_id_data[{index}]")
+            for index, data in enumerate(params.get("tax_id_data") or [])
+        ]
         self._store(self.customers, customer)
         self._emit("customer.created", self._render_customer(customer), request)
         if new_payment_method is not None:
@@ -160,6 +164,7 @@ class CustomersMixin:
 
     @staticmethod
     def _new_tax_id(customer_id, data, request, prefix=""):
+
         def name(field):
             return f"{prefix}[{field}]" if prefix else field
 
@@ -174,11 +179,12 @@ class CustomersMixin:
             country = {"EL": "GR", "XI": "GB"}.get(normalized[:2], normalized[:2])
         else:
             country = tax_type.split("_")[0].upper()
-        return {"id": new_id("txi"), "object": "tax_id", "country": country, "created": now(), "customer": customer_id,
-                "customer_account": None, "livemode": request.livemode,
-                "owner": {"customer": customer_id, "customer_account": None, "type": "customer"}, "type": tax_type, "value": value,
-                "verification": {"status": "pending" if tax_type in VERIFIED_TAX_ID_TYPES else "unavailable",
-                                 "verified_address": None, "verified_name": None}}
+        return {
+            "id": new_id("txi"), "object": "tax_id", "country": country, "created": now(), "customer": customer_id, "customer_account":
+            None, "livemode": request.livemode, "owner": {"customer": customer_id, "customer_account": None, "type":
+                                                          "customer"}, "type": tax_type, "value": value, "verification":
+            {"status": "pending" if tax_type in VERIFIED_TAX_ID_TYPES else "unavailable", "verified_address": None, "verified_name": None}
+        }
 
     def _tax_id(self, request):
         customer = self._customer(request.args["customer"])

@@ -43,15 +43,15 @@ def missing(kind, object_id, param="id", status=404):
 
 def invalid_empty(param):
     """Stripe's error for an empty string where a value cannot be unset."""
-    return ParamError(f"You passed an empty string for '{param}'. We assume empty values are an attempt to unset a "
-                      f"parameter; however '{param}' cannot be unset. You should remove '{param}' from your request "
-                      "or supply a non-empty value.", code="parameter_invalid_empty", param=param)
+    return ParamError(
+        f"You passed an empty string for '{param}'. We assume empty values are an attempt to unset a "
+        f"parameter; however '{param}' cannot be unset. You should remove '{param}' from your request "
+        "or supply a non-empty value.", code="parameter_invalid_empty", param=param)
 
 
 def exclusive(*params):
     """Stripe's error for parameters that exclude each other."""
-    return ParamError(f"You may only specify one of these parameters: {', '.join(params)}.",
-                      code="parameters_exclusive", param=params[-1])
+    return ParamError(f"You may only specify one of these parameters: {', '.join(params)}.", code="parameters_exclusive", param=params[-1])
 
 
 def required(param):

@@ -14,12 +14,15 @@ class EventsMixin:
 
     def _emit(self, event_type, data_object, request, previous=None):
         """Record an Event and queue its webhook deliveries."""
-        endpoints = [endpoint for endpoint in self.endpoints.values()
-                     if endpoint["status"] == "enabled" and ("*" in endpoint["enabled_events"] or event_type in endpoint["enabled_events"])]
-        event = {"id": new_id("evt"), "object": "event", "api_version": DEFAULT_API_VERSION, "created": now(),
-                 "data": {"object": copy.deepcopy(data_object)}, "livemode": request.livemode,
-                 "pending_webhooks": len(endpoints),
-                 "request": {"id": request.request_id, "idempotency_key": request.idempotency_key}, "type": event_type}
+        endpoints = [
+            endpoint for endpoint in self.endpoints.values()
+            if endpoint["status"] == "enabled" and ("*" in endpoint["enabled_events"] or event_type in endpoint["enabled_events"])
+        ]
+        event = {
+            "id": new_id("evt"), "object": "event", "api_version": DEFAULT_API_VERSION, "created": now(), "data":
+            {"object": copy.deepcopy(data_object)}, "livemode": request.livemode, "pending_webhooks": len(endpoints), "request":
+            {"id": request.request_id, "idempotency_key": request.idempotency_key}, "type": event_type
+        }
         if previous is not None:
             event["data"]["previous_attributes"] = copy.deepcopy(previous)
         self._store(self.events, event)

@@ -2,7 +2,6 @@
 
 from .errors import ApiError
 
-
 RATE_LIMIT_MESSAGE = ("Request rate limit exceeded. Learn more about rate limits here "
                       "https://stripe.com/docs/rate-limits.")
 LOCK_TIMEOUT_MESSAGE = ("This object cannot be accessed right now because another API request or Stripe process is "
@@ -18,8 +17,8 @@ def normalize_fault(raw):
         raise ValueError("each fault must be a JSON object")
     kind = raw.get("type")
     allowed = {"type", "count", "method", "path", "path_exact"} | {
-        "status": {"status", "code", "retry_after", "should_retry", "echo_request"}, "delay": {"seconds"},
-        "drop_response": set()}.get(kind, set())
+        "status": {"status", "code", "retry_after", "should_retry", "echo_request"}, "delay": {"seconds"}, "drop_response": set()
+    }.get(kind, set())
     if kind not in ("status", "delay", "drop_response"):
         raise ValueError("fault type must be status, delay or drop_response")
     unknown = set(raw) - allowed
@@ -32,8 +31,10 @@ def normalize_fault(raw):
         raise ValueError("path_exact must be true or false")
     if raw.get("path_exact") and not raw.get("path"):
         raise ValueError("path_exact needs a path")
-    fault = {"type": kind, "count": count, "method": (raw.get("method") or "").upper() or None, "path": raw.get("path"),
-             "path_exact": bool(raw.get("path_exact"))}
+    fault = {
+        "type": kind, "count": count, "method": (raw.get("method") or "").upper() or None, "path": raw.get("path"), "path_exact":
+        bool(raw.get("path_exact"))
+    }
     if kind == "status":
         status = raw.get("status")
         if not isinstance(status, int) or not 400 <= status <= 599:

@@ -6,7 +6,6 @@ from .common import new_id, now, public, random_chars
 from .errors import ApiError, ParamError, invalid_empty
 from .params import not_empty
 
-
 METER_EVENT_IDENTIFIER_WINDOW = 24 * 3600  # Stripe enforces an identifier's uniqueness for at least 24 hours
 METER_EVENT_PAST = 35 * 86400  # a meter event's timestamp: within the past 35 days ...
 METER_EVENT_FUTURE = 300  # ... or up to 5 minutes ahead
@@ -38,13 +37,14 @@ class MetersMixin:
             if not given["event_payload_key"]:
                 raise invalid_empty(f"{field}[event_payload_key]")
         timestamp = now()
-        meter = {"id": new_id("mtr"), "object": "billing.meter", "created": timestamp,
-                 "customer_mapping": {"event_payload_key": mapping["event_payload_key"], "type": mapping["type"]},
-                 "default_aggregation": {"formula": params["default_aggregation"]["formula"]},
-                 "display_name": params["display_name"], "event_name": params["event_name"],
-                 "event_time_window": params.get("event_time_window"), "livemode": request.livemode, "status": "active",
-                 "status_transitions": {"deactivated_at": None}, "updated": timestamp,
-                 "value_settings": {"event_payload_key": value["event_payload_key"]}}
+        meter = {
+            "id": new_id("mtr"), "object": "billing.meter", "created": timestamp, "customer_mapping":
+            {"event_payload_key": mapping["event_payload_key"], "type":
+             mapping["type"]}, "default_aggregation": {"formula": params["default_aggregation"]["formula"]}, "display_name":
+            params["display_name"], "event_name": params["event_name"], "event_time_window": params.get("event_time_window"), "livemode":
+            request.livemode, "status": "active", "status_transitions": {"deactivated_at": None}, "updated": timestamp, "value_settings":
+            {"event_payload_key": value["event_payload_key"]}
+        }
         self._store(self.meters, meter)
         return public(meter)
 
@@ -89,18 +89,19 @@ class MetersMixin:
         not_empty(params, "event_name")
         timestamp = params.get("timestamp", now())
         if not now() - METER_EVENT_PAST <= timestamp <= now() + METER_EVENT_FUTURE:
-            raise ParamError("The timestamp must be within the past 35 calendar days or up to 5 minutes in the future.",
-                             param="timestamp")
+            raise ParamError("The timestamp must be within the past 35 calendar days or up to 5 minutes in the future.", param="timestamp")
         identifier = params.get("identifier") or "emu_" + random_chars(24)
         if len(identifier) > 100:
             raise ParamError("Invalid identifier: must be at most 100 characters.", param="identifier")
         if any(event["identifier"] == identifier and event["created"] > now() - METER_EVENT_IDENTIFIER_WINDOW
                for event in self.meter_events):
-            raise ApiError(400, f"A meter event with the identifier '{identifier}' was already received in the last 24 hours; "
-                                "it is counted once.", param="identifier")
-        event = {"object": "billing.meter_event", "created": now(), "event_name": params["event_name"],
-                 "identifier": identifier, "livemode": request.livemode, "payload": dict(params.get("payload") or {}),
-                 "timestamp": timestamp}
+            raise ApiError(
+                400, f"A meter event with the identifier '{identifier}' was already received in the last 24 hours; "
+                "it is counted once.", param="identifier")
+        event = {
+            "object": "billing.meter_event", "created": now(), "event_name": params["event_name"], "identifier": identifier, "livemode":
+            request.livemode, "payload": dict(params.get("payload") or {}), "timestamp": timestamp
+        }
         self.meter_events.append(event)
         return copy.deepcopy(event)
 
@@ -141,12 +142,15 @@ class MetersMixin:
         summaries = []
         for bucket_start, bucket_end in buckets:
             inside = [value for at, value in sorted(values, key=lambda pair: pair[0]) if max(bucket_start, start) <= at < bucket_end]
-            summaries.append({"id": f"mtrusg_{meter['id'][4:]}_{bucket_start}", "object": "billing.meter_event_summary",
-                              "aggregated_value": self._aggregate(meter["default_aggregation"]["formula"], inside),
-                              "end_time": bucket_end, "livemode": request.livemode, "meter": meter["id"],
-                              "start_time": max(bucket_start, start)})
+            summaries.append({
+                "id": f"mtrusg_{meter['id'][4:]}_{bucket_start}", "object": "billing.meter_event_summary", "aggregated_value":
+                self._aggregate(meter["default_aggregation"]["formula"], inside), "end_time": bucket_end, "livemode": request.livemode,
+                "meter": meter["id"], "start_time": max(bucket_start, start)
+            })
         limit = params.get("limit", 10)
         if not 1 <= limit <= 100:
             raise ParamError("Invalid limit: must be at least 1 and at most 100.", code="parameter_invalid_integer", param="limit")
-        return {"object": "list", "data": summaries[:limit], "has_more": len(summaries) > limit,
-                "url": f"/v1/billing/meters/{meter['id']}/event_summaries"}
+        return {
+            "object": "list", "data": summaries[:limit], "has_more": len(summaries) > limit, "url":
+            f"/v1/billing/meters/{meter['id']}/event_summaries"
+        }

@@ -13,7 +13,6 @@ import stripe.params
 
 from .errors import ParamError, invalid_empty, required
 
-
 _KEY_RE = re.compile(r"^([^\[\]]+)((?:\[[^\[\]]*\])*)$")
 _SEGMENT_RE = re.compile(r"\[([^\[\]]*)\]")
 _INT_RE = re.compile(r"^-?\d+$")
@@ -134,15 +133,16 @@ def _typeddict_annotations(typed):
         else:
             inherited.update(_typeddict_annotations(base))
     namespace = vars(sys.modules[typed.__module__])
-    return {key: inherited.get(key, (annotation, namespace))
-            for key, annotation in typed.__annotations__.items() if key not in skipped}
+    return {key: inherited.get(key, (annotation, namespace)) for key, annotation in typed.__annotations__.items() if key not in skipped}
 
 
 def _fields(typed):
     fields = _FIELDS_CACHE.get(typed)
     if fields is None:
-        fields = {key: (_compile(annotation, namespace, Spec()), key in typed.__required_keys__)
-                  for key, (annotation, namespace) in _typeddict_annotations(typed).items()}
+        fields = {
+            key: (_compile(annotation, namespace, Spec()), key in typed.__required_keys__)
+            for key, (annotation, namespace) in _typeddict_annotations(typed).items()
+        }
         _FIELDS_CACHE[typed] = fields
     return fields
 
@@ -238,11 +238,11 @@ def apply_metadata(current, given, param="metadata"):
             raise ParamError(f"Metadata keys can have up to 40 characters, but you passed in a key with {len(key)} "
                              f"characters: '{key}'", param=param)
         if "[" in key or "]" in key or not key:
-            raise ParamError(f"Invalid metadata key '{key}': metadata keys must be non-empty and can't contain '[' or ']'.",
-                             param=param)
+            raise ParamError(f"Invalid metadata key '{key}': metadata keys must be non-empty and can't contain '[' or ']'.", param=param)
         if len(value) > 500:
-            raise ParamError(f"Metadata values can have up to 500 characters, but you passed in a value with {len(value)} "
-                             f"characters for the key '{key}'.", param=f"{param}[{key}]")
+            raise ParamError(
+                f"Metadata values can have up to 500 characters, but you passed in a value with {len(value)} "
+                f"characters for the key '{key}'.", param=f"{param}[{key}]")
         if value == "":
             merged.pop(key, None)
         else:

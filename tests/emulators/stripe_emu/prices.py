@@ -8,7 +8,6 @@ from .common import diff_attributes, new_id, now, public
 from .errors import ApiError, ParamError, exclusive, missing, required
 from .params import apply_metadata, created_filter
 
-
 # Since this version a metered price must name a Billing Meter (basil removed legacy usage-based billing).
 METERED_NEEDS_METER_SINCE = "2025-03-31"
 
@@ -28,6 +27,7 @@ class PricesMixin:
 
     @staticmethod
     def _amounts(params, prefix):
+
         def name(field):
             return f"{prefix}[{field}]" if prefix else field
 
@@ -45,7 +45,8 @@ class PricesMixin:
         if "unit_amount" in params:
             amount = params["unit_amount"]
             if amount < 0:
-                raise ParamError("This value must be greater than or equal to 0.", code="parameter_invalid_integer", param=name("unit_amount"))
+                raise ParamError("This value must be greater than or equal to 0.", code="parameter_invalid_integer",
+                                 param=name("unit_amount"))
             return amount, str(amount)
         if "unit_amount_decimal" in params:
             decimal = Decimal(params["unit_amount_decimal"])
@@ -74,11 +75,13 @@ class PricesMixin:
             if meter["status"] != "active":
                 raise ApiError(400, f"The meter {meter['id']} is inactive; reactivate it to use it on a price.", param=f"{prefix}[meter]")
         elif usage_type == "metered" and api_version >= METERED_NEEDS_METER_SINCE:
-            raise ApiError(400, "Legacy metered prices are no longer supported in this API version: a price with "
-                                f"recurring[usage_type]=metered must be backed by a billing meter ({prefix}[meter]).",
-                           param=f"{prefix}[meter]")
-        return {"interval": interval, "interval_count": count, "meter": given.get("meter"), "trial_period_days": given.get("trial_period_days"),
-                "usage_type": usage_type}
+            raise ApiError(
+                400, "Legacy metered prices are no longer supported in this API version: a price with "
+                f"recurring[usage_type]=metered must be backed by a billing meter ({prefix}[meter]).", param=f"{prefix}[meter]")
+        return {
+            "interval": interval, "interval_count": count, "meter": given.get("meter"), "trial_period_days": given.get("trial_period_days"),
+            "usage_type": usage_type
+        }
 
     @staticmethod
     def _tiers(params, name):
@@ -110,6 +113,7 @@ class PricesMixin:
         return tiers
 
     def _new_price(self, params, request, product, prefix=""):
+
         def name(field):
             return f"{prefix}[{field}]" if prefix else field
 
@@ -122,15 +126,29 @@ class PricesMixin:
         if params.get("lookup_key"):
             self._check_lookup_key(params["lookup_key"], params.get("transfer_lookup_key", False))
         return {
-            "id": new_id("price"), "object": "price", "active": params.get("active", True), "_tiers": tiers,
-            "billing_scheme": "tiered" if tiers else "per_unit",
-            "created": now(), "currency": currency, "custom_unit_amount": None, "livemode": request.livemode,
-            "lookup_key": params.get("lookup_key") or None, "metadata": apply_metadata({}, params.get("metadata")),
-            "nickname": params.get("nickname") or None, "product": product["id"], "recurring": recurring,
-            "tax_behavior": params.get("tax_behavior", "unspecified"), "tiers_mode": params.get("tiers_mode") if tiers else None,
-            "transform_quantity": ({"divide_by": params["transform_quantity"]["divide_by"],
-                                    "round": params["transform_quantity"]["round"]} if params.get("transform_quantity") else None),
-            "type": "recurring" if recurring else "one_time", "unit_amount": unit_amount, "unit_amount_decimal": unit_amount_decimal}
+            "id":
+            new_id("price"), "object":
+            "price", "active":
+            params.get("active", True), "_tiers":
+            tiers, "billing_scheme":
+            "tiered" if tiers else "per_unit", "created":
+            now(), "currency":
+            currency, "custom_unit_amount":
+            None, "livemode":
+            request.livemode, "lookup_key":
+            params.get("lookup_key") or None, "metadata":
+            apply_metadata({}, params.get("metadata")), "nickname":
+            params.get("nickname") or None, "product":
+            product["id"], "recurring":
+            recurring, "tax_behavior":
+            params.get("tax_behavior", "unspecified"), "tiers_mode":
+            params.get("tiers_mode") if tiers else None, "transform_quantity":
+            ({"divide_by": params["transform_quantity"]["divide_by"], "round": params["transform_quantity"]["round"]}
+             if params.get("transform_quantity") else None), "type":
+            "recurring" if recurring else "one_time", "unit_amount":
+            unit_amount, "unit_amount_decimal":
+            unit_amount_decimal
+        }
 
     def _take_lookup_key(self, price, request):
         holder = self._check_lookup_key(price["lookup_key"], True, price["id"]) if price["lookup_key"] else None
@@ -173,7 +191,7 @@ class PricesMixin:
         params = request.params
         before = public(price)
         updated = copy.deepcopy(price)
-        for field in ("active",):
+        for field in ("active", ):
             if field in params:
                 updated[field] = params[field]
         for field in ("nickname", "lookup_key"):

@@ -16,6 +16,7 @@ class ProductsMixin:
 
     @staticmethod
     def _new_product(params, request, param_prefix=""):
+
         def name(field):
             return f"{param_prefix}[{field}]" if param_prefix else field
 
@@ -27,12 +28,13 @@ class ProductsMixin:
         timestamp = now()
         return {
             "id": product_id or new_id("prod"), "object": "product", "active": params.get("active", True), "created": timestamp,
-            "default_price": None, "description": params.get("description") or None, "images": params.get("images") or [],
-            "livemode": request.livemode, "marketing_features": [{"name": feature["name"]} for feature in params.get("marketing_features") or []],
-            "metadata": apply_metadata({}, params.get("metadata")), "name": params["name"],
-            "package_dimensions": params.get("package_dimensions") or None, "shippable": params.get("shippable"),
-            "statement_descriptor": params.get("statement_descriptor") or None, "tax_code": params.get("tax_code") or None,
-            "type": "service", "unit_label": params.get("unit_label") or None, "updated": timestamp, "url": params.get("url") or None}
+            "default_price": None, "description": params.get("description") or None, "images": params.get("images") or [], "livemode":
+            request.livemode, "marketing_features": [{"name": feature["name"]} for feature in params.get("marketing_features") or []
+                                                     ], "metadata": apply_metadata({}, params.get("metadata")), "name": params["name"],
+            "package_dimensions": params.get("package_dimensions") or None, "shippable": params.get("shippable"), "statement_descriptor":
+            params.get("statement_descriptor") or None, "tax_code": params.get("tax_code") or None, "type": "service", "unit_label":
+            params.get("unit_label") or None, "updated": timestamp, "url": params.get("url") or None
+        }
 
     def products_create(self, request):
         """POST /v1/products"""

@@ -9,12 +9,16 @@ import time
 
 from .errors import ParamError
 
-
 SEARCH_CLAUSE = re.compile(r"^(?:metadata\[['\"](?P<key>[^'\"]+)['\"]\]|(?P<field>status)):['\"](?P<value>[^'\"]*)['\"]$")
 SEARCH_HISTORY = 16
 # The emulator's wording: Stripe's own message for a bad search cursor was not found.
 INVALID_PAGE_MESSAGE = ("Invalid page: '{page}' is not a next_page returned by a search with this query. Start again "
                         "without page.")
+
+
+def field(version, key):
+    """The metadata value a search clause compares (status when the key is None)."""
+    return version["metadata"].get(key) if key is not None else version["status"]
 
 
 class SearchMixin:
@@ -67,8 +71,9 @@ class SearchMixin:
         for clause in clauses:
             match = SEARCH_CLAUSE.match(clause)
             if match is None:
-                raise ParamError(f"Invalid search query: {clause!r} (the emulator knows metadata['key']:'value' and "
-                                 "status:'value', joined by AND)", param="query")
+                raise ParamError(
+                    f"Invalid search query: {clause!r} (the emulator knows metadata['key']:'value' and "
+                    "status:'value', joined by AND)", param="query")
             matchers.append((match.group("key"), match.group("value")))
         limit = params.get("limit", 10)
         if not 1 <= limit <= 100:
@@ -79,11 +84,11 @@ class SearchMixin:
             if after is not None and sub["_seq"] >= after:
                 continue
             version = self._search_version(sub, cutoff)
-            if version is not None and all((version["metadata"].get(key) if key is not None else version["status"]) == value
-                                           for key, value in matchers):
+            if version is not None and all(field(version, key) == value for key, value in matchers):
                 found.append((sub["_seq"], version))
         page, more = found[:limit], len(found) > limit
         data = [self._render_subscription(version) if cutoff is None else copy.deepcopy(version) for _seq, version in page]
-        return {"object": "search_result", "data": data, "has_more": more,
-                "next_page": self._page_token(params["query"], page[-1][0]) if more else None,
-                "url": "/v1/subscriptions/search"}
+        return {
+            "object": "search_result", "data": data, "has_more": more, "next_page":
+            self._page_token(params["query"], page[-1][0]) if more else None, "url": "/v1/subscriptions/search"
+        }

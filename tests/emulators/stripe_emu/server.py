@@ -28,7 +28,6 @@ from .subscription_items import SubscriptionItemsMixin
 from .subscriptions import SubscriptionsMixin
 from .webhooks import WebhookDispatcher, WebhookEndpointsMixin
 
-
 KEY_PREFIXES = ("sk_test_", "sk_live_", "rk_")
 # Stripe's wording as seen in API responses (type invalid_request_error, code idempotency_key_in_use, HTTP 409).
 IDEMPOTENCY_IN_USE_MESSAGE = ("There is currently another in-progress request using this Idempotent Key (that probably "
@@ -39,9 +38,19 @@ IDEMPOTENCY_MISMATCH_MESSAGE = ("Keys for idempotent requests can only be used w
                                 "request.")
 
 
-class Emulator(ControlMixin, StoreMixin, CustomersMixin, PaymentMethodsMixin,  # pylint: disable=too-many-instance-attributes,too-many-public-methods
-               ProductsMixin, PricesMixin, SubscriptionsMixin, SubscriptionItemsMixin,
-               SearchMixin, EventsMixin, WebhookEndpointsMixin, MetersMixin):
+class Emulator(
+        ControlMixin,
+        StoreMixin,
+        CustomersMixin,
+        PaymentMethodsMixin,  # pylint: disable=too-many-instance-attributes,too-many-public-methods
+        ProductsMixin,
+        PricesMixin,
+        SubscriptionsMixin,
+        SubscriptionItemsMixin,
+        SearchMixin,
+        EventsMixin,
+        WebhookEndpointsMixin,
+        MetersMixin):
     """All state and the request pipeline; each resource's endpoints come from its mixin."""
 
     def __init__(self, search_lag=0.0):
@@ -72,9 +81,11 @@ class Emulator(ControlMixin, StoreMixin, CustomersMixin, PaymentMethodsMixin,  #
         self.log_seq = 0
         self.object_seq = 0
         self.seq_index = {}
-        self.account = {"id": "acct_" + random_chars(16), "object": "account", "business_profile": {"name": "Stripe emulator"},
-                        "charges_enabled": True, "country": "NL", "default_currency": "eur", "details_submitted": True,
-                        "email": "billing@example.com", "payouts_enabled": True, "type": "standard"}
+        self.account = {
+            "id": "acct_" + random_chars(16), "object": "account", "business_profile": {"name": "Stripe emulator"}, "charges_enabled": True,
+            "country": "NL", "default_currency": "eur", "details_submitted": True, "email": "billing@example.com", "payouts_enabled": True,
+            "type": "standard"
+        }
 
     def close(self):
         """Stop background work."""
@@ -92,9 +103,11 @@ class Emulator(ControlMixin, StoreMixin, CustomersMixin, PaymentMethodsMixin,  #
         headers = [("Request-Id", call.request_id), ("Stripe-Version", call.api_version)]
         if call.idempotency_key and call.method != "GET":
             headers.append(("Idempotency-Key", call.idempotency_key))
-        entry = {"method": call.method, "path": call.path, "query": dict(parse_qsl(call.query, keep_blank_values=True)),
-                 "params": dict(parse_qsl(call.text, keep_blank_values=True)), "idempotency_key": call.idempotency_key,
-                 "fault": None, "request_id": call.request_id, "replayed": False}
+        entry = {
+            "method": call.method, "path": call.path, "query": dict(parse_qsl(call.query, keep_blank_values=True)), "params":
+            dict(parse_qsl(call.text, keep_blank_values=True)), "idempotency_key": call.idempotency_key, "fault": None, "request_id":
+            call.request_id, "replayed": False
+        }
         fault = None
         if call.api_key is None or not call.api_key.startswith(KEY_PREFIXES):
             status, payload = 401, auth_error(call.api_key)
@@ -155,8 +168,9 @@ class Emulator(ControlMixin, StoreMixin, CustomersMixin, PaymentMethodsMixin,  #
             match = route.regex.match(path)
             if match and route.method == method:
                 return route, {key: unquote(value) for key, value in match.groupdict().items()}
-        raise ParamError(f"Unrecognized request URL ({method}: {path}). Please see https://stripe.com/docs or we can "
-                         "help at https://support.stripe.com/.", status=404)
+        raise ParamError(
+            f"Unrecognized request URL ({method}: {path}). Please see https://stripe.com/docs or we can "
+            "help at https://support.stripe.com/.", status=404)
 
     def _replay(self, call, fingerprint):
         """The idempotency layer: (key to save the result under, or None; response to return now, or None)."""
@@ -198,8 +212,9 @@ class Emulator(ControlMixin, StoreMixin, CustomersMixin, PaymentMethodsMixin,  #
                 traceback.print_exc()
                 status, payload = 500, ApiError(500, "An unknown error occurred in the Stripe emulator.", kind="api_error").body()
             if record_key is not None:
-                self.idempotency[record_key] = {"fingerprint": fingerprint, "status": status,
-                                                "payload": copy.deepcopy(payload), "request_id": call.request_id}
+                self.idempotency[record_key] = {
+                    "fingerprint": fingerprint, "status": status, "payload": copy.deepcopy(payload), "request_id": call.request_id
+                }
             return status, payload, []
 
 

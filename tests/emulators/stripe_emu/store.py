@@ -5,9 +5,10 @@ import copy
 from .common import TERMINAL_STATUSES, public
 from .errors import ApiError, ParamError, exclusive, missing
 
-
-OBJECT_KINDS = {"cus": "customer", "prod": "product", "price": "price", "sub": "subscription", "si": "subscription item",
-                "txi": "tax_id", "pm": "PaymentMethod", "evt": "event", "we": "webhook endpoint", "mtr": "billing meter"}
+OBJECT_KINDS = {
+    "cus": "customer", "prod": "product", "price": "price", "sub": "subscription", "si": "subscription item", "txi": "tax_id", "pm":
+    "PaymentMethod", "evt": "event", "we": "webhook endpoint", "mtr": "billing meter"
+}
 
 
 class StoreMixin:
@@ -51,9 +52,9 @@ class StoreMixin:
         return {"object": "list", "data": [render(obj) for obj in page], "has_more": has_more, "url": url}
 
     def _render_any(self, object_id):
-        for table, render in ((self.customers, self._render_customer), (self.products, public), (self.prices, public),
-                              (self.payment_methods, public), (self.subscriptions, self._render_subscription),
-                              (self.items, self._render_item), (self.tax_ids, public)):
+        for table, render in ((self.customers, self._render_customer), (self.products, public), (self.prices,
+                                                                                                 public), (self.payment_methods, public),
+                              (self.subscriptions, self._render_subscription), (self.items, self._render_item), (self.tax_ids, public)):
             if object_id in table:
                 return render(table[object_id])
         return None
@@ -89,12 +90,16 @@ class StoreMixin:
 
     def _customer_includable(self, customer_id, key):
         if key == "tax_ids":
-            objects = [public(tax_id) for tax_id in sorted(self.tax_ids.values(), key=lambda obj: obj["_seq"], reverse=True)
-                       if tax_id["customer"] == customer_id]
+            objects = [
+                public(tax_id) for tax_id in sorted(self.tax_ids.values(), key=lambda obj: obj["_seq"], reverse=True)
+                if tax_id["customer"] == customer_id
+            ]
             url = f"/v1/customers/{customer_id}/tax_ids"
         else:
-            objects = [self._render_subscription(sub) for sub in sorted(self.subscriptions.values(), key=lambda obj: obj["_seq"], reverse=True)
-                       if sub["customer"] == customer_id and sub["status"] not in TERMINAL_STATUSES]
+            objects = [
+                self._render_subscription(sub) for sub in sorted(self.subscriptions.values(), key=lambda obj: obj["_seq"], reverse=True)
+                if sub["customer"] == customer_id and sub["status"] not in TERMINAL_STATUSES
+            ]
             url = f"/v1/customers/{customer_id}/subscriptions"
         return {"object": "list", "data": objects, "has_more": False, "total_count": len(objects), "url": url}
 
@@ -105,4 +110,4 @@ class StoreMixin:
     def search_unsupported(self, _request):
         """GET /v1/customers/search, GET /v1/products/search, GET /v1/prices/search"""
         raise ApiError(400, "The Stripe emulator does not implement search (it is eventually consistent in Stripe); "
-                            "use the list endpoints.")
+                       "use the list endpoints.")

@@ -6,7 +6,6 @@ from .common import new_id, now, public
 from .errors import ApiError, ParamError, exclusive, missing, required
 from .params import apply_metadata
 
-
 MAX_SUBSCRIPTION_ITEMS = 20
 
 
@@ -16,12 +15,14 @@ class SubscriptionItemsMixin:
     @staticmethod
     def _render_plan(price):
         recurring = price["recurring"] or {}
-        return {"id": price["id"], "object": "plan", "active": price["active"], "amount": price["unit_amount"],
-                "amount_decimal": price["unit_amount_decimal"], "billing_scheme": price["billing_scheme"], "created": price["created"],
-                "currency": price["currency"], "interval": recurring.get("interval"), "interval_count": recurring.get("interval_count"),
-                "livemode": price["livemode"], "metadata": copy.deepcopy(price["metadata"]), "meter": recurring.get("meter"),
-                "nickname": price["nickname"], "product": price["product"], "tiers_mode": price["tiers_mode"], "transform_usage": None,
-                "trial_period_days": recurring.get("trial_period_days"), "usage_type": recurring.get("usage_type")}
+        return {
+            "id": price["id"], "object": "plan", "active": price["active"], "amount": price["unit_amount"], "amount_decimal":
+            price["unit_amount_decimal"], "billing_scheme": price["billing_scheme"], "created": price["created"], "currency":
+            price["currency"], "interval": recurring.get("interval"), "interval_count": recurring.get("interval_count"), "livemode":
+            price["livemode"], "metadata": copy.deepcopy(price["metadata"]), "meter": recurring.get("meter"), "nickname": price["nickname"],
+            "product": price["product"], "tiers_mode": price["tiers_mode"], "transform_usage": None, "trial_period_days":
+            recurring.get("trial_period_days"), "usage_type": recurring.get("usage_type")
+        }
 
     def _render_item(self, item):
         rendered = public(item)
@@ -33,8 +34,10 @@ class SubscriptionItemsMixin:
     def _render_subscription(self, sub):
         rendered = public(sub)
         items = [self._render_item(self.items[item_id]) for item_id in sub["_items"]]
-        rendered["items"] = {"object": "list", "data": items, "has_more": False, "total_count": len(items),
-                             "url": f"/v1/subscription_items?subscription={sub['id']}"}
+        rendered["items"] = {
+            "object": "list", "data": items, "has_more": False, "total_count": len(items), "url":
+            f"/v1/subscription_items?subscription={sub['id']}"
+        }
         return rendered
 
     def _resolve_items(self, sub, given_items, existing):  # pylint: disable=too-many-branches
@@ -72,10 +75,11 @@ class SubscriptionItemsMixin:
             if not price_id:
                 raise required(f"{name}[price]")
             price = self._usable_price(price_id, f"{name}[{'price' if 'price' in given else 'plan'}]")
-            items.append({"id": new_id("si"), "object": "subscription_item", "billing_thresholds": None, "created": now(),
-                          "current_period_end": None, "current_period_start": None, "discounts": [],
-                          "metadata": apply_metadata({}, given.get("metadata"), f"{name}[metadata]"), "price": price_id,
-                          "quantity": self._item_quantity(price, quantity, name), "subscription": sub["id"], "tax_rates": []})
+            items.append({
+                "id": new_id("si"), "object": "subscription_item", "billing_thresholds": None, "created": now(), "current_period_end": None,
+                "current_period_start": None, "discounts": [], "metadata": apply_metadata({}, given.get("metadata"), f"{name}[metadata]"),
+                "price": price_id, "quantity": self._item_quantity(price, quantity, name), "subscription": sub["id"], "tax_rates": []
+            })
         if not items:
             raise ParamError("A subscription must have at least one item.", param="items")
         if len(items) > MAX_SUBSCRIPTION_ITEMS:
@@ -104,7 +108,7 @@ class SubscriptionItemsMixin:
         price = self._price(price_id, param, 400)
         if price["type"] != "recurring":
             raise ApiError(400, "The price specified is set to `type=one_time` but this field only accepts prices with "
-                                "`type=recurring`.", param=param)
+                           "`type=recurring`.", param=param)
         if not price["active"]:
             raise ApiError(400, "The price specified is inactive. This field only accepts active prices.", param=param)
         return price

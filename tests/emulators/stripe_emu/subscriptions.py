@@ -9,7 +9,6 @@ from .common import TERMINAL_STATUSES, new_id, now
 from .errors import ApiError, ParamError, exclusive, required
 from .params import apply_metadata, created_filter
 
-
 NO_PAYMENT_METHOD_MESSAGE = ("This customer has no attached payment source or default payment method. Please consider "
                              "adding a default payment method. For more information, visit "
                              "https://stripe.com/docs/billing/subscriptions/payment-methods-setting#payment-method-priority.")
@@ -46,7 +45,8 @@ class SubscriptionsMixin:
         """What ``quantity`` of a per-unit or tiered price costs (a tiered one, roughly: enough to tell free from paid)."""
         if not price.get("_tiers"):
             return Decimal(price["unit_amount_decimal"]) * quantity
-        return sum(Decimal(tier["unit_amount_decimal"] or 0) * quantity + Decimal(tier["flat_amount_decimal"] or 0) for tier in price["_tiers"])
+        return sum(
+            Decimal(tier["unit_amount_decimal"] or 0) * quantity + Decimal(tier["flat_amount_decimal"] or 0) for tier in price["_tiers"])
 
     def _billing_problem(self, sub, customer):
         """None when the first invoice is paid; else 'no_payment_method' or 'declined'."""
@@ -84,8 +84,7 @@ class SubscriptionsMixin:
             if sub["days_until_due"] is None:
                 raise required("days_until_due")
         elif "days_until_due" in params:
-            raise ParamError("Invalid days_until_due: it can only be set when collection_method is send_invoice.",
-                             param="days_until_due")
+            raise ParamError("Invalid days_until_due: it can only be set when collection_method is send_invoice.", param="days_until_due")
         else:
             sub["days_until_due"] = None
         if sub["days_until_due"] is not None and sub["days_until_due"] < 0:
@@ -114,9 +113,10 @@ class SubscriptionsMixin:
         for other in self.subscriptions.values():
             if (other["customer"] == customer["id"] and other["id"] != sub_id and other["status"] not in TERMINAL_STATUSES
                     and other["currency"] != currency):
-                raise ApiError(400, "You cannot combine currencies on a single customer. This customer has an active "
-                                    f"subscription, subscription schedule, discount, quote, or invoice item with currency {other['currency']}.",
-                               param="items")
+                raise ApiError(
+                    400, "You cannot combine currencies on a single customer. This customer has an active "
+                    f"subscription, subscription schedule, discount, quote, or invoice item with currency {other['currency']}.",
+                    param="items")
 
     def subscriptions_create(self, request):
         """POST /v1/subscriptions"""
@@ -128,22 +128,23 @@ class SubscriptionsMixin:
             raise required("items")
         timestamp = now()
         sub = {
-            "id": new_id("sub"), "object": "subscription", "application": None, "application_fee_percent": None,
-            "automatic_tax": {"disabled_reason": None, "enabled": False, "liability": None}, "billing_cycle_anchor": timestamp,
+            "id": new_id("sub"), "object": "subscription", "application": None, "application_fee_percent": None, "automatic_tax":
+            {"disabled_reason": None, "enabled": False, "liability": None}, "billing_cycle_anchor": timestamp,
             "billing_cycle_anchor_config": None, "billing_mode": {"flexible": None, "type": "classic"}, "billing_thresholds": None,
-            "cancel_at": params.get("cancel_at") or None, "cancel_at_period_end": params.get("cancel_at_period_end", False),
-            "canceled_at": None, "cancellation_details": {"comment": None, "feedback": None, "reason": None},
-            "collection_method": params.get("collection_method", "charge_automatically"), "created": timestamp, "currency": None,
-            "customer": customer["id"], "customer_account": None, "days_until_due": params.get("days_until_due"),
-            "default_payment_method": params.get("default_payment_method") or None, "default_source": None, "default_tax_rates": [],
-            "description": params.get("description") or None, "discounts": [], "ended_at": None,
-            "invoice_settings": {"account_tax_ids": None, "issuer": {"type": "self"}}, "latest_invoice": None,
-            "livemode": request.livemode, "metadata": apply_metadata({}, params.get("metadata")), "next_pending_invoice_item_invoice": None,
-            "on_behalf_of": None, "pause_collection": None,
-            "payment_settings": {"payment_method_options": None, "payment_method_types": None, "save_default_payment_method": "off"},
-            "pending_invoice_item_interval": None, "pending_setup_intent": None, "pending_update": None, "schedule": None,
-            "start_date": timestamp, "status": "incomplete", "test_clock": None, "transfer_data": None, "trial_end": None,
-            "trial_settings": {"end_behavior": {"missing_payment_method": "create_invoice"}}, "trial_start": None, "_items": []}
+            "cancel_at": params.get("cancel_at") or None, "cancel_at_period_end": params.get("cancel_at_period_end", False), "canceled_at":
+            None, "cancellation_details": {"comment": None, "feedback": None, "reason":
+                                           None}, "collection_method": params.get("collection_method", "charge_automatically"), "created":
+            timestamp, "currency": None, "customer": customer["id"], "customer_account": None, "days_until_due":
+            params.get("days_until_due"), "default_payment_method": params.get("default_payment_method") or None, "default_source": None,
+            "default_tax_rates": [], "description": params.get("description") or None, "discounts": [], "ended_at": None,
+            "invoice_settings": {"account_tax_ids": None, "issuer":
+                                 {"type": "self"}}, "latest_invoice": None, "livemode": request.livemode, "metadata":
+            apply_metadata({}, params.get("metadata")), "next_pending_invoice_item_invoice": None, "on_behalf_of": None, "pause_collection":
+            None, "payment_settings": {"payment_method_options": None, "payment_method_types": None, "save_default_payment_method":
+                                       "off"}, "pending_invoice_item_interval": None, "pending_setup_intent": None, "pending_update": None,
+            "schedule": None, "start_date": timestamp, "status": "incomplete", "test_clock": None, "transfer_data": None, "trial_end": None,
+            "trial_settings": {"end_behavior": {"missing_payment_method": "create_invoice"}}, "trial_start": None, "_items": []
+        }
         self._check_collection(sub, customer, params)
         trial_end = self._trial_end(params)
         items = self._resolve_items(sub, params["items"], [])
@@ -223,8 +224,9 @@ class SubscriptionsMixin:
     def _cancel_subscription(self, sub, request, details):
         timestamp = now()
         sub.update(status="canceled", canceled_at=timestamp, ended_at=timestamp)
-        sub["cancellation_details"] = {"comment": details.get("comment") or None, "feedback": details.get("feedback") or None,
-                                       "reason": "cancellation_requested"}
+        sub["cancellation_details"] = {
+            "comment": details.get("comment") or None, "feedback": details.get("feedback") or None, "reason": "cancellation_requested"
+        }
         rendered = self._index_subscription(sub)
         self._emit("customer.subscription.deleted", rendered, request)
         return rendered

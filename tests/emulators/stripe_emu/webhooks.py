@@ -13,7 +13,6 @@ from .common import new_id, now, public, random_chars
 from .errors import ParamError, invalid_empty
 from .params import apply_metadata, not_empty
 
-
 WEBHOOK_BACKOFF = (0.2, 0.5, 1.0, 2.0)
 WEBHOOK_MAX_ATTEMPTS = len(WEBHOOK_BACKOFF) + 1
 WEBHOOK_TIMEOUT = 5.0
@@ -35,8 +34,10 @@ class WebhookDispatcher:  # pylint: disable=too-many-instance-attributes
 
     def submit(self, endpoint, event, body):
         """Queue the first delivery attempt of ``event`` to ``endpoint``."""
-        job = {"endpoint_id": endpoint["id"], "url": endpoint["url"], "secret": endpoint["secret"],
-               "event_id": event["id"], "event_type": event["type"], "body": body, "attempt": 1}
+        job = {
+            "endpoint_id": endpoint["id"], "url": endpoint["url"], "secret": endpoint["secret"], "event_id": event["id"], "event_type":
+            event["type"], "body": body, "attempt": 1
+        }
         with self._cond:
             self._push(time.monotonic(), job)
 
@@ -83,9 +84,9 @@ class WebhookDispatcher:  # pylint: disable=too-many-instance-attributes
                     continue
                 succeeded = status is not None and 200 <= status < 300
                 self._deliveries.append({
-                    "event_id": job["event_id"], "event_type": job["event_type"], "endpoint_id": job["endpoint_id"],
-                    "url": job["url"], "attempt": job["attempt"], "status": status, "error": error,
-                    "succeeded": succeeded, "at": time.time()})
+                    "event_id": job["event_id"], "event_type": job["event_type"], "endpoint_id": job["endpoint_id"], "url": job["url"],
+                    "attempt": job["attempt"], "status": status, "error": error, "succeeded": succeeded, "at": time.time()
+                })
                 if not succeeded and job["attempt"] < WEBHOOK_MAX_ATTEMPTS:
                     delay = WEBHOOK_BACKOFF[job["attempt"] - 1]
                     self._push(time.monotonic() + delay, dict(job, attempt=job["attempt"] + 1))
@@ -93,11 +94,12 @@ class WebhookDispatcher:  # pylint: disable=too-many-instance-attributes
     def _post(self, job):
         timestamp = int(time.time())
         signature = hmac.new(job["secret"].encode(), f"{timestamp}.".encode() + job["body"], hashlib.sha256).hexdigest()
-        request = urllib.request.Request(job["url"], data=job["body"], method="POST", headers={
-            "Content-Type": "application/json",
-            "Stripe-Signature": f"t={timestamp},v1={signature}",
-            "User-Agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
-        })
+        request = urllib.request.Request(
+            job["url"], data=job["body"], method="POST", headers={
+                "Content-Type": "application/json",
+                "Stripe-Signature": f"t={timestamp},v1={signature}",
+                "User-Agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
+            })
         try:
             with self._opener.open(request, timeout=WEBHOOK_TIMEOUT) as response:
                 response.read()
@@ -128,10 +130,12 @@ class WebhookEndpointsMixin:
         not_empty(params, "url")
         if not params.get("enabled_events"):
             raise invalid_empty("enabled_events")
-        endpoint = {"id": new_id("we"), "object": "webhook_endpoint", "api_version": params.get("api_version"), "application": None,
-                    "created": now(), "description": params.get("description") or None, "enabled_events": params["enabled_events"],
-                    "livemode": request.livemode, "metadata": apply_metadata({}, params.get("metadata")), "status": "enabled",
-                    "url": self._check_url(params["url"]), "secret": "whsec_" + random_chars(32)}
+        endpoint = {
+            "id": new_id("we"), "object": "webhook_endpoint", "api_version": params.get("api_version"), "application": None, "created":
+            now(), "description": params.get("description") or None, "enabled_events": params["enabled_events"], "livemode":
+            request.livemode, "metadata": apply_metadata({}, params.get("metadata")), "status": "enabled", "url":
+            self._check_url(params["url"]), "secret": "whsec_" + random_chars(32)
+        }
         self._store(self.endpoints, endpoint)
         return public(endpoint)
 

@@ -21,8 +21,8 @@ def start_emulator(port_file, *extra):
     """Start the emulator and wait for its port file; returns (process, base_url)."""
     with open(f"{port_file}.stderr", "wb") as stderr:
         process = subprocess.Popen(  # pylint: disable=consider-using-with
-            [sys.executable, EMULATOR, "--port", "0", "--port-file", str(port_file), *extra],
-            stdout=subprocess.DEVNULL, stderr=stderr)
+            [sys.executable, EMULATOR, "--port", "0", "--port-file",
+             str(port_file), *extra], stdout=subprocess.DEVNULL, stderr=stderr)
     deadline = time.monotonic() + 15
     while not os.path.exists(port_file):
         if process.poll() is not None or time.monotonic() > deadline:
@@ -131,9 +131,10 @@ def paid_price(client, amount=2500, **extra):
 
 # -- process ---------------------------------------------------------------------------------------
 
+
 def test_refuses_other_hosts(tmp_path):
-    result = subprocess.run([sys.executable, EMULATOR, "--host", "0.0.0.0", "--port", "0", "--port-file", str(tmp_path / "p")],
-                            capture_output=True, timeout=30, check=False)
+    result = subprocess.run([sys.executable, EMULATOR, "--host", "0.0.0.0", "--port", "0", "--port-file",
+                             str(tmp_path / "p")], capture_output=True, timeout=30, check=False)
     assert result.returncode != 0
     assert not (tmp_path / "p").exists()
 
@@ -148,6 +149,7 @@ def test_sigint_exits_cleanly(tmp_path):
 
 
 # -- auth, ids, unknown things ---------------------------------------------------------------------
+
 
 def test_auth_required(emulator, api):
     response = api.get(emulator + "/v1/customers", headers={"Authorization": ""})
@@ -187,18 +189,22 @@ def test_unknown_and_invalid_parameters(emulator, api, client):
 
 # -- customers -----------------------------------------------------------------------------------
 
+
 def test_customer_lifecycle(client, control):
-    customer = client.v1.customers.create(params={
-        "name": "Acme", "email": "ops@acme.example", "phone": "+31 20 123", "description": "Acme B.V.",
-        "address": {"line1": "Main 1", "city": "Amsterdam", "country": "NL"}, "preferred_locales": ["nl", "en"],
-        "invoice_settings": {"footer": "Thanks", "custom_fields": [{"name": "PO", "value": "42"}]},
-        "metadata": {"tenant-id": "acme"}})
+    customer = client.v1.customers.create(
+        params={
+            "name": "Acme", "email": "ops@acme.example", "phone": "+31 20 123", "description": "Acme B.V.", "address":
+            {"line1": "Main 1", "city": "Amsterdam", "country": "NL"}, "preferred_locales": ["nl", "en"], "invoice_settings":
+            {"footer": "Thanks", "custom_fields": [{"name": "PO", "value": "42"}]}, "metadata": {"tenant-id": "acme"}
+        })
     assert customer.id.startswith("cus_") and len(customer.id) == 18
     assert customer.livemode is False and customer.tax_exempt == "none"
-    assert customer.address.to_dict() == {"city": "Amsterdam", "country": "NL", "line1": "Main 1", "line2": None,
-                                          "postal_code": None, "state": None}
-    updated = client.v1.customers.update(customer.id, params={
-        "description": "", "address": {"city": "Utrecht"}, "invoice_settings": {"footer": "Bye"}, "metadata": {"k": "v"}})
+    assert customer.address.to_dict() == {
+        "city": "Amsterdam", "country": "NL", "line1": "Main 1", "line2": None, "postal_code": None, "state": None
+    }
+    updated = client.v1.customers.update(
+        customer.id,
+        params={"description": "", "address": {"city": "Utrecht"}, "invoice_settings": {"footer": "Bye"}, "metadata": {"k": "v"}})
     assert updated.description is None
     assert updated.address.line1 is None and updated.address.city == "Utrecht"
     assert updated.invoice_settings.footer == "Bye" and updated.invoice_settings.custom_fields[0].value == "42"
@@ -262,6 +268,7 @@ def test_tax_ids(client):
 
 # -- idempotency and faults ---------------------------------------------------------------------------
 
+
 def test_idempotent_replay_and_conflict(emulator, api, client, control):
     first = client.v1.customers.create(params={"email": "a@x.example", "name": "A"}, options={"idempotency_key": "key-1"})
     again = client.v1.customers.create(params={"name": "A", "email": "a@x.example"}, options={"idempotency_key": "key-1"})
@@ -293,8 +300,9 @@ def test_echo_request_fault_repeats_the_key_and_body_like_a_careless_gateway(api
 
 
 def test_rate_limit_faults_then_success(emulator, client, control):
-    control.faults({"type": "status", "status": 429, "code": "rate_limit", "count": 2, "path": "/v1/customers", "retry_after": 0,
-                    "should_retry": True})
+    control.faults({
+        "type": "status", "status": 429, "code": "rate_limit", "count": 2, "path": "/v1/customers", "retry_after": 0, "should_retry": True
+    })
     retrying = stripe.StripeClient("sk_test_emulator", base_addresses={"api": emulator}, max_network_retries=3)
     customer = retrying.v1.customers.create(params={"name": "Patient"})
     assert customer.name == "Patient"
@@ -332,19 +340,26 @@ def test_drop_response_then_retry_with_same_key(emulator, client, control):
 
 # -- products and prices ----------------------------------------------------------------------------
 
+
 def test_products_and_prices(client):
     product = client.v1.products.create(params={"id": "tts-enterprise", "name": "TTS Enterprise", "metadata": {"tier": "1"}})
     assert product.id == "tts-enterprise" and product.active is True
     err = sdk_error(lambda: client.v1.products.create(params={"id": "tts-enterprise", "name": "Again"}))
     assert err.code == "resource_already_exists"
-    first = client.v1.prices.create(params={"product": product.id, "currency": "EUR", "unit_amount": 10000, "lookup_key": "enterprise",
-                                            "recurring": {"interval": "month"}, "metadata": {"max-gateways": "10"}})
+    first = client.v1.prices.create(
+        params={
+            "product": product.id, "currency": "EUR", "unit_amount": 10000, "lookup_key": "enterprise", "recurring": {"interval": "month"},
+            "metadata": {"max-gateways": "10"}
+        })
     assert (first.currency, first.type, str(first.unit_amount_decimal), first.recurring.interval_count) == ("eur", "recurring", "10000", 1)
-    err = sdk_error(lambda: client.v1.prices.create(params={"product": product.id, "currency": "eur", "unit_amount": 12000,
-                                                            "lookup_key": "enterprise"}))
+    err = sdk_error(lambda: client.v1.prices.create(
+        params={"product": product.id, "currency": "eur", "unit_amount": 12000, "lookup_key": "enterprise"}))
     assert err.user_message == f"A price ({first.id}) already uses that lookup key."
-    second = client.v1.prices.create(params={"product": product.id, "currency": "eur", "unit_amount": 12000, "lookup_key": "enterprise",
-                                             "transfer_lookup_key": True, "recurring": {"interval": "month"}})
+    second = client.v1.prices.create(
+        params={
+            "product": product.id, "currency": "eur", "unit_amount": 12000, "lookup_key": "enterprise", "transfer_lookup_key": True,
+            "recurring": {"interval": "month"}
+        })
     assert client.v1.prices.retrieve(first.id).lookup_key is None
     found = client.v1.prices.list(params={"lookup_keys": ["enterprise"]})
     assert [p.id for p in found.data] == [second.id]
@@ -370,14 +385,18 @@ def test_products_and_prices(client):
 def test_tiered_prices_show_their_tiers_only_when_expanded(client):
     client.v1.products.create(params={"id": "tts-tiered", "name": "Tiered"})
     tiers = [{"up_to": 100, "unit_amount": 500, "flat_amount": 1000}, {"up_to": "inf", "unit_amount_decimal": "250.5"}]
-    price = client.v1.prices.create(params={"product": "tts-tiered", "currency": "eur", "billing_scheme": "tiered", "tiers_mode": "graduated",
-                                            "tiers": tiers, "recurring": {"interval": "month"}, "lookup_key": "tiered"})
+    price = client.v1.prices.create(
+        params={
+            "product": "tts-tiered", "currency": "eur", "billing_scheme": "tiered", "tiers_mode": "graduated", "tiers": tiers, "recurring":
+            {"interval": "month"}, "lookup_key": "tiered"
+        })
     assert (price.billing_scheme, price.tiers_mode, price.unit_amount, price.unit_amount_decimal) == ("tiered", "graduated", None, None)
     assert "tiers" not in price.to_dict(for_json=True)
     assert "tiers" not in client.v1.prices.list(params={"lookup_keys": ["tiered"]}).data[0].to_dict(for_json=True)
     expanded = client.v1.prices.retrieve(price.id, params={"expand": ["tiers"]}).to_dict(for_json=True)["tiers"]
-    assert expanded == [{"up_to": 100, "unit_amount": 500, "unit_amount_decimal": "500", "flat_amount": 1000, "flat_amount_decimal": "1000"},
-                        {"up_to": None, "unit_amount": None, "unit_amount_decimal": "250.5", "flat_amount": None, "flat_amount_decimal": None}]
+    assert expanded == [{
+        "up_to": 100, "unit_amount": 500, "unit_amount_decimal": "500", "flat_amount": 1000, "flat_amount_decimal": "1000"
+    }, {"up_to": None, "unit_amount": None, "unit_amount_decimal": "250.5", "flat_amount": None, "flat_amount_decimal": None}]
     listed = client.v1.prices.list(params={"lookup_keys": ["tiered"], "expand": ["data.tiers"]}).data[0].to_dict(for_json=True)
     assert listed["tiers"] == expanded
     assert client.v1.prices.retrieve(paid_price(client).id, params={"expand": ["tiers"]}).to_dict(for_json=True)["tiers"] is None
@@ -385,19 +404,21 @@ def test_tiered_prices_show_their_tiers_only_when_expanded(client):
     for params, param in [
         (dict(base, tiers=tiers, unit_amount=1), "unit_amount"),
         (dict(base, tiers=[{"up_to": 10, "unit_amount": 1}]), "tiers"),
-        (dict(base, tiers=[{"up_to": 10, "unit_amount": 1}, {"up_to": 5, "unit_amount": 1}, {"up_to": "inf", "unit_amount": 1}]),
-         "tiers[1][up_to]"),
+        (dict(base, tiers=[{"up_to": 10, "unit_amount": 1}, {"up_to": 5, "unit_amount": 1}, {"up_to": "inf", "unit_amount":
+                                                                                             1}]), "tiers[1][up_to]"),
         (dict(base, tiers=tiers, tiers_mode=None), "tiers_mode"),
         (dict(base, tiers=tiers, transform_quantity={"divide_by": 10, "round": "up"}), "transform_quantity"),
         ({"product": "tts-tiered", "currency": "eur", "unit_amount": 1, "tiers": tiers}, "billing_scheme"),
     ]:
-        assert sdk_error(lambda params=params: client.v1.prices.create(params={k: v for k, v in params.items() if v is not None})).param == param
-    bundled = client.v1.prices.create(params={"product": "tts-tiered", "currency": "eur", "unit_amount": 100,
-                                              "transform_quantity": {"divide_by": 10, "round": "up"}})
+        assert sdk_error(lambda params=params: client.v1.prices.create(params={k: v
+                                                                               for k, v in params.items() if v is not None})).param == param
+    bundled = client.v1.prices.create(
+        params={"product": "tts-tiered", "currency": "eur", "unit_amount": 100, "transform_quantity": {"divide_by": 10, "round": "up"}})
     assert bundled.transform_quantity.to_dict(for_json=True) == {"divide_by": 10, "round": "up"}
 
 
 # -- payment methods --------------------------------------------------------------------------------
+
 
 def test_payment_methods(client):
     customer = client.v1.customers.create(params={"name": "Payer"})
@@ -411,13 +432,14 @@ def test_payment_methods(client):
     assert [pm.id for pm in client.v1.customers.payment_methods.list(customer.id).data] == [card.id]
     client.v1.payment_methods.detach(card.id)
     assert client.v1.customers.retrieve(customer.id).invoice_settings.default_payment_method is None
-    created = client.v1.customers.create(params={"payment_method": "pm_card_mastercard",
-                                                 "invoice_settings": {"default_payment_method": "pm_card_mastercard"}})
+    created = client.v1.customers.create(
+        params={"payment_method": "pm_card_mastercard", "invoice_settings": {"default_payment_method": "pm_card_mastercard"}})
     default = client.v1.payment_methods.retrieve(created.invoice_settings.default_payment_method)
     assert default.card.brand == "mastercard" and default.customer == created.id
 
 
 # -- subscriptions ----------------------------------------------------------------------------------
+
 
 def test_subscription_statuses(client):
     customer = client.v1.customers.create(params={"name": "Acme"})
@@ -458,11 +480,17 @@ def test_subscription_statuses(client):
 def test_subscription_item_updates(client):
     customer = client.v1.customers.create(params={"name": "Acme"})
     base, extra, bigger = paid_price(client, 1000), paid_price(client, 200), paid_price(client, 3000)
-    sub = client.v1.subscriptions.create(params={"customer": customer.id, "collection_method": "send_invoice", "days_until_due": 14,
-                                                 "items": [{"price": base.id, "quantity": 3}], "metadata": {"tenant-id": "acme"}})
+    sub = client.v1.subscriptions.create(
+        params={
+            "customer": customer.id, "collection_method": "send_invoice", "days_until_due": 14, "items":
+            [{"price": base.id, "quantity": 3}], "metadata": {"tenant-id": "acme"}
+        })
     item_id = sub["items"].data[0].id
-    sub = client.v1.subscriptions.update(sub.id, params={"items": [{"id": item_id, "price": bigger.id}, {"price": extra.id, "quantity": 2}],
-                                                         "metadata": {"tenant-name": "Acme"}, "proration_behavior": "none"})
+    sub = client.v1.subscriptions.update(
+        sub.id, params={
+            "items": [{"id": item_id, "price": bigger.id}, {"price": extra.id, "quantity": 2}], "metadata": {"tenant-name": "Acme"},
+            "proration_behavior": "none"
+        })
     by_price = {item.price.id: item for item in sub["items"].data}
     assert by_price[bigger.id].id == item_id and by_price[bigger.id].quantity == 1 and by_price[extra.id].quantity == 2
     assert sub.metadata.to_dict() == {"tenant-id": "acme", "tenant-name": "Acme"}
@@ -513,6 +541,7 @@ def test_legacy_api_version_shape(emulator, api, client):
 
 # -- webhooks --------------------------------------------------------------------------------------
 
+
 class _Receiver(http.server.BaseHTTPRequestHandler):
     """Answers 500 to the first delivery, then 200; records what it got."""
 
@@ -535,13 +564,13 @@ def test_webhook_delivery_signature_and_retry(client, control):
     threading.Thread(target=receiver.serve_forever, daemon=True).start()
     try:
         url = f"http://127.0.0.1:{receiver.server_address[1]}/api/v3/tbs/stripe"
-        endpoint = client.v1.webhook_endpoints.create(params={"url": url, "api_version": "2022-11-15",
-                                                              "enabled_events": ["customer.subscription.created"]})
+        endpoint = client.v1.webhook_endpoints.create(
+            params={"url": url, "api_version": "2022-11-15", "enabled_events": ["customer.subscription.created"]})
         assert endpoint.secret.startswith("whsec_")
         assert "secret" not in client.v1.webhook_endpoints.retrieve(endpoint.id)
         customer = client.v1.customers.create(params={"name": "Hooked"})
-        sub = client.v1.subscriptions.create(params={"customer": customer.id, "items": [{"price": paid_price(client, 0).id}],
-                                                     "metadata": {"tenant-id": "hooked"}})
+        sub = client.v1.subscriptions.create(
+            params={"customer": customer.id, "items": [{"price": paid_price(client, 0).id}], "metadata": {"tenant-id": "hooked"}})
         wait_for(lambda: len(_Receiver.received) >= 2)
         body, signature, content_type = _Receiver.received[-1]
         assert content_type == "application/json"
@@ -564,12 +593,12 @@ def test_webhook_delivery_signature_and_retry(client, control):
 def test_webhook_endpoint_lifecycle_and_stripe_rules(client):
     url = "https://tts.example.com/api/v3/tbs/stripe"
     events = ["customer.subscription.created", "customer.subscription.updated", "customer.subscription.deleted"]
-    created = client.v1.webhook_endpoints.create(params={"url": url, "enabled_events": events, "api_version": "2022-11-15",
-                                                         "connect": False, "description": "TBS", "metadata": {"k": "v"}})
+    created = client.v1.webhook_endpoints.create(params={
+        "url": url, "enabled_events": events, "api_version": "2022-11-15", "connect": False, "description": "TBS", "metadata": {"k": "v"}
+    })
     assert created.secret.startswith("whsec_") and created.status == "enabled" and created.api_version == "2022-11-15"
     assert "connect" not in created  # Stripe does not return it
-    others = [client.v1.webhook_endpoints.create(params={"url": f"https://h{n}.example.com/", "enabled_events": ["*"]})
-              for n in range(2)]
+    others = [client.v1.webhook_endpoints.create(params={"url": f"https://h{n}.example.com/", "enabled_events": ["*"]}) for n in range(2)]
     assert others[0].api_version is None  # the account's default version
     assert "secret" not in client.v1.webhook_endpoints.retrieve(created.id)
     page = client.v1.webhook_endpoints.list(params={"limit": 2})
@@ -584,7 +613,8 @@ def test_webhook_endpoint_lifecycle_and_stripe_rules(client):
     assert version.http_status == 400 and version.error.code == "parameter_unknown" and version.error.param == "api_version"
     unknown = sdk_error(lambda: client.v1.webhook_endpoints.create(params={"url": url, "enabled_events": ["customer.subscription.updatd"]}))
     assert unknown.http_status == 400 and unknown.error.param == "enabled_events[0]"
-    bad_version = sdk_error(lambda: client.v1.webhook_endpoints.create(params={"url": url, "enabled_events": events, "api_version": "2022-13-45"}))
+    bad_version = sdk_error(
+        lambda: client.v1.webhook_endpoints.create(params={"url": url, "enabled_events": events, "api_version": "2022-13-45"}))
     assert bad_version.http_status == 400 and bad_version.error.param == "api_version"
     assert client.v1.webhook_endpoints.delete(created.id).deleted
     gone = sdk_error(lambda: client.v1.webhook_endpoints.retrieve(created.id))
@@ -593,12 +623,17 @@ def test_webhook_endpoint_lifecycle_and_stripe_rules(client):
 
 # -- subscription search -------------------------------------------------------------------------------
 
+
 def test_subscription_search_by_metadata_and_status_pages_with_next_page(client):
     price = paid_price(client)
     customer = client.v1.customers.create(params={"email": "search@acme.example"})
-    made = [client.v1.subscriptions.create(params={
-        "customer": customer.id, "items": [{"price": price.id}], "collection_method": "send_invoice", "days_until_due": 30,
-        "metadata": {"tenant-id": tenant}}) for tenant in ("acme", "acme", "globex")]
+    made = [
+        client.v1.subscriptions.create(
+            params={
+                "customer": customer.id, "items": [{"price": price.id}], "collection_method": "send_invoice", "days_until_due": 30,
+                "metadata": {"tenant-id": tenant}
+            }) for tenant in ("acme", "acme", "globex")
+    ]
     client.v1.subscriptions.cancel(made[0].id)
     found = client.v1.subscriptions.search(params={"query": "metadata['tenant-id']:'acme'", "limit": 1})
     assert found.object == "search_result" and [sub.id for sub in found.data] == [made[1].id] and found.has_more
@@ -617,11 +652,12 @@ def test_subscription_search_refuses_what_it_does_not_know(client):
 
 # -- search lag, search cursors, in-flight idempotency, created filters ---------------------------------
 
+
 def subscription_for(client, tenant, price=None, customer=None):
     customer = customer or client.v1.customers.create(params={"name": tenant})
     price = price or paid_price(client, 0)
-    return client.v1.subscriptions.create(params={"customer": customer.id, "items": [{"price": price.id}],
-                                                  "metadata": {"tenant-id": tenant}})
+    return client.v1.subscriptions.create(
+        params={"customer": customer.id, "items": [{"price": price.id}], "metadata": {"tenant-id": tenant}})
 
 
 def search_ids(client, query):
@@ -682,8 +718,8 @@ def test_search_lag_command_line_option_is_what_reset_restores(tmp_path):
     finally:
         process.terminate()
         assert process.wait(timeout=10) == 0
-    result = subprocess.run([sys.executable, EMULATOR, "--search-lag", "-1", "--port-file", str(tmp_path / "p")],
-                            capture_output=True, timeout=30, check=False)
+    result = subprocess.run([sys.executable, EMULATOR, "--search-lag", "-1", "--port-file",
+                             str(tmp_path / "p")], capture_output=True, timeout=30, check=False)
     assert result.returncode != 0 and b"search_lag" in result.stderr and not (tmp_path / "p").exists()
 
 
@@ -703,8 +739,7 @@ def test_search_pages_with_opaque_cursors_and_refuses_unknown_ones(emulator, api
     foreign = first.next_page
     for bad, bad_query in (("2", query), ("nope", query), ("page_", query), ("page_%%%", query), ("page_\u00e9", query),
                            (foreign + "x", query), (foreign, "metadata['tenant-id']:'globex'")):
-        error = sdk_error(lambda bad=bad, bad_query=bad_query: client.v1.subscriptions.search(
-            params={"query": bad_query, "page": bad}))
+        error = sdk_error(lambda bad=bad, bad_query=bad_query: client.v1.subscriptions.search(params={"query": bad_query, "page": bad}))
         assert isinstance(error, stripe.InvalidRequestError), bad
         assert (error.http_status, error.param, error.json_body["error"]["type"]) == (400, "page", "invalid_request_error")
     control.post("reset")
@@ -734,9 +769,9 @@ def test_delay_fault_with_path_exact_only_delays_subscription_creates(client, co
     assert len(control.get("faults")["faults"]) == 1
     subscription_for(client, "globex")
     assert control.get("faults") == {"faults": []}
-    assert [(entry["path"], entry["fault"]) for entry in control.requests()] == [
-        (f"/v1/subscriptions/{sub.id}", None), ("/v1/customers", None), ("/v1/products", None), ("/v1/prices", None),
-        ("/v1/subscriptions", "delay")]
+    assert [(entry["path"], entry["fault"]) for entry in control.requests()] == [(f"/v1/subscriptions/{sub.id}", None),
+                                                                                 ("/v1/customers", None), ("/v1/products", None),
+                                                                                 ("/v1/prices", None), ("/v1/subscriptions", "delay")]
 
 
 def _create_in_background(client, params, key):
@@ -774,8 +809,8 @@ def test_request_whose_idempotency_key_is_in_flight_is_a_409_and_saves_nothing(e
         assert "tenant-acme" in error["message"]
     replay = api.post(emulator + "/v1/subscriptions", data=form, headers={"Idempotency-Key": "tenant-acme"})
     assert replay.headers["Idempotent-Replayed"] == "true" and replay.json()["id"] == result["sub"].id
-    mismatch = sdk_error(lambda: client.v1.subscriptions.create(params=dict(params, metadata={"tenant-id": "globex"}),
-                                                                options={"idempotency_key": "tenant-acme"}))
+    other = dict(params, metadata={"tenant-id": "globex"})
+    mismatch = sdk_error(lambda: client.v1.subscriptions.create(params=other, options={"idempotency_key": "tenant-acme"}))
     assert isinstance(mismatch, stripe.IdempotencyError) and mismatch.http_status == 400
     assert [s.id for s in client.v1.subscriptions.list(params={"status": "all"}).data] == [result["sub"].id]
     posts = [(entry["status"], entry["replayed"]) for entry in control.requests()
@@ -832,6 +867,7 @@ def test_subscription_list_created_filters(client):
 
 # -- billing meters ----------------------------------------------------------------------------------
 
+
 def new_meter(client, event_name="tts_devices", formula="sum", **extra):
     params = {"display_name": "Devices", "event_name": event_name, "default_aggregation": {"formula": formula}}
     params.update(extra)
@@ -864,16 +900,20 @@ def test_meter_events_deduplicate_identifiers_and_aggregate_per_customer(client)
     last = new_meter(client, event_name="tts_gateways", formula="last")
     start = int(time.time()) // 60 * 60 - 600
     for value, identifier, customer in (("5", "acme-1", "cus_A"), ("7", "acme-2", "cus_A"), ("100", "other-1", "cus_B")):
-        event = client.v1.billing.meter_events.create(params={
-            "event_name": "tts_devices", "identifier": identifier, "timestamp": start + 60,
-            "payload": {"stripe_customer_id": customer, "value": value}})
+        event = client.v1.billing.meter_events.create(
+            params={
+                "event_name": "tts_devices", "identifier": identifier, "timestamp": start +
+                60, "payload": {"stripe_customer_id": customer, "value": value}
+            })
         assert event.identifier == identifier
-    err = sdk_error(lambda: client.v1.billing.meter_events.create(params={
-        "event_name": "tts_devices", "identifier": "acme-1", "payload": {"stripe_customer_id": "cus_A", "value": "5"}}))
+    err = sdk_error(lambda: client.v1.billing.meter_events.create(
+        params={"event_name": "tts_devices", "identifier": "acme-1", "payload": {"stripe_customer_id": "cus_A", "value": "5"}}))
     assert (err.http_status, err.param) == (400, "identifier")
     for value in ("3", "4"):
-        client.v1.billing.meter_events.create(params={"event_name": "tts_logins", "payload": {"stripe_customer_id": "cus_A", "value": value}})
-        client.v1.billing.meter_events.create(params={"event_name": "tts_gateways", "payload": {"stripe_customer_id": "cus_A", "value": value}})
+        client.v1.billing.meter_events.create(
+            params={"event_name": "tts_logins", "payload": {"stripe_customer_id": "cus_A", "value": value}})
+        client.v1.billing.meter_events.create(
+            params={"event_name": "tts_gateways", "payload": {"stripe_customer_id": "cus_A", "value": value}})
     window = {"customer": "cus_A", "start_time": start, "end_time": start + 3600}
 
     def total(meter_id, **params):
@@ -885,24 +925,28 @@ def test_meter_events_deduplicate_identifiers_and_aggregate_per_customer(client)
     assert total(counted.id) == [2.0] and total(last.id) == [4.0]
     err = sdk_error(lambda: total(meter.id, start_time=start + 1))
     assert err.param == "start_time"
-    err = sdk_error(lambda: client.v1.billing.meter_events.create(params={
-        "event_name": "tts_devices", "timestamp": start - 40 * 86400, "payload": {"stripe_customer_id": "cus_A", "value": "1"}}))
+    err = sdk_error(lambda: client.v1.billing.meter_events.create(
+        params={"event_name": "tts_devices", "timestamp": start - 40 * 86400, "payload": {"stripe_customer_id": "cus_A", "value": "1"}}))
     assert err.param == "timestamp"
 
 
 def test_metered_prices_need_an_active_meter_from_basil_on(emulator, api, client):
     meter = new_meter(client)
     product = client.v1.products.create(params={"name": "Metered"})
-    params = {"product": product.id, "currency": "eur", "unit_amount": 10,
-              "recurring": {"interval": "month", "usage_type": "metered", "meter": meter.id}}
+    params = {
+        "product": product.id, "currency": "eur", "unit_amount": 10, "recurring":
+        {"interval": "month", "usage_type": "metered", "meter": meter.id}
+    }
     price = client.v1.prices.create(params=params)
     assert (price.recurring.usage_type, price.recurring.meter) == ("metered", meter.id)
     legacy = dict(params, recurring={"interval": "month", "usage_type": "metered"})
     err = sdk_error(lambda: client.v1.prices.create(params=legacy))
     assert err.param == "recurring[meter]" and "Legacy metered" in err.user_message
-    old = api.post(f"{emulator}/v1/prices", headers={"Stripe-Version": "2024-06-20"},
-                   data={"product": product.id, "currency": "eur", "unit_amount": "10", "recurring[interval]": "month",
-                         "recurring[usage_type]": "metered"})
+    old = api.post(
+        f"{emulator}/v1/prices", headers={"Stripe-Version": "2024-06-20"}, data={
+            "product": product.id, "currency": "eur", "unit_amount": "10", "recurring[interval]": "month", "recurring[usage_type]":
+            "metered"
+        })
     assert old.status_code == 200 and old.json()["recurring"]["meter"] is None
     err = sdk_error(lambda: client.v1.prices.create(params=dict(params, recurring={"interval": "month", "meter": meter.id})))
     assert err.param == "recurring[meter]"
@@ -916,12 +960,15 @@ def test_metered_prices_need_an_active_meter_from_basil_on(emulator, api, client
 def test_a_metered_item_takes_no_quantity(client):
     meter = new_meter(client)
     product = client.v1.products.create(params={"name": "Metered"})
-    metered = client.v1.prices.create(params={"product": product.id, "currency": "eur", "unit_amount": 10,
-                                              "recurring": {"interval": "month", "usage_type": "metered", "meter": meter.id}})
+    metered = client.v1.prices.create(
+        params={
+            "product": product.id, "currency": "eur", "unit_amount": 10, "recurring":
+            {"interval": "month", "usage_type": "metered", "meter": meter.id}
+        })
     flat = paid_price(client, 1000)
     customer = client.v1.customers.create(params={"name": "Acme"})
-    err = sdk_error(lambda: client.v1.subscriptions.create(params={
-        "customer": customer.id, "items": [{"price": metered.id, "quantity": 1}]}))
+    err = sdk_error(
+        lambda: client.v1.subscriptions.create(params={"customer": customer.id, "items": [{"price": metered.id, "quantity": 1}]}))
     assert err.param == "items[0][quantity]"
     sub = client.v1.subscriptions.create(params={"customer": customer.id, "items": [{"price": metered.id}]})
     assert sub.status == "active" and sub["items"].data[0].quantity is None

@@ -28,11 +28,12 @@ HTTP.trust_env = False  # never send 127.0.0.1 traffic through a proxy from the 
 FULL_MASK = ("name,description,attributes,contact_info,max_applications,max_clients,max_end_devices,max_gateways,"
              "max_organizations,max_users,state,state_description,configuration,billing,billing_identifiers")
 
-
 # ---------------------------------------------------------------------------------------------
 # Fake Stripe API: GET /v1/customers/{id} and /v1/prices/{id}
 
+
 class FakeStripe:
+
     def __init__(self):
         self.customers = {}
         self.prices = {}
@@ -40,6 +41,7 @@ class FakeStripe:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
+
             def do_GET(self):  # pylint: disable=invalid-name
                 fake.calls.append((self.path, self.headers.get("Authorization")))
                 match = re.fullmatch(r"/v1/(customers|prices)/([^/?]+)", self.path)
@@ -80,12 +82,29 @@ def fixture_stripe():
 @pytest.fixture(scope="module", name="emulator")
 def fixture_emulator(stripe, tmp_path_factory):
     port_file = tmp_path_factory.mktemp("tts") / "port"
-    process = subprocess.Popen([  # pylint: disable=consider-using-with
-        sys.executable, EMULATOR, "--port", "0", "--port-file", str(port_file), "--tenant-admin-key", ADMIN_KEY,
-        "--tbs-enable", "--tbs-stripe-api-base", stripe.url, "--tbs-stripe-api-key", STRIPE_KEY,
-        "--tbs-endpoint-secret", ENDPOINT_SECRET, "--tbs-plan-ids", ",".join(PLAN_IDS),
-        "--tbs-metered-plan-ids", ",".join(METERED_PLAN_IDS),
-    ], stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [  # pylint: disable=consider-using-with
+            sys.executable,
+            EMULATOR,
+            "--port",
+            "0",
+            "--port-file",
+            str(port_file),
+            "--tenant-admin-key",
+            ADMIN_KEY,
+            "--tbs-enable",
+            "--tbs-stripe-api-base",
+            stripe.url,
+            "--tbs-stripe-api-key",
+            STRIPE_KEY,
+            "--tbs-endpoint-secret",
+            ENDPOINT_SECRET,
+            "--tbs-plan-ids",
+            ",".join(PLAN_IDS),
+            "--tbs-metered-plan-ids",
+            ",".join(METERED_PLAN_IDS),
+        ],
+        stderr=subprocess.PIPE)
     deadline = time.monotonic() + 10
     while not port_file.exists():
         assert process.poll() is None, process.stderr.read().decode()
@@ -141,6 +160,7 @@ def assert_error(response, status, code, name):
 # ---------------------------------------------------------------------------------------------
 # Process, auth and errors
 
+
 def test_port_file_and_control_api(emulator):
     assert control(emulator, "GET", "/counters") == {"total": 0, "reads": 0, "writes": 0, "webhooks": 0, "by_status": {}}
     assert control(emulator, "GET", "/requests") == {"requests": []}
@@ -181,10 +201,13 @@ def test_unknown_route_is_404(emulator):
 # ---------------------------------------------------------------------------------------------
 # Create / Get
 
+
 def test_create_with_initial_user_and_generated_password(emulator):
-    response = create(emulator, "acme", name="Acme", max_end_devices="100",
-                      initial_user={"ids": {"user_id": "acme-admin"}, "name": "Jane", "primary_email_address": "jane@acme.example",
-                                    "admin": True, "state": "STATE_APPROVED"})
+    response = create(
+        emulator, "acme", name="Acme", max_end_devices="100", initial_user={
+            "ids": {"user_id": "acme-admin"}, "name": "Jane", "primary_email_address": "jane@acme.example", "admin": True, "state":
+            "STATE_APPROVED"
+        })
     assert response.status_code == 200, response.text
     tenant = response.json()
     assert tenant["ids"] == {"tenant_id": "acme"} and tenant["name"] == "Acme" and tenant["max_end_devices"] == "100"
@@ -198,8 +221,9 @@ def test_create_with_initial_user_and_generated_password(emulator):
 
 
 def test_create_with_given_password(emulator):
-    create(emulator, "acme", initial_user={"ids": {"user_id": "admin-1"}, "primary_email_address": "a@acme.example",
-                                           "password": "S3cret-pass"}).raise_for_status()
+    create(emulator, "acme",
+           initial_user={"ids": {"user_id": "admin-1"}, "primary_email_address": "a@acme.example", "password":
+                         "S3cret-pass"}).raise_for_status()
     user = control(emulator, "GET", "/tenants/acme/users")["users"][0]
     assert user["password_generated"] is False
     assert user["password_sha256"] == hashlib.sha256(b"S3cret-pass").hexdigest()
@@ -215,10 +239,11 @@ def test_get_without_mask_returns_ids_and_timestamps_only(emulator):
 
 
 def test_get_with_mask_omits_zero_values_and_renders_limits_and_enums(emulator):
-    create(emulator, "acme", name="Acme", attributes={"crm-id": "1"}, max_users=0, max_gateways=25, max_clients=None,
-           contact_info=[{"contact_type": 2, "contact_method": "CONTACT_METHOD_EMAIL", "value": "b@acme.example", "public": False}],
-           billing={"stripe": {"customer_id": "cus_1", "plan_id": "price_basic", "subscription_id": "sub_1", "subscription_item_id": "si_1"}},
-           configuration={"defaultCluster": {"ns": {"devAddrPrefixes": ["26000000/8"]}}}).raise_for_status()
+    create(
+        emulator, "acme", name="Acme", attributes={"crm-id": "1"}, max_users=0, max_gateways=25, max_clients=None,
+        contact_info=[{"contact_type": 2, "contact_method": "CONTACT_METHOD_EMAIL", "value": "b@acme.example", "public": False}],
+        billing={"stripe": {"customer_id": "cus_1", "plan_id": "price_basic", "subscription_id": "sub_1", "subscription_item_id":
+                            "si_1"}}, configuration={"defaultCluster": {"ns": {"devAddrPrefixes": ["26000000/8"]}}}).raise_for_status()
     response = call(emulator, "GET", "/api/v3/tenants/acme", params={"field_mask": FULL_MASK})
     tenant = response.json()
     for key in ("created_at", "updated_at"):
@@ -231,20 +256,23 @@ def test_get_with_mask_omits_zero_values_and_renders_limits_and_enums(emulator):
         "max_gateways": "25",
         "max_users": "0",
         "configuration": {"default_cluster": {"ns": {"dev_addr_prefixes": ["26000000/8"]}}},
-        "billing": {"stripe": {"customer_id": "cus_1", "plan_id": "price_basic", "subscription_id": "sub_1", "subscription_item_id": "si_1"}},
+        "billing":
+        {"stripe": {"customer_id": "cus_1", "plan_id": "price_basic", "subscription_id": "sub_1", "subscription_item_id": "si_1"}},
     }
     assert "X-Warning" not in response.headers
 
 
 def test_get_nested_and_repeated_mask_params_and_unknown_paths(emulator):
     create(emulator, "acme", name="Acme", state="STATE_FLAGGED",
-           billing={"stripe": {"customer_id": "cus_1", "plan_id": "p", "subscription_id": "s", "subscription_item_id": "si"}}).raise_for_status()
+           billing={"stripe": {"customer_id": "cus_1", "plan_id": "p", "subscription_id": "s", "subscription_item_id":
+                               "si"}}).raise_for_status()
     response = call(emulator, "GET", "/api/v3/tenants/acme?field_mask.paths=billing.provider.stripe.customer_id&field_mask.paths=state")
     tenant = response.json()
     assert tenant["billing"] == {"stripe": {"customer_id": "cus_1"}} and tenant["state"] == "STATE_FLAGGED" and "name" not in tenant
     # Current TTS refuses an unknown path before the handler runs (also for a tenant that does not exist), not with X-Warning.
     for tenant_id in ("acme", "nope"):
-        response = call(emulator, "GET", f"/api/v3/tenants/{tenant_id}?field_mask.paths=state&field_mask.paths=bogus&field_mask.paths=capabilities")
+        response = call(emulator, "GET",
+                        f"/api/v3/tenants/{tenant_id}?field_mask.paths=state&field_mask.paths=bogus&field_mask.paths=capabilities")
         body = assert_error(response, 400, 3, "field_mask_paths")
         assert body["message"] == "error:pkg/rpcmiddleware/validator:field_mask_paths (forbidden path(s) in field mask)"
         assert body["details"][0]["attributes"] == {"forbidden_paths": ["bogus", "capabilities"]} and "X-Warning" not in response.headers
@@ -265,6 +293,7 @@ def test_get_missing_is_404(emulator):
 # ---------------------------------------------------------------------------------------------
 # List / Update / Delete / Search
 
+
 def test_list_paging_and_total_count(emulator):
     assert call(emulator, "GET", "/api/v3/tenants").json() == {}
     for tenant_id in ("te-e", "te-a", "te-c", "te-b", "te-d"):
@@ -279,16 +308,22 @@ def test_list_paging_and_total_count(emulator):
 
 
 def test_update_with_mask_sets_clears_and_replaces(emulator):
-    create(emulator, "acme", name="Acme", description="old", max_users="10", attributes={"aa-1": "x", "bb-2": "y"},
-           state="STATE_FLAGGED", state_description="late payment",
-           contact_info=[{"contact_method": "CONTACT_METHOD_EMAIL", "value": "old@acme.example"}]).raise_for_status()
+    create(emulator, "acme", name="Acme", description="old", max_users="10", attributes={"aa-1": "x", "bb-2": "y"}, state="STATE_FLAGGED",
+           state_description="late payment", contact_info=[{"contact_method": "CONTACT_METHOD_EMAIL", "value":
+                                                            "old@acme.example"}]).raise_for_status()
     before = call(emulator, "GET", "/api/v3/tenants/acme").json()
     body = {
-        "tenant": {"name": "Acme Corp", "attributes": {"cc-3": "z"}, "state": "STATE_APPROVED", "ids": {"tenant_id": "evil"},
-                   "contact_info": [{"contact_method": "CONTACT_METHOD_EMAIL", "value": "new@acme.example"}],
-                   "configuration": {"default_cluster": {"ns": {"dev_addr_prefixes": ["26000000/8"]}}}},
-        "field_mask": {"paths": ["name", "description", "max_users", "attributes", "state", "contact_info", "ids",
-                                 "configuration.default_cluster.ns.dev_addr_prefixes"]},
+        "tenant": {
+            "name": "Acme Corp", "attributes": {"cc-3": "z"}, "state": "STATE_APPROVED", "ids": {"tenant_id": "evil"}, "contact_info":
+            [{"contact_method": "CONTACT_METHOD_EMAIL", "value":
+              "new@acme.example"}], "configuration": {"default_cluster": {"ns": {"dev_addr_prefixes": ["26000000/8"]}}}
+        },
+        "field_mask": {
+            "paths": [
+                "name", "description", "max_users", "attributes", "state", "contact_info", "ids",
+                "configuration.default_cluster.ns.dev_addr_prefixes"
+            ]
+        },
     }
     response = call(emulator, "PUT", "/api/v3/tenants/acme", json=body)
     assert response.status_code == 200, response.text
@@ -307,7 +342,8 @@ def test_update_nested_billing_and_empty_mask(emulator):
     create(emulator, "acme", name="Acme").raise_for_status()
     stripe = {"customer_id": "cus_9", "plan_id": "p", "subscription_id": "s", "subscription_item_id": "si"}
     paths = [f"billing.provider.stripe.{key}" for key in stripe]
-    call(emulator, "PUT", "/api/v3/tenants/acme", json={"tenant": {"billing": {"stripe": stripe}}, "field_mask": {"paths": paths}}).raise_for_status()
+    call(emulator, "PUT", "/api/v3/tenants/acme", json={"tenant": {"billing": {"stripe": stripe}}, "field_mask":
+                                                        {"paths": paths}}).raise_for_status()
     before = call(emulator, "GET", "/api/v3/tenants/acme", params={"field_mask": FULL_MASK}).json()
     assert before["billing"] == {"stripe": stripe}
     response = call(emulator, "PUT", "/api/v3/tenants/acme", json={"tenant": {"name": "ignored"}, "field_mask": {"paths": []}})
@@ -318,12 +354,16 @@ def test_update_nested_billing_and_empty_mask(emulator):
 
 def test_update_validation_and_missing(emulator):
     create(emulator, "acme").raise_for_status()
-    assert_error(call(emulator, "PUT", "/api/v3/tenants/acme", json={"tenant": {"name": "x" * 51}, "field_mask": {"paths": ["name"]}}),
-                 400, 3, "validation")
-    assert_error(call(emulator, "PUT", "/api/v3/tenants/acme", json={
-        "tenant": {"contact_info": [{"contact_method": "CONTACT_METHOD_EMAIL", "value": "nope"}]}, "field_mask": {"paths": ["contact_info"]}}),
-        400, 3, "email")
-    assert_error(call(emulator, "PUT", "/api/v3/tenants/ghost", json={"tenant": {}, "field_mask": {"paths": ["name"]}}), 404, 5, "tenant_not_found")
+    assert_error(call(emulator, "PUT", "/api/v3/tenants/acme", json={"tenant": {"name": "x" * 51}, "field_mask": {"paths": ["name"]}}), 400,
+                 3, "validation")
+    assert_error(
+        call(
+            emulator, "PUT", "/api/v3/tenants/acme", json={
+                "tenant": {"contact_info": [{"contact_method": "CONTACT_METHOD_EMAIL", "value": "nope"}]}, "field_mask":
+                {"paths": ["contact_info"]}
+            }), 400, 3, "email")
+    assert_error(call(emulator, "PUT", "/api/v3/tenants/ghost", json={"tenant": {}, "field_mask": {"paths": ["name"]}}), 404, 5,
+                 "tenant_not_found")
 
 
 def test_delete_is_soft(emulator):
@@ -366,9 +406,10 @@ USER = {"ids": {"user_id": "admin-1"}, "primary_email_address": "admin@acme.exam
     ("acme", {"name": "n" * 51}, None, "validation", "invalid `name`: value length must be at most 50 runes"),
     ("acme", {"description": "d" * 2001}, None, "validation", "invalid `description`"),
     ("acme", {"attributes": {"Bad_Key": "v"}}, None, "validation", "invalid `attributes[Bad_Key]`"),
-    ("acme", {"contact_info": [{"contact_method": "CONTACT_METHOD_EMAIL", "value": "not-an-email"}]}, None,
-     "email", "error:pkg/validate:email (`not-an-email` is not a valid email.)"),
-    ("acme", {"billing": {"stripe": {"customer_id": "cus_1"}}}, None, "validation", "invalid `plan_id`: value length must be at least 1 runes"),
+    ("acme", {"contact_info": [{"contact_method": "CONTACT_METHOD_EMAIL", "value": "not-an-email"}]
+              }, None, "email", "error:pkg/validate:email (`not-an-email` is not a valid email.)"),
+    ("acme", {"billing": {"stripe": {"customer_id": "cus_1"}}
+              }, None, "validation", "invalid `plan_id`: value length must be at least 1 runes"),
     ("acme", {"state": "STATE_BOGUS"}, None, "unmarshal", "STATE_BOGUS"),
     ("acme", {"max_users": -1}, None, "unmarshal", "max_users"),
     ("acme", {}, {**USER, "ids": {"user_id": "Bad_User"}}, "validation", "invalid `user_id`"),
@@ -392,9 +433,10 @@ def test_create_requires_tenant_ids(emulator):
 # ---------------------------------------------------------------------------------------------
 # Faults, log and counters
 
+
 def test_rate_limit_fault_then_ok(emulator):
-    control(emulator, "POST", "/faults", json={"faults": [{"type": "status", "status": 429, "count": 1, "retry_after": 2,
-                                                           "method": "GET", "path": "/api/v3/tenants"}]})
+    control(emulator, "POST", "/faults",
+            json={"faults": [{"type": "status", "status": 429, "count": 1, "retry_after": 2, "method": "GET", "path": "/api/v3/tenants"}]})
     response = call(emulator, "GET", "/api/v3/tenants")
     assert_error(response, 429, 8, "rate_limit_exceeded")
     assert response.headers["Retry-After"] == "2"
@@ -455,6 +497,7 @@ def test_counters_and_log_clear(emulator):
 # ---------------------------------------------------------------------------------------------
 # Registry totals
 
+
 def test_registry_totals_count_the_tenants_entities(emulator):
     create(emulator, "acme", initial_user={"ids": {"user_id": "acme-admin"}, "primary_email_address": "a@acme.example"}).raise_for_status()
     create(emulator, "initech").raise_for_status()
@@ -465,11 +508,12 @@ def test_registry_totals_count_the_tenants_entities(emulator):
     assert totals == {"totals": {"end_devices": "950", "activated_end_devices": "900", "gateways": "3", "users": "1"}}
     control(emulator, "POST", "/tenants/acme/registry", json={"users": 7, "applications": 2})
     assert call(emulator, "GET", "/api/v3/tenants/acme/registry-totals").json() == {
-        "applications": "2", "end_devices": "950", "activated_end_devices": "900", "gateways": "3", "users": "7"}
+        "applications": "2", "end_devices": "950", "activated_end_devices": "900", "gateways": "3", "users": "7"
+    }
     masked = call(emulator, "GET", "/api/v3/tenants/acme/registry-totals", params={"field_mask": "end_devices,clients"})
     assert masked.json() == {"end_devices": "950"}
-    body = assert_error(call(emulator, "GET", "/api/v3/tenants/acme/registry-totals", params={"field_mask": "max_users"}),
-                        400, 3, "field_mask_paths")
+    body = assert_error(call(emulator, "GET", "/api/v3/tenants/acme/registry-totals", params={"field_mask": "max_users"}), 400, 3,
+                        "field_mask_paths")
     assert body["details"][0]["attributes"]["forbidden_paths"] == ["max_users"]
 
 
@@ -478,13 +522,16 @@ def test_batch_registry_totals_in_the_order_asked(emulator):
         create(emulator, tenant_id).raise_for_status()
     control(emulator, "POST", "/tenants/globex/registry", json={"end_devices": 5})
     control(emulator, "POST", "/tenants/acme/registry", json={"end_devices": 1, "clients": 2})
-    body = {"tenant_ids": [{"tenant_id": "globex"}, {"tenant_id": "acme"}, {"tenant_id": "initech"}],
-            "field_mask": {"paths": ["end_devices"]}}
-    assert call(emulator, "POST", "/api/v3/tenants/registry-totals", json=body).json() == {"totals": [
-        {"tenant_ids": {"tenant_id": "globex"}, "totals": {"end_devices": "5"}},
-        {"tenant_ids": {"tenant_id": "acme"}, "totals": {"end_devices": "1"}},
-        {"tenant_ids": {"tenant_id": "initech"}, "totals": {}}]}
-    everything = call(emulator, "POST", "/api/v3/tenants/registry-totals", json={"tenant_ids": [{"tenant_id": "acme"}], "field_mask": "end_devices,clients"})
+    body = {
+        "tenant_ids": [{"tenant_id": "globex"}, {"tenant_id": "acme"}, {"tenant_id": "initech"}], "field_mask": {"paths": ["end_devices"]}
+    }
+    assert call(emulator, "POST", "/api/v3/tenants/registry-totals", json=body).json() == {
+        "totals": [{"tenant_ids": {"tenant_id": "globex"}, "totals":
+                    {"end_devices": "5"}}, {"tenant_ids": {"tenant_id": "acme"}, "totals": {"end_devices": "1"}},
+                   {"tenant_ids": {"tenant_id": "initech"}, "totals": {}}]
+    }
+    everything = call(emulator, "POST", "/api/v3/tenants/registry-totals",
+                      json={"tenant_ids": [{"tenant_id": "acme"}], "field_mask": "end_devices,clients"})
     assert everything.json()["totals"][0]["totals"] == {"end_devices": "1", "clients": "2"}
     assert call(emulator, "POST", "/api/v3/tenants/registry-totals", json={"tenant_ids": []}).json() == {}
     # Reads, though a POST.
@@ -494,12 +541,13 @@ def test_batch_registry_totals_in_the_order_asked(emulator):
 def test_registry_totals_errors(emulator):
     create(emulator, "acme").raise_for_status()
     assert_error(call(emulator, "GET", "/api/v3/tenants/ghost/registry-totals"), 404, 5, "tenant_not_found")
-    missing = call(emulator, "POST", "/api/v3/tenants/registry-totals", json={"tenant_ids": [{"tenant_id": "acme"}, {"tenant_id": "ghost"}]})
+    missing = call(emulator, "POST", "/api/v3/tenants/registry-totals",
+                   json={"tenant_ids": [{"tenant_id": "acme"}, {"tenant_id": "ghost"}]})
     assert "`ghost`" in assert_error(missing, 404, 5, "tenant_not_found")["message"]
     bad_id = call(emulator, "POST", "/api/v3/tenants/registry-totals", json={"tenant_ids": [{"tenant_id": "Not_An_ID"}]})
     assert_error(bad_id, 400, 3, "validation")
-    for method, path, kwargs in (("GET", "/api/v3/tenants/acme/registry-totals", {}),
-                                 ("POST", "/api/v3/tenants/registry-totals", {"json": {"tenant_ids": [{"tenant_id": "acme"}]}})):
+    for method, path, kwargs in (("GET", "/api/v3/tenants/acme/registry-totals", {}), ("POST", "/api/v3/tenants/registry-totals",
+                                                                                       {"json": {"tenant_ids": [{"tenant_id": "acme"}]}})):
         assert_error(call(emulator, method, path, key="00" * 32, **kwargs), 403, 7, "tenant_admin_key")
         assert_error(call(emulator, method, path, key=None, **kwargs), 401, 16, "unauthenticated")
     deleted = create(emulator, "gone")
@@ -509,7 +557,10 @@ def test_registry_totals_errors(emulator):
 
 
 @pytest.mark.parametrize("counts,status", [
-    ({"devices": 1}, 400), ({"end_devices": -1}, 400), ({"end_devices": "5"}, 400), ({"end_devices": True}, 400),
+    ({"devices": 1}, 400),
+    ({"end_devices": -1}, 400),
+    ({"end_devices": "5"}, 400),
+    ({"end_devices": True}, 400),
     ({"end_devices": 1, "activated_end_devices": 2}, 400),
 ])
 def test_registry_control_refuses_bad_counts(emulator, counts, status):
@@ -522,6 +573,7 @@ def test_registry_control_refuses_bad_counts(emulator, counts, status):
 
 # ---------------------------------------------------------------------------------------------
 # Tenant Billing Server
+
 
 def sign(payload, secret=ENDPOINT_SECRET, timestamp=None):
     timestamp = int(time.time()) if timestamp is None else timestamp
@@ -545,20 +597,30 @@ def item(item_id, plan_id, plan_metadata=None):
 def subscription_event(event_type="customer.subscription.created", status="active", metadata=None, customer="cus_acme",
                        plan_id="price_basic", plan_metadata=None, sub_id="sub_1", items=None):
     subscription = {
-        "id": sub_id, "object": "subscription", "customer": customer, "status": status,
+        "id": sub_id,
+        "object": "subscription",
+        "customer": customer,
+        "status": status,
         "metadata": {"tenant-id": "acme"} if metadata is None else metadata,
-        "items": {"object": "list", "data": [item("si_other", "price_unmanaged"), item("si_1", plan_id, plan_metadata)] if items is None else items},
+        "items":
+        {"object": "list", "data":
+         [item("si_other", "price_unmanaged"), item("si_1", plan_id, plan_metadata)] if items is None else items},
     }
-    return {"id": f"evt_{secrets.token_hex(4)}", "object": "event", "type": event_type, "api_version": "2022-11-15",
-            "data": {"object": subscription}}
+    return {
+        "id": f"evt_{secrets.token_hex(4)}", "object": "event", "type": event_type, "api_version": "2022-11-15", "data":
+        {"object": subscription}
+    }
 
 
 def seed_stripe(stripe, price_metadata=None):
-    stripe.customers["cus_acme"] = {"id": "cus_acme", "object": "customer", "name": "Acme Inc", "email": "billing@acme.example",
-                                    "description": "Customer description"}
+    stripe.customers["cus_acme"] = {
+        "id": "cus_acme", "object": "customer", "name": "Acme Inc", "email": "billing@acme.example", "description": "Customer description"
+    }
     stripe.customers["cus_other"] = {"id": "cus_other", "object": "customer", "name": "Other", "email": "billing@other.example"}
-    stripe.prices["price_basic"] = {"id": "price_basic", "object": "price",
-                                    "metadata": {"max-end-devices": "100", "max-gateways": "10"} if price_metadata is None else price_metadata}
+    stripe.prices["price_basic"] = {
+        "id": "price_basic", "object": "price", "metadata":
+        {"max-end-devices": "100", "max-gateways": "10"} if price_metadata is None else price_metadata
+    }
 
 
 def get_full(base, tenant_id):
@@ -572,8 +634,10 @@ def last_event(base):
     return control(base, "GET", "/tbs/events")["events"][-1]
 
 
-METADATA = {"tenant-id": "acme", "tenant-name": "Acme Tenant", "admin-user": "acme-admin", "admin-email": "ops@acme.example",
-            "admin-full-name": "Jane Ops", "admin-password": "Adm1n-pass"}
+METADATA = {
+    "tenant-id": "acme", "tenant-name": "Acme Tenant", "admin-user": "acme-admin", "admin-email": "ops@acme.example", "admin-full-name":
+    "Jane Ops", "admin-password": "Adm1n-pass"
+}
 
 
 def test_tbs_creates_tenant_with_derived_fields(emulator, stripe):
@@ -584,20 +648,26 @@ def test_tbs_creates_tenant_with_derived_fields(emulator, stripe):
     assert (counters["webhooks"], counters["writes"], counters["reads"]) == (1, 0, 0)
     assert get_full(emulator, "acme") == {
         "ids": {"tenant_id": "acme"},
-        "name": "Acme Tenant",
-        "description": "Customer description",
+        "name":
+        "Acme Tenant",
+        "description":
+        "Customer description",
         "contact_info": [
             {"contact_type": "CONTACT_TYPE_BILLING", "contact_method": "CONTACT_METHOD_EMAIL", "value": "billing@acme.example"},
             {"contact_type": "CONTACT_TYPE_TECHNICAL", "contact_method": "CONTACT_METHOD_EMAIL", "value": "ops@acme.example"},
         ],
-        "max_end_devices": "100",
-        "max_gateways": "10",
-        "state": "STATE_APPROVED",
-        "billing": {"stripe": {"customer_id": "cus_acme", "plan_id": "price_basic", "subscription_id": "sub_1", "subscription_item_id": "si_1"}},
+        "max_end_devices":
+        "100",
+        "max_gateways":
+        "10",
+        "state":
+        "STATE_APPROVED",
+        "billing":
+        {"stripe": {"customer_id": "cus_acme", "plan_id": "price_basic", "subscription_id": "sub_1", "subscription_item_id": "si_1"}},
     }
     user = control(emulator, "GET", "/tenants/acme/users")["users"][0]
-    assert (user["ids"]["user_id"], user["name"], user["primary_email_address"], user["admin"], user["state"]) == (
-        "acme-admin", "Jane Ops", "ops@acme.example", True, "STATE_APPROVED")
+    assert (user["ids"]["user_id"], user["name"], user["primary_email_address"], user["admin"],
+            user["state"]) == ("acme-admin", "Jane Ops", "ops@acme.example", True, "STATE_APPROVED")
     assert user["password_generated"] is False and user["password_sha256"] == hashlib.sha256(b"Adm1n-pass").hexdigest()
     assert sorted(call[0] for call in stripe.calls) == ["/v1/customers/cus_acme", "/v1/prices/price_basic"]
     assert {call[1] for call in stripe.calls} == {f"Bearer {STRIPE_KEY}"}
@@ -609,19 +679,23 @@ def test_tbs_defaults_without_optional_metadata(emulator, stripe):
     seed_stripe(stripe)
     post_event(emulator, subscription_event(metadata={"tenant-id": "acme"})).raise_for_status()
     tenant = get_full(emulator, "acme")
-    assert tenant["name"] == "Acme Inc" and tenant["contact_info"] == [
-        {"contact_type": "CONTACT_TYPE_BILLING", "contact_method": "CONTACT_METHOD_EMAIL", "value": "billing@acme.example"}]
+    assert tenant["name"] == "Acme Inc" and tenant["contact_info"] == [{
+        "contact_type": "CONTACT_TYPE_BILLING", "contact_method": "CONTACT_METHOD_EMAIL", "value": "billing@acme.example"
+    }]
     user = control(emulator, "GET", "/tenants/acme/users")["users"][0]
     assert (user["ids"]["user_id"], user["primary_email_address"], user["password_generated"]) == ("acme", "billing@acme.example", True)
-    post_event(emulator, subscription_event(event_type="customer.subscription.updated", metadata={"tenant-id": "acme", "company": "Acme Co"}))
+    post_event(emulator, subscription_event(event_type="customer.subscription.updated",
+                                            metadata={"tenant-id": "acme", "company": "Acme Co"}))
     assert get_full(emulator, "acme")["name"] == "Acme Co"
 
 
 def test_tbs_update_rewrites_fields_and_clears_missing_limit(emulator, stripe):
     seed_stripe(stripe)
     post_event(emulator, subscription_event(metadata=METADATA)).raise_for_status()
-    edit = {"tenant": {"name": "Hand edited", "state": "STATE_FLAGGED", "state_description": "x"},
-            "field_mask": {"paths": ["name", "state", "state_description"]}}
+    edit = {
+        "tenant": {"name": "Hand edited", "state": "STATE_FLAGGED", "state_description": "x"}, "field_mask":
+        {"paths": ["name", "state", "state_description"]}
+    }
     call(emulator, "PUT", "/api/v3/tenants/acme", json=edit).raise_for_status()
     stripe.prices["price_basic"]["metadata"] = {"max-end-devices": "500"}
     metadata = {**METADATA, "tenant-name": "Acme Renamed", "tenant-description": "New description", "admin-user": "ignored"}
@@ -632,7 +706,9 @@ def test_tbs_update_rewrites_fields_and_clears_missing_limit(emulator, stripe):
     assert tenant["name"] == "Acme Renamed" and tenant["description"] == "New description"
     assert tenant["max_end_devices"] == "500" and "max_gateways" not in tenant
     assert tenant["state"] == "STATE_APPROVED" and "state_description" not in tenant
-    assert tenant["contact_info"] == [{"contact_type": "CONTACT_TYPE_BILLING", "contact_method": "CONTACT_METHOD_EMAIL", "value": "billing@acme.example"}]
+    assert tenant["contact_info"] == [{
+        "contact_type": "CONTACT_TYPE_BILLING", "contact_method": "CONTACT_METHOD_EMAIL", "value": "billing@acme.example"
+    }]
     assert last_event(emulator)["action"] == "updated"
     assert len(control(emulator, "GET", "/tenants/acme/users")["users"]) == 1
 
@@ -674,14 +750,16 @@ def test_tbs_trialing_creates_an_approved_tenant(emulator, stripe):
     assert get_full(emulator, "acme")["state"] == "STATE_APPROVED" and last_event(emulator)["action"] == "created"
 
 
-@pytest.mark.parametrize("status,action,error", [
-    ("incomplete", "ignored", None),
-    ("incomplete_expired", "ignored", None),
-    # Anything else TBS logs as an error, still answering 200.
-    ("paused", "error", "unknown subscription status `paused`"),
-    ("bogus", "error", "unknown subscription status `bogus`"),
-    (None, "error", "unknown subscription status `None`"),
-])
+@pytest.mark.parametrize(
+    "status,action,error",
+    [
+        ("incomplete", "ignored", None),
+        ("incomplete_expired", "ignored", None),
+        # Anything else TBS logs as an error, still answering 200.
+        ("paused", "error", "unknown subscription status `paused`"),
+        ("bogus", "error", "unknown subscription status `bogus`"),
+        (None, "error", "unknown subscription status `None`"),
+    ])
 def test_tbs_other_statuses_change_nothing(emulator, stripe, status, action, error):
     seed_stripe(stripe)
     assert post_event(emulator, subscription_event(status=status)).status_code == 200
@@ -689,8 +767,10 @@ def test_tbs_other_statuses_change_nothing(emulator, stripe, status, action, err
     post_event(emulator, subscription_event()).raise_for_status()
     before = get_full(emulator, "acme")
     stripe.calls.clear()
-    response = post_event(emulator, subscription_event(event_type="customer.subscription.updated", status=status,
-                                                       metadata={"tenant-id": "acme", "tenant-name": "Not written"}))
+    response = post_event(
+        emulator,
+        subscription_event(event_type="customer.subscription.updated", status=status,
+                           metadata={"tenant-id": "acme", "tenant-name": "Not written"}))
     assert response.status_code == 200 and get_full(emulator, "acme") == before and stripe.calls == []
     event = last_event(emulator)
     assert (event["action"], event["status"], event["error"]) == (action, 200, error)
@@ -719,9 +799,10 @@ def test_tbs_ignores_unmanaged_plans_and_other_events(emulator, stripe):
 def test_tbs_customer_id_mismatch_and_unmanaged_tenant(emulator, stripe):
     seed_stripe(stripe)
     post_event(emulator, subscription_event()).raise_for_status()
-    assert_error(post_event(emulator, subscription_event(customer="cus_other", event_type="customer.subscription.updated")),
-                 400, 9, "customer_id_mismatch")
-    assert last_event(emulator)["error"] == "error:pkg/tenantbillingserver/stripe:customer_id_mismatch (tenant is owned by another customer)"
+    assert_error(post_event(emulator, subscription_event(customer="cus_other", event_type="customer.subscription.updated")), 400, 9,
+                 "customer_id_mismatch")
+    assert last_event(
+        emulator)["error"] == "error:pkg/tenantbillingserver/stripe:customer_id_mismatch (tenant is owned by another customer)"
     create(emulator, "hand-made").raise_for_status()
     assert_error(post_event(emulator, subscription_event(metadata={"tenant-id": "hand-made"})), 400, 9, "tenant_not_managed")
 
@@ -750,7 +831,8 @@ def test_tbs_plan_lists_in_the_control_api(emulator):
     config = control(emulator, "GET", "/tbs")
     try:
         changed = control(emulator, "POST", "/tbs", json={"plan_ids": ["price_a", "price_b"]})
-        assert (changed["recurring_plan_ids"], changed["metered_plan_ids"], changed["plan_ids"]) == (["price_a", "price_b"], [], ["price_a", "price_b"])
+        assert (changed["recurring_plan_ids"], changed["metered_plan_ids"], changed["plan_ids"]) == (["price_a", "price_b"], [],
+                                                                                                     ["price_a", "price_b"])
         changed = control(emulator, "POST", "/tbs", json={"recurring_plan_ids": [], "metered_plan_ids": "price_m1,price_m2"})
         assert (changed["recurring_plan_ids"], changed["metered_plan_ids"]) == ([], ["price_m1", "price_m2"])
         for bad, needle in [
@@ -767,7 +849,8 @@ def test_tbs_plan_lists_in_the_control_api(emulator):
             response = HTTP.post(f"{emulator}/_emulator/tbs", json=bad, timeout=5)
             assert response.status_code == 400 and needle in response.json()["error"], (bad, response.text)
         assert control(emulator, "GET", "/tbs")["metered_plan_ids"] == ["price_m1", "price_m2"]
-        assert control(emulator, "POST", "/tbs", json={"enabled": False, "recurring_plan_ids": [], "metered_plan_ids": []})["plan_ids"] == []
+        assert control(emulator, "POST", "/tbs", json={"enabled": False, "recurring_plan_ids": [], "metered_plan_ids":
+                                                       []})["plan_ids"] == []
     finally:
         assert control(emulator, "POST", "/tbs", json=config) == config
 
@@ -780,11 +863,26 @@ def test_tbs_plan_lists_in_the_control_api(emulator):
 ])
 def test_tbs_startup_needs_a_plan_id(tmp_path, plan_args, started):
     port_file = tmp_path / "port"
-    process = subprocess.Popen([  # pylint: disable=consider-using-with
-        sys.executable, EMULATOR, "--port", "0", "--port-file", str(port_file), "--tenant-admin-key", ADMIN_KEY,
-        "--tbs-enable", "--tbs-stripe-api-base", "http://127.0.0.1:9", "--tbs-stripe-api-key", STRIPE_KEY,
-        "--tbs-endpoint-secret", ENDPOINT_SECRET, *plan_args,
-    ], stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [  # pylint: disable=consider-using-with
+            sys.executable,
+            EMULATOR,
+            "--port",
+            "0",
+            "--port-file",
+            str(port_file),
+            "--tenant-admin-key",
+            ADMIN_KEY,
+            "--tbs-enable",
+            "--tbs-stripe-api-base",
+            "http://127.0.0.1:9",
+            "--tbs-stripe-api-key",
+            STRIPE_KEY,
+            "--tbs-endpoint-secret",
+            ENDPOINT_SECRET,
+            *plan_args,
+        ],
+        stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 10
         while not port_file.exists() and process.poll() is None:
@@ -810,8 +908,9 @@ def test_tbs_manages_subscriptions_on_a_metered_plan(emulator, stripe):
     event = subscription_event(items=[item("si_other", "price_unmanaged"), item("si_m", "price_metered")])
     assert post_event(emulator, event).status_code == 200
     tenant = get_full(emulator, "acme")
-    assert tenant["billing"]["stripe"] == {"customer_id": "cus_acme", "plan_id": "price_metered", "subscription_id": "sub_1",
-                                           "subscription_item_id": "si_m"}
+    assert tenant["billing"]["stripe"] == {
+        "customer_id": "cus_acme", "plan_id": "price_metered", "subscription_id": "sub_1", "subscription_item_id": "si_m"
+    }
     assert tenant["max_gateways"] == "3" and "max_end_devices" not in tenant
 
 
@@ -878,8 +977,9 @@ def test_tbs_bad_limit_fails_the_whole_event(emulator, stripe, value):
     post_event(emulator, subscription_event(metadata=METADATA)).raise_for_status()
     before = get_full(emulator, "acme")
     stripe.prices["price_basic"]["metadata"] = {"max-end-devices": "500", "max-clients": value}
-    assert_error(post_event(emulator, subscription_event(event_type="customer.subscription.updated",
-                                                         metadata={**METADATA, "tenant-name": "Renamed"})), 400, 3, "invalid_limit")
+    assert_error(
+        post_event(emulator, subscription_event(event_type="customer.subscription.updated", metadata={**METADATA, "tenant-name":
+                                                                                                      "Renamed"})), 400, 3, "invalid_limit")
     assert get_full(emulator, "acme") == before
     assert (last_event(emulator)["action"], last_event(emulator)["status"]) == ("error", 400)
 
@@ -887,9 +987,12 @@ def test_tbs_bad_limit_fails_the_whole_event(emulator, stripe, value):
 def test_tbs_writes_only_its_field_mask(emulator, stripe):
     seed_stripe(stripe)
     post_event(emulator, subscription_event(metadata=METADATA)).raise_for_status()
-    edit = {"tenant": {"attributes": {"crm-id": "42"}, "configuration": {"default_cluster": {"ns": {"dev_addr_prefixes": ["26000000/8"]}}},
-                       "max_users": "3", "description": "hand"},
-            "field_mask": {"paths": ["attributes", "configuration.default_cluster.ns.dev_addr_prefixes", "max_users", "description"]}}
+    edit = {
+        "tenant": {
+            "attributes": {"crm-id": "42"}, "configuration": {"default_cluster": {"ns": {"dev_addr_prefixes": ["26000000/8"]}}},
+            "max_users": "3", "description": "hand"
+        }, "field_mask": {"paths": ["attributes", "configuration.default_cluster.ns.dev_addr_prefixes", "max_users", "description"]}
+    }
     call(emulator, "PUT", "/api/v3/tenants/acme", json=edit).raise_for_status()
     post_event(emulator, subscription_event(event_type="customer.subscription.updated", metadata=METADATA)).raise_for_status()
     tenant = get_full(emulator, "acme")
@@ -908,10 +1011,10 @@ def test_tbs_ownership_errors_on_every_status(emulator, stripe, status, event_ty
     post_event(emulator, subscription_event()).raise_for_status()
     create(emulator, "hand-made", name="Hand").raise_for_status()
     before = get_full(emulator, "acme"), get_full(emulator, "hand-made")
-    assert_error(post_event(emulator, subscription_event(event_type=event_type, status=status, customer="cus_other")),
-                 400, 9, "customer_id_mismatch")
-    assert_error(post_event(emulator, subscription_event(event_type=event_type, status=status, metadata={"tenant-id": "hand-made"})),
-                 400, 9, "tenant_not_managed")
+    assert_error(post_event(emulator, subscription_event(event_type=event_type, status=status, customer="cus_other")), 400, 9,
+                 "customer_id_mismatch")
+    assert_error(post_event(emulator, subscription_event(event_type=event_type, status=status, metadata={"tenant-id": "hand-made"})), 400,
+                 9, "tenant_not_managed")
     assert (get_full(emulator, "acme"), get_full(emulator, "hand-made")) == before
     assert [(e["action"], e["status"]) for e in control(emulator, "GET", "/tbs/events")["events"][1:]] == [("error", 400)] * 2
 
@@ -922,9 +1025,11 @@ def test_tbs_uses_admin_keys_only_when_it_creates_the_tenant(emulator, stripe):
     users = control(emulator, "GET", "/tenants/acme/users")["users"]
     changed = {**METADATA, "admin-user": "other-admin", "admin-full-name": "Someone Else", "admin-password": "Oth3r-pass"}
     for status in ("active", "past_due", "canceled", "active"):
-        post_event(emulator, subscription_event(event_type="customer.subscription.updated", status=status, metadata=changed)).raise_for_status()
+        post_event(emulator, subscription_event(event_type="customer.subscription.updated", status=status,
+                                                metadata=changed)).raise_for_status()
     assert control(emulator, "GET", "/tenants/acme/users")["users"] == users
-    assert [e["action"] for e in control(emulator, "GET", "/tbs/events")["events"]] == ["created", "updated", "flagged", "suspended", "updated"]
+    assert [e["action"]
+            for e in control(emulator, "GET", "/tbs/events")["events"]] == ["created", "updated", "flagged", "suspended", "updated"]
 
 
 @pytest.mark.parametrize("mangle", [

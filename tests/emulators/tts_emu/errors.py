@@ -5,8 +5,22 @@ import secrets
 
 # gRPC code -> HTTP status (OSS pkg/errors/http.go).
 HTTP_STATUS_FOR_CODE = {
-    1: 499, 2: 500, 3: 400, 4: 504, 5: 404, 6: 409, 7: 403, 8: 429,
-    9: 400, 10: 409, 11: 400, 12: 501, 13: 500, 14: 503, 15: 500, 16: 401,
+    1: 499,
+    2: 500,
+    3: 400,
+    4: 504,
+    5: 404,
+    6: 409,
+    7: 403,
+    8: 429,
+    9: 400,
+    10: 409,
+    11: 400,
+    12: 501,
+    13: 500,
+    14: 503,
+    15: 500,
+    16: 401,
 }
 # HTTP status -> gRPC code, for injected faults.
 CODE_FOR_HTTP_STATUS = {400: 3, 401: 16, 403: 7, 404: 5, 409: 6, 429: 8, 500: 13, 501: 12, 503: 14, 504: 4}
@@ -116,7 +130,8 @@ def injected(status, echo=None):
                         "rate limit of `{rate}` accesses per minute exceeded for resource `{key}`", rate=60, key="emulator")
     if status == 503:
         return TTSError(UNAVAILABLE, "pkg/emulator", "unavailable", "service unavailable (injected fault)")
-    return TTSError(CODE_FOR_HTTP_STATUS.get(status, 2), "pkg/emulator", "injected", "injected fault with HTTP status {status}", status=status)
+    return TTSError(CODE_FOR_HTTP_STATUS.get(status, 2), "pkg/emulator", "injected", "injected fault with HTTP status {status}",
+                    status=status)
 
 
 class RoutingError(Exception):

@@ -18,17 +18,18 @@ TENANT_ID_RE = re.compile(TENANT_ID_PATTERN)
 USER_ID_RE = re.compile(USER_ID_PATTERN)
 ATTRIBUTE_KEY_RE = TENANT_ID_RE
 # OSS pkg/validate/email.go
-EMAIL_RE = re.compile(
-    r"^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?"
-    r"(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$")
-UINT64_MAX = 2 ** 64 - 1
+EMAIL_RE = re.compile(r"^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?"
+                      r"(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$")
+UINT64_MAX = 2**64 - 1
 
 STATES = ("STATE_REQUESTED", "STATE_APPROVED", "STATE_REJECTED", "STATE_FLAGGED", "STATE_SUSPENDED")
 CONTACT_TYPES = ("CONTACT_TYPE_OTHER", "CONTACT_TYPE_ABUSE", "CONTACT_TYPE_BILLING", "CONTACT_TYPE_TECHNICAL")
 CONTACT_METHODS = ("CONTACT_METHOD_OTHER", "CONTACT_METHOD_EMAIL", "CONTACT_METHOD_PHONE")
 END_DEVICE_COUNTING = ("ALL", "ONLY_ACTIVATED")
 # Enum fields whose zero value is omitted like any other zero value.
-ENUM_ZERO = {"state": STATES[0], "contact_type": CONTACT_TYPES[0], "contact_method": CONTACT_METHODS[0], "end_devices": END_DEVICE_COUNTING[0]}
+ENUM_ZERO = {
+    "state": STATES[0], "contact_type": CONTACT_TYPES[0], "contact_method": CONTACT_METHODS[0], "end_devices": END_DEVICE_COUNTING[0]
+}
 
 LIMIT_FIELDS = ("max_applications", "max_clients", "max_end_devices", "max_gateways", "max_organizations", "max_users")
 STRING_MAX_LEN = {"name": 50, "description": 2000, "state_description": 128}
@@ -40,20 +41,37 @@ STRIPE_FIELDS = ("customer_id", "plan_id", "subscription_id", "subscription_item
 AWS_FIELDS = ("customer_identifier", "product_code")
 CLUSTER_SERVICES = ("ui", "is", "gs", "ns", "as", "js", "noc", "ars")
 # Paths the Identity Server accepts but cannot select (no column; TTI-2020 store/tenant.tti.go).
-UNSUPPORTED_PATHS = ("capabilities",)
+UNSUPPORTED_PATHS = ("capabilities", )
 
 TOP_LEVEL_FIELDS = (
-    "ids", "created_at", "updated_at", "name", "description", "attributes", "contact_info",
+    "ids",
+    "created_at",
+    "updated_at",
+    "name",
+    "description",
+    "attributes",
+    "contact_info",
 ) + LIMIT_FIELDS + (
-    "state", "state_description", "capabilities", "configuration", "billing", "billing_identifiers",
+    "state",
+    "state_description",
+    "capabilities",
+    "configuration",
+    "billing",
+    "billing_identifiers",
 )
 NESTED_PATHS = (
     "ids.tenant_id",
-    "billing.counting", "billing.counting.end_devices",
-    "billing.provider.stripe", *(f"billing.provider.stripe.{f}" for f in STRIPE_FIELDS),
-    "billing.provider.aws_saas_marketplace", *(f"billing.provider.aws_saas_marketplace.{f}" for f in AWS_FIELDS),
+    "billing.counting",
+    "billing.counting.end_devices",
+    "billing.provider.stripe",
+    *(f"billing.provider.stripe.{f}" for f in STRIPE_FIELDS),
+    "billing.provider.aws_saas_marketplace",
+    *(f"billing.provider.aws_saas_marketplace.{f}" for f in AWS_FIELDS),
     "billing_identifiers.billing_id",
-    "configuration.default_cluster", "configuration.clusters", "configuration.pb", "configuration.pb.listed",
+    "configuration.default_cluster",
+    "configuration.clusters",
+    "configuration.pb",
+    "configuration.pb.listed",
 )
 ALLOWED_PATHS = frozenset(TOP_LEVEL_FIELDS + NESTED_PATHS)
 _PATH_PART_RE = re.compile(r"^[a-z0-9_]+$")
@@ -61,9 +79,9 @@ _CAMEL_RE = re.compile(r"([A-Z])")
 _TIMESTAMP_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$")
 _MISSING = object()
 
-
 # ---------------------------------------------------------------------------------------------
 # Time
+
 
 def now_ns():
     """The current time in nanoseconds, truncated to microseconds as the database stores it."""
@@ -81,6 +99,7 @@ def format_timestamp(ns):
 
 # ---------------------------------------------------------------------------------------------
 # Decoding (proto JSON -> stored form). Type errors are unmarshal errors; rule violations come later.
+
 
 def snake(key):
     """Proto JSON accepts lowerCamelCase names as well as the proto names."""
@@ -224,6 +243,7 @@ def _decode_configuration(value):
         if isinstance(node, list):
             return [normalise(item) for item in node]
         return node
+
     return normalise(value)
 
 
@@ -241,7 +261,8 @@ _TENANT_DECODERS = {
     "configuration": _decode_configuration,
     "billing": _decode_billing,
     "billing_identifiers": _decode_billing_identifiers,
-    **{field: (lambda v, f=field: _uint64(v, f)) for field in LIMIT_FIELDS},
+    **{field: (lambda v, f=field: _uint64(v, f))
+       for field in LIMIT_FIELDS},
 }
 
 
@@ -270,6 +291,7 @@ def decode_user(value):
 
 # ---------------------------------------------------------------------------------------------
 # Validation (protoc-gen-validate rules from the API docs, then the Identity Server's own checks)
+
 
 def _check_max_len(value, limit, field):
     if len(value) > limit:
@@ -310,8 +332,10 @@ def _validate_contact_info(contact_info):
 
 def _validate_billing(billing, keys):
     """`keys` lists the nested mask paths below `billing` being validated (None = all of it)."""
+
     def wanted(*path):
         return keys is None or any(path[:len(k)] == k for k in keys)
+
     for provider, fields in (("stripe", STRIPE_FIELDS), ("aws_saas_marketplace", AWS_FIELDS)):
         values = billing.get(provider)
         if values is None:
@@ -373,6 +397,7 @@ def check_contact_info_emails(contact_info):
 # ---------------------------------------------------------------------------------------------
 # Field masks
 
+
 def is_allowed_path(path):
     if path in ALLOWED_PATHS:
         return True
@@ -423,6 +448,7 @@ def _assign(obj, keys, value):
 
 # ---------------------------------------------------------------------------------------------
 # Stored tenants: creation, projection (Get) and masked update
+
 
 def zero_value(field):
     if field in ("name", "description", "state_description"):

@@ -113,8 +113,10 @@ class Registry:
         password = secrets.token_urlsafe(24) if generated else user["password"]
         contact_info = copy.deepcopy(user["contact_info"])
         if not any(c["contact_method"] == "CONTACT_METHOD_EMAIL" and c["value"] == user["primary_email_address"] for c in contact_info):
-            contact_info.append({"contact_type": "CONTACT_TYPE_OTHER", "contact_method": "CONTACT_METHOD_EMAIL",
-                                 "value": user["primary_email_address"], "public": False})
+            contact_info.append({
+                "contact_type": "CONTACT_TYPE_OTHER", "contact_method": "CONTACT_METHOD_EMAIL", "value": user["primary_email_address"],
+                "public": False
+            })
         return {
             "ids": dict(user["ids"]),
             "name": user["name"],
@@ -150,8 +152,10 @@ class Registry:
         if len(filters.get("attributes_contain", {})) > 10:
             raise errors.validation("attributes_contain", "value must contain no more than 10 pair(s)")
         with self.lock:
-            matches = [r["tenant"] for r in self.records.values()
-                       if (r["deleted_at"] is not None) == bool(filters.get("deleted")) and self._matches(r["tenant"], filters)]
+            matches = [
+                r["tenant"] for r in self.records.values()
+                if (r["deleted_at"] is not None) == bool(filters.get("deleted")) and self._matches(r["tenant"], filters)
+            ]
             page, total = options.apply(matches)
             return [model.project(t, paths) for t in page], total
 

@@ -20,6 +20,7 @@ _HEX_RE = re.compile(r"^[0-9a-fA-F]*$")
 
 
 class Request:
+
     def __init__(self, method, path, raw_query, headers, body):
         self.method = method
         self.path = path
@@ -45,6 +46,7 @@ class Request:
 
 
 class Response:
+
     def __init__(self, status, body, headers=None):
         self.status = status
         self.body = body
@@ -52,6 +54,7 @@ class Response:
 
 
 class ControlError(Exception):
+
     def __init__(self, status, message):
         super().__init__(message)
         self.status = status
@@ -64,6 +67,7 @@ def error_response(exc, headers=None):
 # ---------------------------------------------------------------------------------------------
 # Query parameters (grpc-gateway style)
 
+
 def query_paths(request):
     """field_mask=a,b or field_mask.paths=a&field_mask.paths=b."""
     paths = []
@@ -74,7 +78,7 @@ def query_paths(request):
 
 def query_uint(request, name):
     value = request.last(name, "0") or "0"
-    if not value.isdigit() or int(value) > 2 ** 32 - 1:
+    if not value.isdigit() or int(value) > 2**32 - 1:
         raise errors.unmarshal(f"invalid value `{value}` for `{name}`")
     return int(value)
 
@@ -100,6 +104,7 @@ def masked_paths(request):
 # ---------------------------------------------------------------------------------------------
 # Tenant registry endpoints
 
+
 def create_tenant(emulator, request):
     return Response(200, emulator.registry.create(request.json()))
 
@@ -118,7 +123,8 @@ def search_tenants(emulator, request):
     paths = masked_paths(request)
     filters = {key: request.last(key) for key in ("id_contains", "name_contains", "description_contains")}
     filters["attributes_contain"] = {
-        match.group(1): values[-1] for key, values in request.query.items() if (match := re.fullmatch(r"attributes_contain\[(.+)\]", key))
+        match.group(1): values[-1]
+        for key, values in request.query.items() if (match := re.fullmatch(r"attributes_contain\[(.+)\]", key))
     }
     filters["state"] = [_state_name(value) for value in request.query.get("state", [])]
     filters["deleted"] = query_bool(request, "deleted")
@@ -160,6 +166,7 @@ def tbs_webhook(emulator, request):
 
 # ---------------------------------------------------------------------------------------------
 # Control API (not authenticated, not logged, not counted)
+
 
 def control_reset(emulator, request):  # pylint: disable=unused-argument
     emulator.reset()
@@ -418,8 +425,10 @@ class Emulator:
         except ValueError:
             body = None
         with self.lock:
-            self.log.append({"seq": len(self.log) + 1, "method": request.method, "path": request.path, "query": request.raw_query,
-                             "status": status, "fault": fault, "body": body})
+            self.log.append({
+                "seq": len(self.log) + 1, "method": request.method, "path": request.path, "query": request.raw_query, "status": status,
+                "fault": fault, "body": body
+            })
             counters = self.counters
             counters["total"] += 1
             if request.method == "POST" and request.path.rstrip("/") == WEBHOOK_PATH:

@@ -29,8 +29,10 @@ LIMIT_KEYS = {
     "max-users": "max_users",
 }
 # Update mask of createTenant (TTI-2020 stripe/tenants.tti.go).
-TENANT_MASK = ["billing", "contact_info", "description", "max_applications", "max_clients", "max_end_devices",
-               "max_gateways", "max_organizations", "max_users", "name", "state"]
+TENANT_MASK = [
+    "billing", "contact_info", "description", "max_applications", "max_clients", "max_end_devices", "max_gateways", "max_organizations",
+    "max_users", "name", "state"
+]
 NAMESPACE = "pkg/tenantbillingserver/stripe"
 
 
@@ -70,9 +72,9 @@ class Config:
         values = self.to_json()
         del values["plan_ids"]
         for key, value in changes.items():
-            if key not in self.FIELDS + ("plan_ids",):
+            if key not in self.FIELDS + ("plan_ids", ):
                 raise ValueError(f"unknown TBS setting {key!r}")
-            values[key] = _id_list(value, key) if key in self.PLAN_LISTS + ("plan_ids",) else value
+            values[key] = _id_list(value, key) if key in self.PLAN_LISTS + ("plan_ids", ) else value
         if "plan_ids" in changes:
             plan_ids = values.pop("plan_ids")
             if not any(key in changes for key in self.PLAN_LISTS):
@@ -120,10 +122,12 @@ def verify_signature(payload, header, secret, now=None):
         elif key == "v1":
             signatures.append(value)
     if not timestamp or not timestamp.isdigit() or not signatures:
-        raise _error(errors.INVALID_ARGUMENT, "webhook_signature", "invalid Stripe-Signature header: {reason}", reason="missing timestamp or v1 signature")
+        raise _error(errors.INVALID_ARGUMENT, "webhook_signature", "invalid Stripe-Signature header: {reason}",
+                     reason="missing timestamp or v1 signature")
     expected = hmac.new(secret.encode(), timestamp.encode() + b"." + payload, hashlib.sha256).hexdigest()
     if not any(signature.isascii() and hmac.compare_digest(expected, signature) for signature in signatures):
-        raise _error(errors.INVALID_ARGUMENT, "webhook_signature", "invalid Stripe-Signature header: {reason}", reason="no signature matches the payload")
+        raise _error(errors.INVALID_ARGUMENT, "webhook_signature", "invalid Stripe-Signature header: {reason}",
+                     reason="no signature matches the payload")
     if (now if now is not None else time.time()) - int(timestamp) > SIGNATURE_TOLERANCE:
         raise _error(errors.INVALID_ARGUMENT, "webhook_signature", "invalid Stripe-Signature header: {reason}", reason="timestamp too old")
 
@@ -148,8 +152,8 @@ class StripeAPI:
             raise _error(errors.INTERNAL, "stripe_request", "Stripe request `{path}` failed with HTTP {status}",
                          path=f"/v1/{kind}/{object_id}", status=exc.code) from exc
         except (OSError, ValueError) as exc:
-            raise _error(errors.UNAVAILABLE, "stripe_request", "Stripe request `{path}` failed: {reason}",
-                         path=f"/v1/{kind}/{object_id}", reason=str(exc)) from exc
+            raise _error(errors.UNAVAILABLE, "stripe_request", "Stripe request `{path}` failed: {reason}", path=f"/v1/{kind}/{object_id}",
+                         reason=str(exc)) from exc
         if not isinstance(body, dict):
             raise _error(errors.INTERNAL, "stripe_request", "Stripe request `{path}` returned no object", path=f"/v1/{kind}/{object_id}")
         return body
@@ -202,9 +206,12 @@ class BillingServer:
         api_version = event.get("api_version")
         if isinstance(api_version, str) and api_version[:10] < STRIPE_API_VERSION:
             raise _error(errors.INVALID_ARGUMENT, "incompatible_api_version",
-                         "webhook API version `{version}` is not compatible, use `{expected}`", version=api_version, expected=STRIPE_API_VERSION)
-        record = {"event_id": event.get("id", ""), "type": event.get("type", ""), "action": "ignored", "tenant_id": "",
-                  "subscription_id": "", "customer_id": "", "subscription_status": "", "error": None, "status": 200}
+                         "webhook API version `{version}` is not compatible, use `{expected}`", version=api_version,
+                         expected=STRIPE_API_VERSION)
+        record = {
+            "event_id": event.get("id", ""), "type": event.get("type", ""), "action": "ignored", "tenant_id": "", "subscription_id": "",
+            "customer_id": "", "subscription_status": "", "error": None, "status": 200
+        }
         try:
             if record["type"] in HANDLED_EVENTS:
                 self._handle_subscription(event, record, config)
@@ -263,10 +270,11 @@ class BillingServer:
             value = metadata.get(key)
             if value is None:
                 limits[field] = None
-            elif isinstance(value, str) and value.isdigit() and value.isascii() and int(value) < 2 ** 64:
+            elif isinstance(value, str) and value.isdigit() and value.isascii() and int(value) < 2**64:
                 limits[field] = str(int(value))  # strconv.ParseUint(value, 10, 64)
             else:
-                raise _error(errors.INVALID_ARGUMENT, "invalid_limit", "invalid value `{value}` for plan metadata `{key}`", value=value, key=key)
+                raise _error(errors.INVALID_ARGUMENT, "invalid_limit", "invalid value `{value}` for plan metadata `{key}`", value=value,
+                             key=key)
         return limits
 
     def _to_tenant(self, sub, item, customer, limits):
@@ -274,19 +282,27 @@ class BillingServer:
         metadata = sub.get("metadata") or {}
         name = next((metadata[k] for k in ("tenant-name", "name", "company") if k in metadata), customer.get("name") or "")
         description = metadata.get("tenant-description", customer.get("description") or "")
-        contact_info = [{"contact_type": "CONTACT_TYPE_BILLING", "contact_method": "CONTACT_METHOD_EMAIL",
-                         "value": customer.get("email") or "", "public": False}]
+        contact_info = [{
+            "contact_type": "CONTACT_TYPE_BILLING", "contact_method": "CONTACT_METHOD_EMAIL", "value": customer.get("email") or "",
+            "public": False
+        }]
         if "admin-email" in metadata:
-            contact_info.append({"contact_type": "CONTACT_TYPE_TECHNICAL", "contact_method": "CONTACT_METHOD_EMAIL",
-                                 "value": metadata["admin-email"], "public": False})
+            contact_info.append({
+                "contact_type": "CONTACT_TYPE_TECHNICAL", "contact_method": "CONTACT_METHOD_EMAIL", "value": metadata["admin-email"],
+                "public": False
+            })
         tenant = {
             "ids": {"tenant_id": self._tenant_id(sub)},
             "name": name,
             "description": description,
             "contact_info": contact_info,
             "state": "STATE_APPROVED",
-            "billing": {"stripe": {"customer_id": customer.get("id", ""), "plan_id": _plan_id(item),
-                                   "subscription_id": sub.get("id", ""), "subscription_item_id": item.get("id", "")}},
+            "billing": {
+                "stripe": {
+                    "customer_id": customer.get("id", ""), "plan_id": _plan_id(item), "subscription_id": sub.get("id", ""),
+                    "subscription_item_id": item.get("id", "")
+                }
+            },
         }
         tenant.update(limits)
         return tenant
@@ -310,7 +326,8 @@ class BillingServer:
         initial_user = {
             "ids": {"user_id": metadata.get("admin-user", tenant_id)},
             "name": metadata.get("admin-full-name", ""),
-            "primary_email_address": metadata.get("admin-email", customer.get("email") or ""),
+            "primary_email_address": metadata.get("admin-email",
+                                                  customer.get("email") or ""),
             "state": "STATE_APPROVED",
             "password": metadata.get("admin-password", ""),
             "admin": True,

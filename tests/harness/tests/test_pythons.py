@@ -20,8 +20,7 @@ def run(cmd, pythons=None):
     env.pop('HARNESS_PYTHONS', None)
     if pythons is not None:
         env['HARNESS_PYTHONS'] = pythons
-    return subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=120,
-                          check=False)
+    return subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=120, check=False)
 
 
 def version_of(python):

@@ -45,8 +45,10 @@ STRIPE_KEY = 'sk_test_unit'
 TTS_URL = 'https://tts.example.com'
 TTS_KEY = 'ab' * 32
 # Imported now, so that every module holding a reference to get_api exists when a fixture patches it.
-ACTIONS = {info.name: importlib.import_module(f'{PLUGINS}.action.{info.name}')
-           for info in pkgutil.iter_modules(importlib.import_module(f'{PLUGINS}.action').__path__)}
+ACTIONS = {
+    info.name: importlib.import_module(f'{PLUGINS}.action.{info.name}')
+    for info in pkgutil.iter_modules(importlib.import_module(f'{PLUGINS}.action').__path__)
+}
 
 Call = collections.namedtuple('Call', 'method args params natural_key')
 
@@ -65,8 +67,8 @@ def build_action(plugin, args, check_mode=False, diff=False):
     play_context.check_mode = check_mode
     loader = DataLoader()
     action_class = ACTIONS[plugin].ActionModule if isinstance(plugin, str) else plugin
-    action = action_class(task=task, connection=MagicMock(), play_context=play_context, loader=loader,
-                          templar=Templar(loader=loader), shared_loader_obj=None)
+    action = action_class(task=task, connection=MagicMock(), play_context=play_context, loader=loader, templar=Templar(loader=loader),
+                          shared_loader_obj=None)
     action._load_name = f'{PLUGINS}.action.{name}'  # what ansible-core's plugin loader sets for a collection's plugin
     return action
 
@@ -78,32 +80,38 @@ def pytest_generate_tests(metafunc):
 
 @pytest.fixture
 def run_action():
+
     def run(plugin, /, check_mode=False, diff=False, credentials=True, **args):
         if credentials and isinstance(plugin, str):
             connection = {'api_key': STRIPE_KEY} if plugin.startswith('stripe_') else {'url': TTS_URL, 'tenant_admin_key': TTS_KEY}
             args = {**connection, **args}
         return build_action(plugin, args, check_mode, diff).run(task_vars={'inventory_hostname': 'localhost'})
+
     return run
 
 
 @pytest.fixture
 def failed():
     """``failed(result, pattern)``: asserts a failed result whose msg matches ``pattern`` (re.search); returns it."""
+
     def check(result, pattern):
         assert result.get('failed') and re.search(pattern, result['msg']), result
         return result
+
     return check
 
 
 def patch_client(monkeypatch, api_module, client_class, fake):
     """Wherever a plugin module holds ``api_module.get_api``, it now returns ``fake``; a real client is refused
     (a plugin that bypassed get_api would otherwise go to the network)."""
+
     def get_fake(*args, **kwargs):
         fake.clients_made += 1
         return fake
 
     def refuse(*args, **kwargs):
         raise AssertionError(f"a plugin built a real {client_class} instead of asking get_api")
+
     get_api = api_module.get_api
     for name, module in list(sys.modules.items()):
         if name.startswith(PLUGINS) and getattr(module, 'get_api', None) is get_api:
@@ -131,8 +139,10 @@ class FakeClient:
 
 # -- Stripe -----------------------------------------------------------------------------------------------
 
-ID_PREFIXES = {'customers': 'cus', 'tax_ids': 'txi', 'products': 'prod', 'prices': 'price', 'subscriptions': 'sub',
-               'webhook_endpoints': 'we', 'meters': 'mtr'}
+ID_PREFIXES = {
+    'customers': 'cus', 'tax_ids': 'txi', 'products': 'prod', 'prices': 'price', 'subscriptions': 'sub', 'webhook_endpoints': 'we',
+    'meters': 'mtr'
+}
 READ_VERBS = ('retrieve', 'list', 'search')
 ENDED = ('canceled', 'incomplete_expired')
 PAGING = ('limit', 'starting_after')
@@ -176,8 +186,7 @@ class FakeStripe(FakeClient):
 
     def __init__(self):
         super().__init__()
-        self.objects = {name: {} for name in ('customers', 'tax_ids', 'products', 'prices', 'subscriptions',
-                                              'webhook_endpoints', 'meters')}
+        self.objects = {name: {} for name in ('customers', 'tax_ids', 'products', 'prices', 'subscriptions', 'webhook_endpoints', 'meters')}
         self.numbers = collections.defaultdict(lambda: itertools.count(1))
         self.new_subscription_status = 'active'
         self.idempotency = {}  # key -> (params, object as created): Stripe's idempotency layer for create_keyed
@@ -186,11 +195,12 @@ class FakeStripe(FakeClient):
         self.meter_events = []  # the events Stripe counted, in arrival order
         self.v1 = SimpleNamespace(
             customers=service('customers', 'retrieve', 'list', 'update', 'delete', tax_ids=service('tax_ids', 'list', 'delete')),
-            products=service('products', 'retrieve', 'list', 'update', 'delete'),
-            prices=service('prices', 'retrieve', 'list', 'update'),
-            subscriptions=service('subscriptions', 'retrieve', 'list', 'search', 'update', 'cancel'),
-            subscription_items=service('subscription_items', 'list'),
-            webhook_endpoints=service('webhook_endpoints', 'retrieve', 'list', 'update', 'delete'),
+            products=service('products', 'retrieve', 'list', 'update',
+                             'delete'), prices=service('prices', 'retrieve', 'list',
+                                                       'update'), subscriptions=service('subscriptions', 'retrieve', 'list', 'search',
+                                                                                        'update', 'cancel'),
+            subscription_items=service('subscription_items', 'list'), webhook_endpoints=service('webhook_endpoints', 'retrieve', 'list',
+                                                                                                'update', 'delete'),
             billing=SimpleNamespace(meters=service('meters', 'retrieve', 'list', 'update', 'deactivate', 'reactivate'),
                                     meter_events=service('meter_events', 'create')))
 
@@ -247,8 +257,7 @@ class FakeStripe(FakeClient):
         if resource == 'webhook_endpoints':
             params = self.endpoint_update(params)
         if resource == 'meters' and set(params) - {'display_name'}:
-            raise ApiError('Stripe API error (HTTP 400, invalid_request_error, parameter_unknown): Received unknown parameter',
-                           status=400)
+            raise ApiError('Stripe API error (HTTP 400, invalid_request_error, parameter_unknown): Received unknown parameter', status=400)
         if resource == 'prices' and 'lookup_key' in params:
             self.take_lookup_key(params['lookup_key'], params.pop('transfer_lookup_key', False))
         if resource == 'subscriptions':
@@ -268,9 +277,10 @@ class FakeStripe(FakeClient):
         if key in self.idempotency:
             first_params, obj = self.idempotency[key]
             if first_params != params:
-                raise ApiError('Stripe API error (HTTP 400, idempotency_error): Keys for idempotent requests can only be used '
-                               'with the same parameters they were first used with', status=400,
-                               stripe_error={'type': 'idempotency_error', 'code': None, 'param': None, 'request_id': None})
+                raise ApiError(
+                    'Stripe API error (HTTP 400, idempotency_error): Keys for idempotent requests can only be used '
+                    'with the same parameters they were first used with', status=400,
+                    stripe_error={'type': 'idempotency_error', 'code': None, 'param': None, 'request_id': None})
             return copy.deepcopy(obj), True
         obj = getattr(self, f'create_{service_node.name}')(*parent, **copy.deepcopy(params))
         self.idempotency[key] = (copy.deepcopy(params), copy.deepcopy(obj))
@@ -330,8 +340,9 @@ class FakeStripe(FakeClient):
 
     def delete(self, resource, obj):
         if resource == 'products' and any(reference(price.get('product')) == obj['id'] for price in self.objects['prices'].values()):
-            raise ApiError('Stripe API error (HTTP 400, invalid_request_error): This product cannot be deleted because it has '
-                           'one or more user-created prices', status=400)
+            raise ApiError(
+                'Stripe API error (HTTP 400, invalid_request_error): This product cannot be deleted because it has '
+                'one or more user-created prices', status=400)
         gone = {'id': obj['id'], 'object': obj.get('object', resource[:-1]), 'deleted': True}
         if resource == 'customers':
             self.objects[resource][obj['id']] = gone
@@ -343,8 +354,9 @@ class FakeStripe(FakeClient):
         for price in self.objects['prices'].values():
             if price.get('lookup_key') == lookup_key:
                 if not transfer:
-                    raise ApiError(f"Stripe API error (HTTP 400): A price with lookup key '{lookup_key}' already exists; "
-                                   'set transfer_lookup_key', status=400)
+                    raise ApiError(
+                        f"Stripe API error (HTTP 400): A price with lookup key '{lookup_key}' already exists; "
+                        'set transfer_lookup_key', status=400)
                 price['lookup_key'] = None
 
     def price(self, price_id):
@@ -368,18 +380,21 @@ class FakeStripe(FakeClient):
         return None if (price.get('recurring') or {}).get('usage_type') == 'metered' else 1
 
     def create_meters(self, **fields):
-        meter = dict({'object': 'billing.meter', 'status': 'active', 'event_time_window': None,
-                      'customer_mapping': {'event_payload_key': 'stripe_customer_id', 'type': 'by_id'},
-                      'value_settings': {'event_payload_key': 'value'}}, **fields, id=self.new_id('meters'))
+        meter = dict(
+            {
+                'object': 'billing.meter', 'status': 'active', 'event_time_window': None, 'customer_mapping':
+                {'event_payload_key': 'stripe_customer_id', 'type': 'by_id'}, 'value_settings': {'event_payload_key': 'value'}
+            }, **fields, id=self.new_id('meters'))
         self.objects['meters'][meter['id']] = meter
         return meter
 
     def create_meter_event(self, identifier, **fields):
         """Stripe refuses an identifier it has received (for at least 24 hours): the event is not counted again."""
         if any(event['identifier'] == identifier for event in self.meter_events):
-            raise ApiError(f"Stripe API error (HTTP 400, invalid_request_error, param identifier): A meter event with the "
-                           f"identifier '{identifier}' was already received", status=400,
-                           stripe_error={'type': 'invalid_request_error', 'code': None, 'param': 'identifier', 'request_id': None})
+            raise ApiError(
+                f"Stripe API error (HTTP 400, invalid_request_error, param identifier): A meter event with the "
+                f"identifier '{identifier}' was already received", status=400,
+                stripe_error={'type': 'invalid_request_error', 'code': None, 'param': 'identifier', 'request_id': None})
         event = dict({'object': 'billing.meter_event', 'created': self.now, 'timestamp': self.now}, **fields, identifier=identifier)
         self.meter_events.append(event)
         return copy.deepcopy(event)
@@ -406,16 +421,22 @@ class FakeStripe(FakeClient):
     def create_prices(self, transfer_lookup_key=False, **fields):
         if fields.get('lookup_key'):
             self.take_lookup_key(fields['lookup_key'], transfer_lookup_key)
-        price = dict({'object': 'price', 'active': True, 'nickname': None, 'metadata': {},
-                      'type': 'recurring' if fields.get('recurring') else 'one_time'}, **fields, id=self.new_id('prices'))
+        price = dict(
+            {
+                'object': 'price', 'active': True, 'nickname': None, 'metadata': {}, 'type':
+                'recurring' if fields.get('recurring') else 'one_time'
+            }, **fields, id=self.new_id('prices'))
         self.objects['prices'][price['id']] = price
         return price
 
     def create_webhook_endpoints(self, **fields):
         """Stripe returns the signing secret in this response only (reads leave it out) and never returns connect."""
         fields.pop('connect', None)
-        endpoint = dict({'object': 'webhook_endpoint', 'api_version': None, 'description': None, 'metadata': {},
-                         'status': 'enabled', 'application': None}, **fields, id=self.new_id('webhook_endpoints'))
+        endpoint = dict(
+            {
+                'object': 'webhook_endpoint', 'api_version': None, 'description': None, 'metadata': {}, 'status': 'enabled', 'application':
+                None
+            }, **fields, id=self.new_id('webhook_endpoints'))
         self.objects['webhook_endpoints'][endpoint['id']] = endpoint
         return dict(endpoint, secret=f"whsec_unit{endpoint['id'][3:]}")
 
@@ -423,21 +444,21 @@ class FakeStripe(FakeClient):
     def endpoint_update(params):
         """Stripe's update parameters: ``disabled`` sets ``status``; the API version cannot be changed."""
         if 'api_version' in params or 'connect' in params:
-            raise ApiError('Stripe API error (HTTP 400, invalid_request_error, parameter_unknown): Received unknown parameter',
-                           status=400)
+            raise ApiError('Stripe API error (HTTP 400, invalid_request_error, parameter_unknown): Received unknown parameter', status=400)
         if 'disabled' in params:
             params['status'] = 'disabled' if params.pop('disabled') else 'enabled'
         return params
 
     def create_subscriptions(self, items, **fields):
-        subscription = dict({'object': 'subscription', 'metadata': {}, 'status': self.new_subscription_status, 'created': self.now}, **fields,
-                            id=self.new_id('subscriptions'), items={'object': 'list', 'data': [], 'has_more': False})
+        subscription = dict({'object': 'subscription', 'metadata': {}, 'status': self.new_subscription_status, 'created': self.now},
+                            **fields, id=self.new_id('subscriptions'), items={'object': 'list', 'data': [], 'has_more': False})
         self.change_items(subscription, items)
         self.objects['subscriptions'][subscription['id']] = subscription
         return subscription
 
 
 # -- The Things Stack ------------------------------------------------------------------------------------
+
 
 class FakeTts(FakeClient):
     """The tenant registry in memory behind TtsApi's interface, answering like the API: zero values left out,
@@ -455,9 +476,10 @@ class FakeTts(FakeClient):
     def check_mask(self, paths):
         refused = [path for path in paths if path in self.forbidden]
         if refused:
-            raise ApiError('TTS API error (HTTP 400, code 3 invalid_argument, error:pkg/rpcmiddleware/validator:field_mask_paths): '
-                           'forbidden path(s) in field mask', status=400,
-                           tts_error={'code': 3, 'name': 'field_mask_paths', 'forbidden_paths': refused})
+            raise ApiError(
+                'TTS API error (HTTP 400, code 3 invalid_argument, error:pkg/rpcmiddleware/validator:field_mask_paths): '
+                'forbidden path(s) in field mask', status=400,
+                tts_error={'code': 3, 'name': 'field_mask_paths', 'forbidden_paths': refused})
 
     def load(self, tenants):
         """Add tenants: tenant ID -> the stored tenant as TTS's JSON."""
@@ -472,7 +494,7 @@ class FakeTts(FakeClient):
         self.sleeps.append(seconds)
 
     def get_tenant(self, tenant_id, paths):
-        self.record('get_tenant', (tenant_id,), list(paths))
+        self.record('get_tenant', (tenant_id, ), list(paths))
         self.check_mask(paths)
         stored = self.tenants.get(tenant_id)
         if stored is None:
@@ -513,7 +535,7 @@ class FakeTts(FakeClient):
         return response
 
     def delete_tenant(self, tenant_id):
-        self.record('delete_tenant', (tenant_id,))
+        self.record('delete_tenant', (tenant_id, ))
         self.deleted.add(tenant_id)
         del self.tenants[tenant_id]
         return True
@@ -522,7 +544,7 @@ class FakeTts(FakeClient):
         return {kind: value for kind, value in self.totals.get(tenant_id, {}).items() if not paths or kind in paths}
 
     def get_registry_totals(self, tenant_id, paths):
-        self.record('get_registry_totals', (tenant_id,), list(paths))
+        self.record('get_registry_totals', (tenant_id, ), list(paths))
         self.check_mask(paths)
         return self.registry_totals(tenant_id, paths) if tenant_id in self.tenants else None
 
@@ -531,7 +553,7 @@ class FakeTts(FakeClient):
         result = {}
         for start in range(0, len(tenant_ids), tts_api.TOTALS_BATCH_SIZE):
             chunk = list(tenant_ids[start:start + tts_api.TOTALS_BATCH_SIZE])
-            self.record('batch_registry_totals', (chunk,), list(paths))
+            self.record('batch_registry_totals', (chunk, ), list(paths))
             self.check_mask(paths)
             for tenant_id in chunk:
                 if tenant_id not in self.tenants:
@@ -541,7 +563,7 @@ class FakeTts(FakeClient):
         return result
 
     def find_deleted_tenant(self, tenant_id):
-        self.record('find_deleted_tenant', (tenant_id,))
+        self.record('find_deleted_tenant', (tenant_id, ))
         return tenant_id in self.deleted
 
 

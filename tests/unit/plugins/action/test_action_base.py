@@ -16,16 +16,18 @@ from ansible.errors import AnsibleActionFail
 
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import ApiError
 
-PRODUCT = {'id': 'tts-enterprise', 'object': 'product', 'name': 'The Things Stack Enterprise', 'description': None,
-           'active': True, 'metadata': {}}
+PRODUCT = {
+    'id': 'tts-enterprise', 'object': 'product', 'name': 'The Things Stack Enterprise', 'description': None, 'active': True, 'metadata': {}
+}
 # The least each plugin needs to run; resource plugins on a resource that does not exist.
-MINIMAL_ARGS = {'stripe_customer': {'email': 'a@b.example'}, 'stripe_product': {'name': 'Trial'},
-                'stripe_price': {'lookup_key': 'x', 'state': 'absent'}, 'stripe_subscription': {'id': 'sub_1', 'state': 'absent'},
-                'tts_tenant': {'tenant_id': 'acme', 'state': 'absent'},
-                'stripe_webhook_endpoint': {'url': 'https://tts.example.com/api/v3/tbs/stripe', 'tbs': True},
-                'stripe_meter': {'event_name': 'tts_devices', 'state': 'absent'},
-                'tenant_snapshot': {'tenants': []},
-                'stripe_meter_event': {'event_name': 'tts_devices', 'customer': 'cus_A', 'value': 1, 'identifier': 'acme-2026120714'}}
+MINIMAL_ARGS = {
+    'stripe_customer': {'email': 'a@b.example'}, 'stripe_product': {'name': 'Trial'}, 'stripe_price':
+    {'lookup_key': 'x', 'state': 'absent'}, 'stripe_subscription': {'id': 'sub_1', 'state':
+                                                                    'absent'}, 'tts_tenant': {'tenant_id': 'acme', 'state': 'absent'},
+    'stripe_webhook_endpoint': {'url': 'https://tts.example.com/api/v3/tbs/stripe', 'tbs':
+                                True}, 'stripe_meter': {'event_name': 'tts_devices', 'state': 'absent'}, 'tenant_snapshot': {'tenants': []},
+    'stripe_meter_event': {'event_name': 'tts_devices', 'customer': 'cus_A', 'value': 1, 'identifier': 'acme-2026120714'}
+}
 
 
 def test_every_plugin_refuses_an_unknown_option_before_any_request(plugin_name, run_action, stripe, tts):
@@ -57,9 +59,10 @@ def test_missing_required_options(run_action, stripe, tts, monkeypatch):
         '; set api_key on the task, in module_defaults for group/thingsstack.tenancy.stripe, or STRIPE_API_KEY in the '
         "environment of ansible-playbook on the controller (a task's environment: keyword does not reach this module, "
         'which runs on the controller)')
-    with pytest.raises(AnsibleActionFail, match='missing required arguments: tenant_admin_key, url; set tenant_admin_key, '
-                                                'url on the task, in module_defaults for group/thingsstack.tenancy.tts, '
-                                                'or TTS_TENANT_ADMIN_KEY, TTS_URL in the environment of ansible-playbook'):
+    with pytest.raises(
+            AnsibleActionFail, match='missing required arguments: tenant_admin_key, url; set tenant_admin_key, '
+            'url on the task, in module_defaults for group/thingsstack.tenancy.tts, '
+            'or TTS_TENANT_ADMIN_KEY, TTS_URL in the environment of ansible-playbook'):
         run_action('tts_tenant', credentials=False, tenant_id='acme')
     monkeypatch.setenv('TTS_URL', 'https://tts.example.com')  # only what is still missing is explained
     with pytest.raises(AnsibleActionFail, match='; set tenant_admin_key on the task, .* or TTS_TENANT_ADMIN_KEY in the'):
@@ -70,12 +73,14 @@ def test_missing_required_options(run_action, stripe, tts, monkeypatch):
 
 
 def test_an_empty_key_says_where_it_can_come_from(run_action, stripe, tts, failed):
-    failed(run_action('stripe_customer', api_key='', email='a@b.example'),
-           '^api_key: must not be empty: set api_key on the task, in module_defaults for group/thingsstack.tenancy.stripe, '
-           'or STRIPE_API_KEY in the environment of ansible-playbook on the controller')
-    failed(run_action('tts_tenant_info', tenant_admin_key='', tenant_id='acme'),
-           '^tenant_admin_key: must not be empty: set tenant_admin_key on the task, in module_defaults for '
-           'group/thingsstack.tenancy.tts, or TTS_TENANT_ADMIN_KEY in the environment')
+    failed(
+        run_action('stripe_customer', api_key='', email='a@b.example'),
+        '^api_key: must not be empty: set api_key on the task, in module_defaults for group/thingsstack.tenancy.stripe, '
+        'or STRIPE_API_KEY in the environment of ansible-playbook on the controller')
+    failed(
+        run_action('tts_tenant_info', tenant_admin_key='', tenant_id='acme'),
+        '^tenant_admin_key: must not be empty: set tenant_admin_key on the task, in module_defaults for '
+        'group/thingsstack.tenancy.tts, or TTS_TENANT_ADMIN_KEY in the environment')
     failed(run_action('tts_tenant_info', url=None, tenant_id='acme'), '^url: must not be empty: .* or TTS_URL in the')
     assert stripe.clients_made == tts.clients_made == 0
 
@@ -112,13 +117,16 @@ def test_bad_input_fails_naming_the_option_before_any_request(run_action, stripe
 def test_an_error_becomes_a_failed_result_with_its_details(run_action, stripe):
     stripe.load(products=[PRODUCT, dict(PRODUCT, id='prod_copy')])
     result = run_action('stripe_product', name=PRODUCT['name'])
-    assert result == {'changed': False, 'failed': True, 'candidates': ['tts-enterprise', 'prod_copy'],
-                      'msg': "name: 2 products are named 'The Things Stack Enterprise': tts-enterprise, prod_copy; use id to pick one"}
+    assert result == {
+        'changed': False, 'failed': True, 'candidates': ['tts-enterprise', 'prod_copy'], 'msg':
+        "name: 2 products are named 'The Things Stack Enterprise': tts-enterprise, prod_copy; use id to pick one"
+    }
 
 
 def test_an_api_error_keeps_its_status_and_stripe_error(run_action, stripe):
     error = {'type': 'api_error', 'code': None, 'param': None, 'request_id': 'req_1'}
-    stripe.failures['products.list'] = ApiError('Stripe API error (HTTP 500, api_error): boom [request req_1]', status=500, stripe_error=error)
+    stripe.failures['products.list'] = ApiError('Stripe API error (HTTP 500, api_error): boom [request req_1]', status=500,
+                                                stripe_error=error)
     result = run_action('stripe_product', name='Trial')
     assert result['failed'] and result['msg'] == 'Stripe API error (HTTP 500, api_error): boom [request req_1]'
     assert result['status'] == 500 and result['stripe_error'] == error
@@ -153,6 +161,6 @@ def test_tts_plugins_do_not_import_the_stripe_sdk():
             'print(sorted(name for name in sys.modules if name == "stripe" or name.startswith("stripe.")))\n'
             'import ansible_collections.thingsstack.tenancy.plugins.action.stripe_customer\n'
             'print("stripe" in sys.modules)\n')
-    out = subprocess.run([sys.executable, '-c', code], env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)),
-                         capture_output=True, text=True, check=True).stdout.split('\n')
+    out = subprocess.run([sys.executable, '-c', code], env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)), capture_output=True,
+                         text=True, check=True).stdout.split('\n')
     assert out[:2] == ['[]', 'True']

@@ -24,8 +24,7 @@ MODULE = SimpleNamespace(
         'name': {'type': 'str'},
         'initial_user': {'type': 'dict', 'options': {'email': {'type': 'str'}, 'password': {'type': 'str', 'no_log': True}}},
         'outcome': {'type': 'str', 'choices': ['ok', 'api_error', 'crash'], 'default': 'ok'},
-    },
-    ARGUMENT_RULES={})
+    }, ARGUMENT_RULES={})
 
 
 class EchoingAction(ControllerAction):
@@ -41,8 +40,10 @@ class EchoingAction(ControllerAction):
             raise ApiError(f'Stripe API error (HTTP 500, api_error): {echo}', status=500, stripe_error={'message': echo})
         if params['outcome'] == 'crash':
             raise RuntimeError(echo)
-        return {'changed': True, 'object': {'name': params['name'], 'password': params['initial_user']['password'], 'note': echo},
-                'diff': {'before': {}, 'after': {'key': params['api_key']}}}
+        return {
+            'changed': True, 'object': {'name': params['name'], 'password': params['initial_user']['password'], 'note': echo}, 'diff':
+            {'before': {}, 'after': {'key': params['api_key']}}
+        }
 
 
 class StoringAction(EchoingAction):
@@ -53,14 +54,18 @@ class StoringAction(EchoingAction):
     def execute(self, params):
         self.warnings.append(f'the stored password is {STORED}')
         subscription = {'id': 'sub_1', 'metadata': {'admin-password': STORED, 'tenant-id': 'acme'}}
-        return {'changed': True, 'subscription': subscription, 'diff': {'before': {}, 'after': {'metadata': dict(subscription['metadata'])}}}
+        return {
+            'changed': True, 'subscription': subscription, 'diff': {'before': {}, 'after': {'metadata': dict(subscription['metadata'])}}
+        }
 
 
 @pytest.fixture
 def run(run_action):
     """``run(outcome, args, plugin)``: the plugin's result for a task with ``args`` in diff mode."""
+
     def run_outcome(outcome, args, plugin=EchoingAction):
         return run_action(plugin, diff=True, outcome=outcome, **args)
+
     return run_outcome
 
 
@@ -86,8 +91,8 @@ def test_values_of_declared_secret_keys_are_masked_in_the_whole_result(run):
 
 
 def test_values_from_the_environment_and_with_blanks_are_masked_too(run, monkeypatch):
-    monkeypatch.setitem(MODULE.ARGUMENT_SPEC, 'api_key', {'type': 'str', 'no_log': True,
-                                                          'fallback': (env_fallback, ['UNIT_TEST_STRIPE_KEY'])})
+    monkeypatch.setitem(MODULE.ARGUMENT_SPEC, 'api_key',
+                        {'type': 'str', 'no_log': True, 'fallback': (env_fallback, ['UNIT_TEST_STRIPE_KEY'])})
     monkeypatch.setenv('UNIT_TEST_STRIPE_KEY', f'  {KEY}\n')
     result = run('api_error', {name: value for name, value in ARGS.items() if name != 'api_key'})
     assert 'Bearer ******** password' in result['msg'] and KEY not in repr(result)

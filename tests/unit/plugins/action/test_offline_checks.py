@@ -17,8 +17,8 @@ PRICE = dict(lookup_key='small', currency='eur', unit_amount=900, recurring={'in
 
 
 @pytest.mark.parametrize('plugin, args, message', [
-    ('stripe_customer', {'email': 'b@acme.example', 'tax_ids': [{'type': 'eu_vat', 'value': 'DE1'}, {'type': 'xx_vat', 'value': '1'}]},
-     r"^tax_ids\[1\]\.type: 'xx_vat' is not a Stripe tax ID type"),
+    ('stripe_customer', {'email': 'b@acme.example', 'tax_ids': [{'type': 'eu_vat', 'value': 'DE1'}, {'type': 'xx_vat', 'value': '1'}]
+                         }, r"^tax_ids\[1\]\.type: 'xx_vat' is not a Stripe tax ID type"),
     ('stripe_customer', {'id': '12345'}, r"^id: must be a customer ID \(cus_\.\.\.\), got '12345'"),
     ('stripe_customer', {'email': 'b@acme.example', 'expected_id': 'acme'}, r"^expected_id: must be a customer ID"),
     ('stripe_product', {'id': 'bad id', 'name': 'Bad'}, r"^id: 'bad id' must be 1 to 250 letters, digits, '_' and '-'"),
@@ -40,8 +40,8 @@ def test_tax_id_types_are_read_without_importing_the_sdk():
     code = ('import sys\n'
             'from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_customers import literal_values, tax_id_types\n'
             'print(len(tax_id_types()) > 50, "stripe" in sys.modules)\n')
-    out = subprocess.run([sys.executable, '-c', code], env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)),
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run([sys.executable, '-c', code], env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)), capture_output=True,
+                         text=True, check=True).stdout
     assert out.split() == ['True', 'False']
 
 

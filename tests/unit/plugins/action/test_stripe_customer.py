@@ -55,8 +55,10 @@ def test_empty_lists_unset():
 
 # -- through run(), against the shared Stripe fake (conftest.py) ---------------------------------------------
 
-ACME = {'id': 'cus_acme', 'object': 'customer', 'email': 'billing@acme.example', 'name': 'Acme', 'description': None, 'phone': None,
-        'address': None, 'shipping': None, 'tax_exempt': 'none', 'metadata': {'tenant-id': 'acme', 'crm': '7'}}
+ACME = {
+    'id': 'cus_acme', 'object': 'customer', 'email': 'billing@acme.example', 'name': 'Acme', 'description': None, 'phone': None, 'address':
+    None, 'shipping': None, 'tax_exempt': 'none', 'metadata': {'tenant-id': 'acme', 'crm': '7'}
+}
 VAT = {'type': 'eu_vat', 'value': 'DE123456789'}
 GST = {'type': 'au_abn', 'value': '12345678912'}
 CHE = {'type': 'ch_vat', 'value': 'CHE-123.456.789 MWST'}
@@ -77,12 +79,18 @@ def test_create_sends_one_request_with_metadata_and_tax_ids(customer, stripe):
     create, = stripe.writes
     assert create.method == 'customers.create'
     assert create.natural_key == ['customer', 'billing@acme.example', {'tenant-id': 'acme'}]
-    assert create.params == {'email': 'billing@acme.example', 'name': 'Acme', 'address': {'city': 'Berlin', 'country': 'DE'},
-                             'metadata': {'tenant-id': 'acme', 'crm': '7'}, 'tax_id_data': [VAT]}
+    assert create.params == {
+        'email': 'billing@acme.example', 'name': 'Acme', 'address': {'city': 'Berlin', 'country': 'DE'}, 'metadata':
+        {'tenant-id': 'acme', 'crm': '7'}, 'tax_id_data': [VAT]
+    }
     assert result['changed'] and result['customer']['id'] == 'cus_new1'
     assert result['customer']['tax_ids'] == [dict(VAT, id='txi_new1')]
-    assert result['diff'] == {'before': {}, 'after': {'email': 'billing@acme.example', 'name': 'Acme', 'address': {'city': 'Berlin', 'country': 'DE'},
-                                                      'metadata': {'tenant-id': 'acme', 'crm': '7'}, 'tax_ids': [VAT]}}
+    assert result['diff'] == {
+        'before': {}, 'after': {
+            'email': 'billing@acme.example', 'name': 'Acme', 'address': {'city': 'Berlin', 'country': 'DE'}, 'metadata':
+            {'tenant-id': 'acme', 'crm': '7'}, 'tax_ids': [VAT]
+        }
+    }
     assert stripe.methods == ['customers.list', 'customers.create', 'tax_ids.list']
 
 
@@ -109,13 +117,15 @@ def test_the_email_lookup_is_narrowed_by_match_metadata_and_never_guesses(custom
 
 def test_an_update_sends_and_diffs_only_what_changed(customer, stripe):
     stripe.load(customers=[ACME])
-    result = customer(email='billing@acme.example', name='Acme GmbH', description='', phone='+49 30 1234',
-                      metadata={'tier': 'gold'}, purge_metadata=True)
+    result = customer(email='billing@acme.example', name='Acme GmbH', description='', phone='+49 30 1234', metadata={'tier': 'gold'},
+                      purge_metadata=True)
     update, = stripe.writes
-    assert update[:2] == ('customers.update', ('cus_acme',))
+    assert update[:2] == ('customers.update', ('cus_acme', ))
     assert update.params == {'name': 'Acme GmbH', 'phone': '+49 30 1234', 'metadata': {'tier': 'gold', 'tenant-id': '', 'crm': ''}}
-    assert result['diff'] == {'before': {'name': 'Acme', 'phone': None, 'metadata': {'tenant-id': 'acme', 'crm': '7'}},
-                              'after': {'name': 'Acme GmbH', 'phone': '+49 30 1234', 'metadata': {'tier': 'gold'}}}
+    assert result['diff'] == {
+        'before': {'name': 'Acme', 'phone': None, 'metadata': {'tenant-id': 'acme', 'crm': '7'}}, 'after':
+        {'name': 'Acme GmbH', 'phone': '+49 30 1234', 'metadata': {'tier': 'gold'}}
+    }
     assert result['customer']['metadata'] == {'tier': 'gold'} and stripe.objects['customers']['cus_acme']['name'] == 'Acme GmbH'
 
 
@@ -129,20 +139,29 @@ def test_tax_exempt_is_compared_and_updated(customer, stripe):
     stripe.load(customers=[ACME])
     assert not customer(id='cus_acme', tax_exempt='none')['changed']
     result = customer(id='cus_acme', tax_exempt='reverse')
-    assert stripe.writes == [('customers.update', ('cus_acme',), {'tax_exempt': 'reverse'}, None)]
+    assert stripe.writes == [('customers.update', ('cus_acme', ), {'tax_exempt': 'reverse'}, None)]
     assert result['diff'] == {'before': {'tax_exempt': 'none'}, 'after': {'tax_exempt': 'reverse'}}
 
 
 def test_a_declared_shipping_replaces_the_whole_shipping_details(customer, stripe):
-    shipped = dict(ACME, shipping={'name': 'Acme Dock', 'phone': '+49 40 1', 'address': {
-        'line1': 'Kai 1', 'line2': 'Tor 3', 'city': 'Hamburg', 'state': None, 'postal_code': '20457', 'country': 'DE'}})
+    shipped = dict(
+        ACME, shipping={
+            'name': 'Acme Dock', 'phone': '+49 40 1', 'address':
+            {'line1': 'Kai 1', 'line2': 'Tor 3', 'city': 'Hamburg', 'state': None, 'postal_code': '20457', 'country': 'DE'}
+        })
     stripe.load(customers=[shipped])
     result = customer(id='cus_acme', shipping={'name': 'Acme Dock', 'address': {'line1': 'Kai 2', 'city': 'Hamburg', 'country': 'DE'}})
     update, = stripe.writes
-    assert update.params == {'shipping': {'name': 'Acme Dock', 'phone': '', 'address': {
-        'line1': 'Kai 2', 'line2': '', 'city': 'Hamburg', 'state': '', 'postal_code': '', 'country': 'DE'}}}
-    assert result['customer']['shipping'] == {'name': 'Acme Dock', 'phone': None, 'address': {
-        'line1': 'Kai 2', 'line2': None, 'city': 'Hamburg', 'state': None, 'postal_code': None, 'country': 'DE'}}
+    assert update.params == {
+        'shipping': {
+            'name': 'Acme Dock', 'phone': '', 'address':
+            {'line1': 'Kai 2', 'line2': '', 'city': 'Hamburg', 'state': '', 'postal_code': '', 'country': 'DE'}
+        }
+    }
+    assert result['customer']['shipping'] == {
+        'name': 'Acme Dock', 'phone': None, 'address':
+        {'line1': 'Kai 2', 'line2': None, 'city': 'Hamburg', 'state': None, 'postal_code': None, 'country': 'DE'}
+    }
     assert result['diff']['before']['shipping'] == shipped['shipping']
 
 
@@ -158,7 +177,7 @@ def test_missing_tax_ids_are_added_and_others_kept(customer, stripe):
     stripe.load(customers=[ACME], tax_ids=[tax_id('txi_vat', VAT), tax_id('txi_gst', GST)])
     result = customer(id='cus_acme', tax_ids=[VAT, CHE])
     create, = stripe.writes
-    assert (create.method, create.args, create.params) == ('tax_ids.create', ('cus_acme',), CHE)
+    assert (create.method, create.args, create.params) == ('tax_ids.create', ('cus_acme', ), CHE)
     assert create.natural_key == ['cus_acme', CHE['type'], CHE['value']]
     assert result['customer']['tax_ids'] == [dict(VAT, id='txi_vat'), dict(GST, id='txi_gst'), dict(CHE, id='txi_new1')]
     assert result['diff']['after']['tax_ids'] == result['customer']['tax_ids']
@@ -169,8 +188,9 @@ def test_purge_tax_ids_removes_the_undeclared_ones(customer, stripe):
     result = customer(id='cus_acme', tax_ids=[VAT], purge_tax_ids=True)
     assert stripe.writes == [('tax_ids.delete', ('cus_acme', 'txi_gst'), None, None)]
     assert result['changed'] and result['customer']['tax_ids'] == [dict(VAT, id='txi_vat')]
-    assert result['diff'] == {'before': {'tax_ids': [dict(VAT, id='txi_vat'), dict(GST, id='txi_gst')]},
-                              'after': {'tax_ids': [dict(VAT, id='txi_vat')]}}
+    assert result['diff'] == {
+        'before': {'tax_ids': [dict(VAT, id='txi_vat'), dict(GST, id='txi_gst')]}, 'after': {'tax_ids': [dict(VAT, id='txi_vat')]}
+    }
     assert list(stripe.objects['tax_ids']) == ['txi_vat']
     assert not customer(id='cus_acme', tax_ids=[VAT], purge_tax_ids=True)['changed']
 
@@ -183,7 +203,7 @@ def test_the_same_tax_id_twice_is_refused(customer, stripe):
 def test_absent_deletes_once(customer, stripe):
     stripe.load(customers=[ACME])
     result = customer(email='billing@acme.example', state='absent')
-    assert stripe.writes == [('customers.delete', ('cus_acme',), None, None)]
+    assert stripe.writes == [('customers.delete', ('cus_acme', ), None, None)]
     assert result['changed'] and result['customer'] == {'id': 'cus_acme', 'object': 'customer', 'deleted': True}
     assert result['diff'] == {'before': {key: ACME[key] for key in ('id', 'email', 'name', 'description', 'metadata')}, 'after': {}}
     assert customer(email='billing@acme.example', state='absent') == {'changed': False, 'customer': {}}

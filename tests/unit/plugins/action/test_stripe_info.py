@@ -10,10 +10,12 @@ import pytest
 @pytest.fixture
 def info(run_action, stripe):
     """Runs a *_info plugin by its resource: ``info('customer', email=...)``; fails the test on a write."""
+
     def run(resource, **args):
         result = run_action(f'stripe_{resource}_info', **args)
         assert stripe.writes == []
         return result
+
     return run
 
 
@@ -73,8 +75,7 @@ def test_price_info_asks_for_lookup_keys_in_batches_of_ten(info, stripe):
 
 
 def subscription(sub_id, customer, tenant, status='active', **metadata):
-    return {'id': sub_id, 'customer': customer, 'status': status,
-            'metadata': dict({'tenant-id': tenant} if tenant else {}, **metadata)}
+    return {'id': sub_id, 'customer': customer, 'status': status, 'metadata': dict({'tenant-id': tenant} if tenant else {}, **metadata)}
 
 
 SUBSCRIPTIONS = [
@@ -97,8 +98,8 @@ def test_subscription_info_lists_live_tenant_subscriptions_with_secrets_masked(i
 def test_subscription_info_by_customer_tenant_and_id(info, stripe):
     stripe.load(customers=[ACME], subscriptions=SUBSCRIPTIONS)
     assert [s['id'] for s in info('subscription', customer='cus_acme')['subscriptions']] == ['sub_acme']
-    assert [s['id'] for s in info('subscription', customer='billing@acme.example', include_canceled=True)['subscriptions']] == [
-        'sub_acme', 'sub_old']
+    assert [s['id'] for s in info('subscription', customer='billing@acme.example', include_canceled=True)['subscriptions']
+            ] == ['sub_acme', 'sub_old']
     assert [s['id'] for s in info('subscription', tenant_id='lab')['subscriptions']] == ['sub_lab']
     assert [s['id'] for s in info('subscription', id='sub_old')['subscriptions']] == ['sub_old']
     assert info('subscription', id='sub_missing')['subscriptions'] == []
@@ -106,9 +107,14 @@ def test_subscription_info_by_customer_tenant_and_id(info, stripe):
 
 
 def test_price_info_lists_the_tbs_plans_it_returns_and_trusts_no_odd_mark(info, stripe):
-    marked = [dict(price(1), metadata={'tts-tbs-plan': 'recurring'}), dict(price(2, active=False), metadata={'tts-tbs-plan': 'recurring'}),
-              dict(price(3), metadata={'tts-tbs-plan': 'metered'}), dict(price(4), metadata={'tts-tbs-plan': 'Recurring'}),
-              dict(price(5), id='price_5\n- price_x', metadata={'tts-tbs-plan': 'recurring'}), price(6)]
+    marked = [
+        dict(price(1), metadata={'tts-tbs-plan': 'recurring'}),
+        dict(price(2, active=False), metadata={'tts-tbs-plan': 'recurring'}),
+        dict(price(3), metadata={'tts-tbs-plan': 'metered'}),
+        dict(price(4), metadata={'tts-tbs-plan': 'Recurring'}),
+        dict(price(5), id='price_5\n- price_x', metadata={'tts-tbs-plan': 'recurring'}),
+        price(6)
+    ]
     stripe.load(prices=marked)
     assert info('price', product='tts-enterprise')['tbs_plans'] == {'recurring': ['price_1', 'price_2'], 'metered': ['price_3']}
     assert info('price', active=True, product='tts-enterprise')['tbs_plans'] == {'recurring': ['price_1'], 'metered': ['price_3']}

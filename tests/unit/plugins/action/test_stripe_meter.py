@@ -8,10 +8,11 @@ import functools
 
 import pytest
 
-METER = {'id': 'mtr_devices', 'object': 'billing.meter', 'event_name': 'tts_devices', 'display_name': 'Devices',
-         'status': 'active', 'default_aggregation': {'formula': 'last'}, 'event_time_window': None,
-         'customer_mapping': {'event_payload_key': 'stripe_customer_id', 'type': 'by_id'},
-         'value_settings': {'event_payload_key': 'value'}}
+METER = {
+    'id': 'mtr_devices', 'object': 'billing.meter', 'event_name': 'tts_devices', 'display_name': 'Devices', 'status': 'active',
+    'default_aggregation': {'formula': 'last'}, 'event_time_window': None, 'customer_mapping':
+    {'event_payload_key': 'stripe_customer_id', 'type': 'by_id'}, 'value_settings': {'event_payload_key': 'value'}
+}
 DECLARED = {'event_name': 'tts_devices', 'display_name': 'Devices', 'default_aggregation': {'formula': 'last'}}
 
 
@@ -28,16 +29,16 @@ def info(run_action, stripe):
 def test_creates_a_meter_with_only_the_given_settings(meter, stripe):
     result = meter(value_settings={'event_payload_key': 'devices'}, event_time_window='hour', diff=True, **DECLARED)
     assert stripe.writes == [('meters.create', (), {
-        'event_name': 'tts_devices', 'display_name': 'Devices', 'default_aggregation': {'formula': 'last'},
-        'value_settings': {'event_payload_key': 'devices'}, 'event_time_window': 'hour'}, ['meter', 'tts_devices'])]
+        'event_name': 'tts_devices', 'display_name': 'Devices', 'default_aggregation': {'formula': 'last'}, 'value_settings':
+        {'event_payload_key': 'devices'}, 'event_time_window': 'hour'
+    }, ['meter', 'tts_devices'])]
     assert result['changed'] and result['meter']['id'] == 'mtr_new1'
     assert result['diff']['before'] == {} and result['diff']['after']['event_time_window'] == 'hour'
 
 
 def test_converged_run_is_one_read_and_no_write(meter, stripe):
     stripe.load(meters=[METER])
-    result = meter(customer_mapping={'event_payload_key': 'stripe_customer_id'}, value_settings={'event_payload_key': 'value'},
-                   **DECLARED)
+    result = meter(customer_mapping={'event_payload_key': 'stripe_customer_id'}, value_settings={'event_payload_key': 'value'}, **DECLARED)
     assert not result['changed'] and result['meter']['id'] == 'mtr_devices'
     assert stripe.writes == [] and len(stripe.reads) == 1
 
@@ -45,7 +46,7 @@ def test_converged_run_is_one_read_and_no_write(meter, stripe):
 def test_display_name_is_updated_in_place(meter, stripe):
     stripe.load(meters=[METER])
     result = meter(**dict(DECLARED, display_name='End devices'), diff=True)
-    assert stripe.writes == [('meters.update', ('mtr_devices',), {'display_name': 'End devices'}, None)]
+    assert stripe.writes == [('meters.update', ('mtr_devices', ), {'display_name': 'End devices'}, None)]
     assert result['diff'] == {'before': {'display_name': 'Devices'}, 'after': {'display_name': 'End devices'}}
 
 
@@ -65,12 +66,12 @@ def test_a_setting_stripe_cannot_change_fails_before_any_write(meter, stripe, fa
 def test_absent_deactivates_and_present_reactivates(meter, stripe):
     stripe.load(meters=[METER])
     result = meter(event_name='tts_devices', state='absent', diff=True)
-    assert stripe.writes == [('meters.deactivate', ('mtr_devices',), None, None)]
+    assert stripe.writes == [('meters.deactivate', ('mtr_devices', ), None, None)]
     assert result['changed'] and result['meter']['status'] == 'inactive'
     assert result['diff'] == {'before': {'status': 'active'}, 'after': {'status': 'inactive'}}
     assert not meter(event_name='tts_devices', state='absent')['changed']
     result = meter(**DECLARED)
-    assert stripe.writes[-1] == ('meters.reactivate', ('mtr_devices',), None, None)
+    assert stripe.writes[-1] == ('meters.reactivate', ('mtr_devices', ), None, None)
     assert result['changed'] and result['meter']['status'] == 'active'
     assert len(stripe.writes) == 2
 

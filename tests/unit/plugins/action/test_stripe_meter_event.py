@@ -21,8 +21,9 @@ def fixture_send(run_action, stripe):
 def test_sends_one_event_with_the_value_as_a_string(send, stripe):
     result = send(diff=True, **EVENT)
     assert stripe.methods == ['meter_events.create']
-    assert stripe.calls[0].params == {'event_name': 'tts_end_devices', 'identifier': 'acme-2026120714',
-                                      'payload': {'stripe_customer_id': 'cus_Acme1', 'value': '950'}}
+    assert stripe.calls[0].params == {
+        'event_name': 'tts_end_devices', 'identifier': 'acme-2026120714', 'payload': {'stripe_customer_id': 'cus_Acme1', 'value': '950'}
+    }
     assert result['changed'] is True and result['duplicate'] is False
     assert result['event']['identifier'] == 'acme-2026120714' and result['event']['object'] == 'billing.meter_event'
     assert result['diff'] == {'before': {}, 'after': result['event']}
@@ -31,8 +32,10 @@ def test_sends_one_event_with_the_value_as_a_string(send, stripe):
 
 def test_timestamp_and_payload_keys_are_sent_as_given(send, stripe):
     send(timestamp=1_799_999_000, customer_payload_key='customer', value_payload_key='devices', **EVENT)
-    assert stripe.calls[0].params == {'event_name': 'tts_end_devices', 'identifier': 'acme-2026120714', 'timestamp': 1_799_999_000,
-                                      'payload': {'customer': 'cus_Acme1', 'devices': '950'}}
+    assert stripe.calls[0].params == {
+        'event_name': 'tts_end_devices', 'identifier': 'acme-2026120714', 'timestamp': 1_799_999_000, 'payload':
+        {'customer': 'cus_Acme1', 'devices': '950'}
+    }
 
 
 def test_a_value_of_zero_is_sent(send, stripe):
@@ -67,16 +70,20 @@ def test_check_mode_sends_nothing_and_predicts_the_event(send, stripe):
     result = send(check_mode=True, diff=True, **EVENT)
     assert stripe.calls == []
     assert result['changed'] is True and result['duplicate'] is False
-    assert result['event'] == {'object': 'billing.meter_event', 'event_name': 'tts_end_devices', 'identifier': 'acme-2026120714',
-                               'payload': {'stripe_customer_id': 'cus_Acme1', 'value': '950'}}
+    assert result['event'] == {
+        'object': 'billing.meter_event', 'event_name': 'tts_end_devices', 'identifier': 'acme-2026120714', 'payload':
+        {'stripe_customer_id': 'cus_Acme1', 'value': '950'}
+    }
     assert result['diff']['after'] == result['event']
 
 
 def test_the_api_key_is_in_no_result(send, stripe):
-    stripe.failures['meter_events.create'] = ApiError('Stripe API error (HTTP 401): Invalid API Key provided: sk_test_unit',
-                                                      status=401)
-    results = [send(api_key='sk_test_unit', **EVENT), send(api_key='sk_test_unit', diff=True, **EVENT),
-               send(api_key='sk_test_unit', diff=True, **EVENT)]
+    stripe.failures['meter_events.create'] = ApiError('Stripe API error (HTTP 401): Invalid API Key provided: sk_test_unit', status=401)
+    results = [
+        send(api_key='sk_test_unit', **EVENT),
+        send(api_key='sk_test_unit', diff=True, **EVENT),
+        send(api_key='sk_test_unit', diff=True, **EVENT)
+    ]
     assert results[0].get('failed') and not results[1].get('failed') and results[2]['duplicate']
     assert 'sk_test_unit' not in repr(results)
 

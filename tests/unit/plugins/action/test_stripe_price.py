@@ -19,13 +19,22 @@ def price(run_action, stripe):
 
 
 OLD = {
-    'id': 'price_old', 'object': 'price', 'active': True, 'currency': 'eur', 'product': 'tts-enterprise',
-    'unit_amount': 9900, 'unit_amount_decimal': '9900', 'lookup_key': 'tts-small-monthly', 'nickname': 'Small',
+    'id': 'price_old',
+    'object': 'price',
+    'active': True,
+    'currency': 'eur',
+    'product': 'tts-enterprise',
+    'unit_amount': 9900,
+    'unit_amount_decimal': '9900',
+    'lookup_key': 'tts-small-monthly',
+    'nickname': 'Small',
     'recurring': {'interval': 'month', 'interval_count': 1, 'meter': None, 'usage_type': 'licensed', 'trial_period_days': None},
-    'tax_behavior': 'unspecified', 'type': 'recurring', 'metadata': {'max-gateways': '10', 'max-users': '5', 'tier': 'small'},
+    'tax_behavior': 'unspecified',
+    'type': 'recurring',
+    'metadata': {'max-gateways': '10', 'max-users': '5', 'tier': 'small'},
 }
-SMALL = dict(lookup_key='tts-small-monthly', product='tts-enterprise', currency='eur', unit_amount=9900,
-             recurring={'interval': 'month'}, nickname='Small', tenant_limits={'gateways': 10, 'users': 5})
+SMALL = dict(lookup_key='tts-small-monthly', product='tts-enterprise', currency='eur', unit_amount=9900, recurring={'interval': 'month'},
+             nickname='Small', tenant_limits={'gateways': 10, 'users': 5})
 
 
 def small(**changes):
@@ -37,9 +46,10 @@ def test_create_writes_the_limits_as_max_metadata_with_the_lookup_key(price, str
     assert result['changed'] and result['price']['id'] == 'price_new1'
     create, = stripe.writes
     assert create.method == 'prices.create' and create.natural_key == ['price', 'tts-small-monthly']
-    assert create.params == {'product': 'tts-enterprise', 'currency': 'eur', 'unit_amount': 9900, 'lookup_key': 'tts-small-monthly',
-                             'recurring': {'interval': 'month', 'interval_count': 1}, 'nickname': 'Small',
-                             'metadata': {'max-gateways': '10', 'max-users': '5'}}
+    assert create.params == {
+        'product': 'tts-enterprise', 'currency': 'eur', 'unit_amount': 9900, 'lookup_key': 'tts-small-monthly', 'recurring':
+        {'interval': 'month', 'interval_count': 1}, 'nickname': 'Small', 'metadata': {'max-gateways': '10', 'max-users': '5'}
+    }
     assert result['diff']['before'] == {} and result['diff']['after']['lookup_key'] == 'tts-small-monthly'
     assert result['steps'] == [{'action': 'create', 'price': 'price_new1'}]
 
@@ -55,7 +65,7 @@ def test_mutable_fields_and_limits_are_updated_in_place(price, stripe):
     stripe.load(prices=[OLD])
     result = price(**small(nickname='Small plan', tenant_limits={'gateways': 20}))
     update, = stripe.writes
-    assert (update.method, update.args) == ('prices.update', ('price_old',))
+    assert (update.method, update.args) == ('prices.update', ('price_old', ))
     assert update.params == {'nickname': 'Small plan', 'metadata': {'max-gateways': '20', 'max-users': ''}}
     assert result['diff']['before'] == {'nickname': 'Small', 'metadata': OLD['metadata']}
     assert result['diff']['after'] == {'nickname': 'Small plan', 'metadata': {'max-gateways': '20', 'tier': 'small'}}
@@ -67,18 +77,27 @@ def test_an_immutable_change_creates_a_new_price_moves_the_lookup_key_and_archiv
     result = price(**small(unit_amount=10900))
     create, archive = stripe.writes
     assert create.method == 'prices.create' and create.natural_key == ['price', 'tts-small-monthly', 'replaces', 'price_old']
-    assert create.params == {'product': 'tts-enterprise', 'currency': 'eur', 'unit_amount': 10900, 'recurring': {'interval': 'month', 'interval_count': 1},
-                             'nickname': 'Small', 'metadata': OLD['metadata'], 'lookup_key': 'tts-small-monthly', 'transfer_lookup_key': True}
-    assert archive == ('prices.update', ('price_old',), {'active': False}, None)
+    assert create.params == {
+        'product': 'tts-enterprise', 'currency': 'eur', 'unit_amount': 10900, 'recurring': {'interval': 'month', 'interval_count': 1},
+        'nickname': 'Small', 'metadata': OLD['metadata'], 'lookup_key': 'tts-small-monthly', 'transfer_lookup_key': True
+    }
+    assert archive == ('prices.update', ('price_old', ), {'active': False}, None)
     assert stripe.objects['prices']['price_new1']['lookup_key'] == 'tts-small-monthly'
     assert stripe.objects['prices']['price_old']['lookup_key'] is None and not stripe.objects['prices']['price_old']['active']
     assert result['price']['id'] == 'price_new1' and result['replaced_price']['id'] == 'price_old'
     assert [step['action'] for step in result['steps']] == ['create', 'transfer_lookup_key', 'archive']
     assert result['steps'][0]['reason'] == 'unit_amount 9900 -> 10900; Stripe prices are immutable'
-    assert result['steps'][1] == {'action': 'transfer_lookup_key', 'lookup_key': 'tts-small-monthly', 'from_price': 'price_old', 'to_price': 'price_new1'}
+    assert result['steps'][1] == {
+        'action': 'transfer_lookup_key', 'lookup_key': 'tts-small-monthly', 'from_price': 'price_old', 'to_price': 'price_new1'
+    }
     diff = result['diff']
-    assert diff['before'] == {'price_old': {**{k: OLD[k] for k in ('id', 'lookup_key', 'active', 'product', 'currency', 'unit_amount', 'nickname', 'metadata')},
-                                            'recurring': {'interval': 'month', 'interval_count': 1}}}
+    assert diff['before'] == {
+        'price_old': {
+            **{k: OLD[k]
+               for k in ('id', 'lookup_key', 'active', 'product', 'currency', 'unit_amount', 'nickname', 'metadata')}, 'recurring':
+            {'interval': 'month', 'interval_count': 1}
+        }
+    }
     assert diff['after']['price_new1']['unit_amount'] == 10900
     assert diff['after']['price_old']['active'] is False and diff['after']['price_old']['lookup_key'] is None
     assert diff['prepared'].splitlines() == [
@@ -105,7 +124,8 @@ def test_replacement_in_check_mode_writes_nothing_and_shows_the_three_steps(pric
     assert len(result['steps']) == 3 and result['steps'][0]['reason'].startswith('recurring 1/month -> 1/year')
     assert result['diff']['prepared'].splitlines()[:2] == [
         '1. create a new price: recurring 1/month -> 1/year; Stripe prices are immutable',
-        "2. move lookup key 'tts-small-monthly' from price_old to the new price (transfer_lookup_key)"]
+        "2. move lookup key 'tts-small-monthly' from price_old to the new price (transfer_lookup_key)"
+    ]
 
 
 def test_replacing_an_archived_price_only_moves_the_key(price, stripe):
@@ -126,7 +146,7 @@ def test_id_with_a_lookup_key_moves_the_key_to_that_price(price, stripe):
     other = dict(OLD, id='price_other', lookup_key='tts-small-monthly-v2')
     stripe.load(prices=[OLD, other])
     result = price(id='price_other', lookup_key='tts-small-monthly')
-    assert stripe.writes == [('prices.update', ('price_other',), {'lookup_key': 'tts-small-monthly', 'transfer_lookup_key': True}, None)]
+    assert stripe.writes == [('prices.update', ('price_other', ), {'lookup_key': 'tts-small-monthly', 'transfer_lookup_key': True}, None)]
     assert result['diff'] == {'before': {'lookup_key': 'tts-small-monthly-v2'}, 'after': {'lookup_key': 'tts-small-monthly'}}
     assert stripe.objects['prices']['price_old']['lookup_key'] is None
 
@@ -157,10 +177,12 @@ def test_absent_archives_once(price, stripe):
     (dict(metadata={'k' * 41: 'v'}), r"^metadata: key 'k{41}' must be 1 to 40 characters"),
     (dict(metadata={'max-users': '5'}, tenant_limits={'gateways': 1}), r"^metadata: key 'max-users' is managed by tenant_limits.users"),
     (dict(metadata={'max-users': 'many'}), r"^metadata: value of 'max-users' must be a non-negative integer"),
-    (dict(metadata={f'k{i}': 'v' for i in range(48)}, tenant_limits={'users': 1, 'gateways': 1, 'clients': 1}),
-     r'^metadata and tenant_limits: at most 50 keys are allowed, got 51'),
-    (dict(metadata={f'k{i}': 'v' for i in range(48)}, tenant_limits={'users': 1, 'gateways': 1}, tbs_plan='recurring'),
-     r'^metadata and tenant_limits: at most 50 keys are allowed, got 51'),
+    (dict(metadata={f'k{i}': 'v'
+                    for i in range(48)}, tenant_limits={'users': 1, 'gateways': 1, 'clients': 1
+                                                        }), r'^metadata and tenant_limits: at most 50 keys are allowed, got 51'),
+    (dict(metadata={f'k{i}': 'v'
+                    for i in range(48)}, tenant_limits={'users': 1, 'gateways': 1},
+          tbs_plan='recurring'), r'^metadata and tenant_limits: at most 50 keys are allowed, got 51'),
     (dict(metadata={'tts-tbs-plan': 'recurring'}), r"^metadata: key 'tts-tbs-plan' is managed by tbs_plan"),
 ])
 def test_bad_input_names_the_option_and_the_rule(price, stripe, args, message, failed):
@@ -191,14 +213,14 @@ def test_a_new_price_with_active_given_is_predicted_in_check_mode_and_created(pr
 
 TIERS = [{'up_to': 100, 'unit_amount': 500, 'unit_amount_decimal': '500', 'flat_amount': 1000, 'flat_amount_decimal': '1000'},
          {'up_to': None, 'unit_amount': None, 'unit_amount_decimal': '250.5', 'flat_amount': None, 'flat_amount_decimal': None}]
-TIERED = dict(OLD, billing_scheme='tiered', tiers_mode='graduated', tiers=TIERS, unit_amount=None, unit_amount_decimal=None, tax_behavior='exclusive',
-              recurring=dict(OLD['recurring'], usage_type='metered', meter='mtr_devices'))
+TIERED = dict(OLD, billing_scheme='tiered', tiers_mode='graduated', tiers=TIERS, unit_amount=None, unit_amount_decimal=None,
+              tax_behavior='exclusive', recurring=dict(OLD['recurring'], usage_type='metered', meter='mtr_devices'))
 
 
 def test_replacing_a_tiered_metered_price_keeps_what_the_customer_pays_and_how(price, stripe):
     stripe.load(prices=[TIERED])
     price(lookup_key='tts-small-monthly', recurring={'interval': 'month', 'interval_count': 3})
-    assert ('prices.retrieve', ('price_old',), {'expand': ['tiers']}) == stripe.calls[1][:3]  # a list never carries the tiers
+    assert ('prices.retrieve', ('price_old', ), {'expand': ['tiers']}) == stripe.calls[1][:3]  # a list never carries the tiers
     create = stripe.writes[0]
     assert create.method == 'prices.create'
     assert create.params['billing_scheme'] == 'tiered' and create.params['tiers_mode'] == 'graduated'
@@ -220,9 +242,10 @@ def test_replacing_a_price_keeps_its_transform_quantity(price, stripe):
 
 def test_an_amount_for_a_tiered_price_fails_before_writing(price, stripe, failed):
     stripe.load(prices=[TIERED])
-    failed(price(lookup_key='tts-small-monthly', unit_amount=100),
-           r"^unit_amount: price price_old is tiered \(billing_scheme tiered\), so it has no amount of its own; declare "
-           r"billing_scheme=per_unit")
+    failed(
+        price(lookup_key='tts-small-monthly', unit_amount=100),
+        r"^unit_amount: price price_old is tiered \(billing_scheme tiered\), so it has no amount of its own; declare "
+        r"billing_scheme=per_unit")
     assert not stripe.writes
 
 
@@ -240,8 +263,9 @@ def test_tbs_plan_is_a_metadata_mark_that_purging_spares(price, stripe):
 def test_replacing_a_tbs_plan_warns_with_both_ids_and_returns_them(price, stripe):
     stripe.load(prices=[dict(OLD, metadata=dict(OLD['metadata'], **{'tts-tbs-plan': 'metered'}))])
     result = price(**small(unit_amount=10900))
-    assert result['tbs_plan_change'] == {'tbs_plan': 'metered', 'config_key': 'tbs.stripe.metered-plan-ids',
-                                         'new_price': 'price_new1', 'old_price': 'price_old'}
+    assert result['tbs_plan_change'] == {
+        'tbs_plan': 'metered', 'config_key': 'tbs.stripe.metered-plan-ids', 'new_price': 'price_new1', 'old_price': 'price_old'
+    }
     warning, = result['warnings']
     assert "TBS metered plan and was replaced: new price price_new1, old price price_old" in warning
     assert 'add price_new1 to tbs.stripe.metered-plan-ids before any new subscription uses it' in warning
@@ -338,20 +362,23 @@ def test_a_meter_backed_price_cannot_become_a_tbs_metered_plan(price, stripe, fa
      r'2025-03-31.basil removed legacy metered prices .*thingsstack.tenancy.stripe_meter'),
     (dict(recurring={'interval': 'month', 'meter': 'mtr_devices'}), r'^recurring.meter: is only for recurring.usage_type=metered'),
     (dict(recurring={'interval': 'month', 'usage_type': 'licensed', 'meter': 'mtr_devices'}), r'^recurring.meter: is only for'),
-    (dict(recurring={'interval': 'month', 'usage_type': 'metered', 'meter': 'mtr_'}), r"^recurring.meter: 'mtr_' is not a billing meter ID"),
+    (dict(recurring={'interval': 'month', 'usage_type': 'metered', 'meter': 'mtr_'}),
+     r"^recurring.meter: 'mtr_' is not a billing meter ID"),
     (dict(tiers=[{'up_to': 'inf', 'unit_amount': 1}]), r'^tiers: is only for billing_scheme=tiered'),
     (dict(tiers_mode='volume'), r'^tiers_mode: is only for billing_scheme=tiered'),
-    (dict(billing_scheme='tiered', tiers_mode='volume', tiers=[{'up_to': 'inf', 'unit_amount': 1}]),
-     r'^unit_amount: a price with billing_scheme=tiered has no amount of its own'),
-    (dict(unit_amount=None, billing_scheme='tiered', tiers=[{'up_to': 'inf', 'unit_amount': 1}]), r'^tiers_mode: required with billing_scheme=tiered'),
-    (dict(unit_amount=None, billing_scheme='tiered', tiers_mode='volume', tiers=[{'up_to': 10, 'unit_amount': 1}, {'up_to': 5, 'unit_amount': 1}]),
-     r"^tiers\[1\].up_to: must be a whole number above the previous tier's \(10\), got 5; tiers go in increasing order"),
-    (dict(unit_amount=None, billing_scheme='tiered', tiers_mode='volume', tiers=[{'up_to': 10, 'unit_amount': 1}]),
-     r"^tiers\[0\].up_to: the last tier must have up_to 'inf'"),
-    (dict(unit_amount=None, billing_scheme='tiered', tiers_mode='volume', tiers=[{'up_to': 'inf', 'unit_amount': 1}, {'up_to': 'inf'}]),
-     r"^tiers\[0\].up_to: 'inf' is only for the last tier"),
-    (dict(unit_amount=None, billing_scheme='tiered', tiers_mode='volume', tiers=[{'up_to': 'many', 'unit_amount': 1}, {'up_to': 'inf'}]),
-     r"^tiers\[0\].up_to: must be a whole number"),
+    (dict(billing_scheme='tiered', tiers_mode='volume',
+          tiers=[{'up_to': 'inf', 'unit_amount': 1}]), r'^unit_amount: a price with billing_scheme=tiered has no amount of its own'),
+    (dict(unit_amount=None, billing_scheme='tiered', tiers=[{'up_to': 'inf', 'unit_amount': 1}
+                                                            ]), r'^tiers_mode: required with billing_scheme=tiered'),
+    (dict(unit_amount=None, billing_scheme='tiered', tiers_mode='volume', tiers=[{'up_to': 10, 'unit_amount': 1}, {
+        'up_to': 5, 'unit_amount': 1
+    }]), r"^tiers\[1\].up_to: must be a whole number above the previous tier's \(10\), got 5; tiers go in increasing order"),
+    (dict(unit_amount=None, billing_scheme='tiered', tiers_mode='volume',
+          tiers=[{'up_to': 10, 'unit_amount': 1}]), r"^tiers\[0\].up_to: the last tier must have up_to 'inf'"),
+    (dict(unit_amount=None, billing_scheme='tiered', tiers_mode='volume', tiers=[{'up_to': 'inf', 'unit_amount': 1}, {'up_to': 'inf'}
+                                                                                 ]), r"^tiers\[0\].up_to: 'inf' is only for the last tier"),
+    (dict(unit_amount=None, billing_scheme='tiered', tiers_mode='volume', tiers=[{'up_to': 'many', 'unit_amount': 1}, {'up_to': 'inf'}
+                                                                                 ]), r"^tiers\[0\].up_to: must be a whole number"),
     (dict(unit_amount=None, billing_scheme='tiered', tiers_mode='volume', tiers=[]), r'^tiers: required with billing_scheme=tiered'),
     (dict(unit_amount=None, billing_scheme='tiered', tiers_mode='volume', transform_quantity={'divide_by': 10, 'round': 'up'},
           tiers=[{'up_to': 'inf', 'unit_amount': 1}]), r'^transform_quantity: cannot be combined with billing_scheme=tiered'),

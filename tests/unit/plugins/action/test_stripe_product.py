@@ -14,14 +14,17 @@ def product(run_action, stripe):
     return functools.partial(run_action, 'stripe_product')
 
 
-TTS = {'id': 'tts-enterprise', 'object': 'product', 'name': 'The Things Stack Enterprise', 'description': 'Tenants',
-       'active': True, 'metadata': {'offer': 'enterprise'}}
+TTS = {
+    'id': 'tts-enterprise', 'object': 'product', 'name': 'The Things Stack Enterprise', 'description': 'Tenants', 'active': True,
+    'metadata': {'offer': 'enterprise'}
+}
 
 
 def test_create_with_a_chosen_id(product, stripe):
     result = product(id='tts-enterprise', name='The Things Stack Enterprise', metadata={'offer': 'enterprise', 'x': ''})
-    assert stripe.writes == [('products.create', (), {'name': 'The Things Stack Enterprise', 'id': 'tts-enterprise', 'metadata': {'offer': 'enterprise'}},
-                              ['product', 'tts-enterprise'])]
+    assert stripe.writes == [('products.create', (),
+                              {'name': 'The Things Stack Enterprise', 'id': 'tts-enterprise', 'metadata':
+                               {'offer': 'enterprise'}}, ['product', 'tts-enterprise'])]
     assert result['changed'] and result['product']['id'] == 'tts-enterprise'
     assert result['diff']['before'] == {} and result['diff']['after']['id'] == 'tts-enterprise'
 
@@ -40,14 +43,17 @@ def test_converged_product_is_one_read_and_no_write(product, stripe):
 def test_update_diff_shows_the_changed_fields_only(product, stripe):
     stripe.load(products=[TTS])
     result = product(id='tts-enterprise', description='', metadata={'tier': 'all'}, purge_metadata=True)
-    assert stripe.writes == [('products.update', ('tts-enterprise',), {'description': '', 'metadata': {'tier': 'all', 'offer': ''}}, None)]
-    assert result['diff'] == {'before': {'description': 'Tenants', 'metadata': {'offer': 'enterprise'}},
-                              'after': {'description': None, 'metadata': {'tier': 'all'}}}
+    assert stripe.writes == [('products.update', ('tts-enterprise', ), {'description': '', 'metadata': {'tier': 'all', 'offer': ''}}, None)]
+    assert result['diff'] == {
+        'before': {'description': 'Tenants', 'metadata': {'offer': 'enterprise'}}, 'after':
+        {'description': None, 'metadata': {'tier': 'all'}}
+    }
 
 
 def test_found_by_exact_name_and_several_fail_with_their_ids(product, stripe, failed):
     stripe.load(products=[TTS, dict(TTS, id='prod_copy'), dict(TTS, id='prod_other', name='Other')])
-    result = failed(product(name=TTS['name']), r"^name: 2 products are named 'The Things Stack Enterprise': tts-enterprise, prod_copy; use id")
+    result = failed(product(name=TTS['name']),
+                    r"^name: 2 products are named 'The Things Stack Enterprise': tts-enterprise, prod_copy; use id")
     assert result['candidates'] == ['tts-enterprise', 'prod_copy']
     assert product(name='Other')['product']['id'] == 'prod_other'
 
@@ -61,14 +67,14 @@ def test_absent_deletes_a_product_without_prices(product, stripe):
     stripe.load(products=[TTS])
     result = product(id='tts-enterprise', state='absent')
     assert result['changed'] and not result['archived'] and result['product']['deleted']
-    assert stripe.writes == [('products.delete', ('tts-enterprise',), None, None)]
+    assert stripe.writes == [('products.delete', ('tts-enterprise', ), None, None)]
     assert product(id='tts-enterprise', state='absent') == {'changed': False, 'product': {}}
 
 
 def test_absent_archives_a_product_with_prices_and_says_so(product, stripe):
     stripe.load(products=[TTS], prices=[{'id': f'price_{n}', 'product': 'tts-enterprise'} for n in range(4)])
     result = product(id='tts-enterprise', state='absent')
-    assert stripe.writes == [('products.update', ('tts-enterprise',), {'active': False}, None)]
+    assert stripe.writes == [('products.update', ('tts-enterprise', ), {'active': False}, None)]
     assert result['changed'] and result['archived'] and result['product']['active'] is False
     assert result['msg'] == ('product tts-enterprise was archived (active: false) instead of deleted because prices use it '
                              '(price_0, price_1, price_2 and more)')
@@ -81,9 +87,10 @@ def test_archived_prices_keep_a_product_from_deletion_even_if_a_plain_list_hides
     stripe.load(products=[TTS], prices=[{'id': 'price_0', 'product': 'tts-enterprise', 'active': False}])
     stripe.plain_price_list_hides_archived = True
     result = product(id='tts-enterprise', state='absent')
-    assert result['archived'] and stripe.writes == [('products.update', ('tts-enterprise',), {'active': False}, None)]
-    assert [call.params for call in stripe.calls if call.method == 'prices.list'] == [
-        {'product': 'tts-enterprise', 'limit': 3}, {'active': False, 'product': 'tts-enterprise', 'limit': 3}]
+    assert result['archived'] and stripe.writes == [('products.update', ('tts-enterprise', ), {'active': False}, None)]
+    assert [call.params for call in stripe.calls
+            if call.method == 'prices.list'] == [{'product': 'tts-enterprise', 'limit': 3},
+                                                 {'active': False, 'product': 'tts-enterprise', 'limit': 3}]
 
 
 def test_absent_in_check_mode_writes_nothing(product, stripe):
@@ -106,7 +113,9 @@ def test_unit_label_statement_descriptor_and_tax_code_are_created_updated_and_co
     assert not product(id='tts-enterprise', **fields)['changed'] and len(stripe.writes) == 1
     changed = product(id='tts-enterprise', unit_label='device', tax_code='')
     assert stripe.writes[-1].params == {'unit_label': 'device', 'tax_code': ''}
-    assert changed['diff'] == {'before': {'unit_label': 'tenant', 'tax_code': 'txcd_10103001'}, 'after': {'unit_label': 'device', 'tax_code': None}}
+    assert changed['diff'] == {
+        'before': {'unit_label': 'tenant', 'tax_code': 'txcd_10103001'}, 'after': {'unit_label': 'device', 'tax_code': None}
+    }
 
 
 @pytest.mark.parametrize('args, message', [
@@ -117,7 +126,8 @@ def test_unit_label_statement_descriptor_and_tax_code_are_created_updated_and_co
     (dict(statement_descriptor='12345'), r'^statement_descriptor: must contain at least one letter'),
     (dict(tax_code='10103001'), r"^tax_code: must be a Stripe product tax code such as txcd_10103001, got '10103001'"),
     (dict(metadata={'offer': 'x', 'max-users': '5'}),
-     r"^metadata: key 'max-users' has no effect on a product: .* price's metadata only; set them with tenant_limits of thingsstack.tenancy.stripe_price"),
+     r"^metadata: key 'max-users' has no effect on a product: .* price's metadata only; set them with tenant_limits of thingsstack.tenancy.stripe_price"
+     ),
 ])
 def test_bad_product_input_names_the_option_and_sends_nothing(product, stripe, failed, args, message):
     failed(product(id='tts-enterprise', name='TTS', **args), message)

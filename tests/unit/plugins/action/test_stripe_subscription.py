@@ -25,14 +25,17 @@ def run(run_action, stripe):
             args.setdefault('customer', 'cus_1')
             args.setdefault('tenant_id', 'acme')
         return run_action('stripe_subscription', check_mode=check_mode, **args)
+
     return run_subscription
 
 
 def subscription(sub_id='sub_1', customer='cus_1', tenant='acme', status='active', price=None, quantity=1, **metadata):
     price = price or SMALL
-    return {'id': sub_id, 'object': 'subscription', 'customer': customer, 'status': status, 'collection_method': 'send_invoice',
-            'days_until_due': 30, 'description': None, 'cancel_at_period_end': False, 'default_payment_method': None,
-            'metadata': dict({'tenant-id': tenant}, **metadata), 'items': {'data': [{'id': 'si_1', 'price': dict(price), 'quantity': quantity}]}}
+    return {
+        'id': sub_id, 'object': 'subscription', 'customer': customer, 'status': status, 'collection_method': 'send_invoice',
+        'days_until_due': 30, 'description': None, 'cancel_at_period_end': False, 'default_payment_method': None, 'metadata':
+        dict({'tenant-id': tenant}, **metadata), 'items': {'data': [{'id': 'si_1', 'price': dict(price), 'quantity': quantity}]}
+    }
 
 
 def test_create_writes_tenant_metadata_once_with_a_deterministic_key(run, stripe):
@@ -40,8 +43,10 @@ def test_create_writes_tenant_metadata_once_with_a_deterministic_key(run, stripe
     create, = stripe.writes
     assert create.method == 'subscriptions.create'
     assert create.natural_key == 'thingsstack-tenant-claim-acme-0'  # the same for every customer: Stripe enforces the claim
-    assert create.params == {'customer': 'cus_1', 'items': [{'price': 'price_small', 'quantity': 1}],
-                             'metadata': {'tenant-id': 'acme', 'tenant-name': 'Acme'}, 'collection_method': 'send_invoice', 'days_until_due': 30}
+    assert create.params == {
+        'customer': 'cus_1', 'items': [{'price': 'price_small', 'quantity': 1}], 'metadata': {'tenant-id': 'acme', 'tenant-name': 'Acme'},
+        'collection_method': 'send_invoice', 'days_until_due': 30
+    }
     assert result['changed'] and result['subscription']['id'] == 'sub_new1'
     assert result['diff'] == {'before': {}, 'after': create.params}
     # customer's list, the lookup key, the uniqueness check over all live subscriptions
@@ -52,8 +57,10 @@ def test_a_subscription_created_incomplete_warns_that_no_tenant_follows_yet(run,
     stripe.new_subscription_status = 'incomplete'
     result = run(price='small')
     assert result['changed'] and result['subscription']['status'] == 'incomplete'
-    assert result['warnings'] == ['subscription sub_new1 is incomplete (its first invoice is unpaid); the Tenant Billing Server '
-                                  'creates the tenant only once it is active or trialing']
+    assert result['warnings'] == [
+        'subscription sub_new1 is incomplete (its first invoice is unpaid); the Tenant Billing Server '
+        'creates the tenant only once it is active or trialing'
+    ]
 
 
 def test_a_converged_run_only_lists_the_customers_subscriptions(run, stripe):
@@ -76,7 +83,9 @@ def test_a_new_price_updates_the_item_in_place(run, stripe):
     assert update.params == {'items': [{'id': 'si_1', 'price': 'price_large', 'quantity': 1}], 'proration_behavior': 'none'}
     assert result['subscription']['items']['data'][0]['id'] == 'si_1'
     assert result['subscription']['items']['data'][0]['price']['id'] == 'price_large'
-    assert result['diff'] == {'before': {'items': [{'price': 'price_small', 'quantity': 1}]}, 'after': {'items': [{'price': 'price_large', 'quantity': 1}]}}
+    assert result['diff'] == {
+        'before': {'items': [{'price': 'price_small', 'quantity': 1}]}, 'after': {'items': [{'price': 'price_large', 'quantity': 1}]}
+    }
 
 
 def test_an_unknown_lookup_key_fails_before_any_write(run, stripe, failed):
@@ -91,16 +100,19 @@ def test_check_mode_predicts_and_writes_nothing(run, stripe):
     assert not stripe.writes
     assert result['changed']
     assert result['diff'] == {
-        'before': {'description': None, 'metadata': {'tenant-id': 'acme'}, 'items': [{'price': 'price_small', 'quantity': 1}]},
-        'after': {'description': 'Fleet', 'metadata': {'tenant-id': 'acme', 'crm': '1'}, 'items': [{'price': 'price_small', 'quantity': 3}]}}
+        'before': {'description': None, 'metadata': {'tenant-id': 'acme'}, 'items': [{'price': 'price_small', 'quantity': 1}]}, 'after':
+        {'description': 'Fleet', 'metadata': {'tenant-id': 'acme', 'crm': '1'}, 'items': [{'price': 'price_small', 'quantity': 3}]}
+    }
     assert result['subscription']['items']['data'][0]['quantity'] == 3
 
 
 def test_check_mode_create_for_a_customer_that_does_not_exist_yet(run, stripe, failed):
     result = run(check_mode=True, customer='new@acme.example', price='small')
     assert result['changed'] and result['subscription']['id'] is None
-    assert result['warnings'] == ["customer 'new@acme.example' does not exist yet; check mode assumes that an earlier task "
-                                  'creates it (thingsstack.tenancy.stripe_customer) and shows the subscription it would get']
+    assert result['warnings'] == [
+        "customer 'new@acme.example' does not exist yet; check mode assumes that an earlier task "
+        'creates it (thingsstack.tenancy.stripe_customer) and shows the subscription it would get'
+    ]
     failed(run(customer='new@acme.example', price='small'), "^customer: no Stripe customer has the email 'new@acme.example'")
     assert not stripe.writes
 
@@ -109,8 +121,10 @@ def test_check_mode_after_a_customer_task_that_would_create_it(run, stripe, fail
     # `customer: "{{ customer_result.customer.id }}"` after stripe_customer in check mode, which returns no ID for a new one
     result = run(check_mode=True, customer=None, price='small')
     assert result['changed'] and result['subscription']['customer'] is None
-    assert result['warnings'] == ['customer is empty, as when an earlier task in check mode would create the customer and '
-                                  'so returns no ID; check mode shows the subscription that customer would get']
+    assert result['warnings'] == [
+        'customer is empty, as when an earlier task in check mode would create the customer and '
+        'so returns no ID; check mode shows the subscription that customer would get'
+    ]
     assert 'None' not in result['warnings'][0]
     failed(run(customer=None, price='small'), r"^customer: is empty; give the customer's ID \(cus_...\) or email$")
     assert not stripe.writes
@@ -163,8 +177,8 @@ def test_the_next_claim_slot_after_the_tenant_was_canceled(run, stripe):
     result = run(price='small')
     assert result['changed'] and result['subscription']['id'] != first['id']
     # slot 0 replays the canceled subscription (read again by ID), so the create moves to slot 1
-    assert [call.natural_key for call in stripe.writes if call.method == 'subscriptions.create'] == [
-        'thingsstack-tenant-claim-acme-0', 'thingsstack-tenant-claim-acme-0', 'thingsstack-tenant-claim-acme-1']
+    assert [call.natural_key for call in stripe.writes if call.method == 'subscriptions.create'
+            ] == ['thingsstack-tenant-claim-acme-0', 'thingsstack-tenant-claim-acme-0', 'thingsstack-tenant-claim-acme-1']
     assert [sub['status'] for sub in stripe.objects['subscriptions'].values()] == ['canceled', 'active']
 
 
@@ -182,14 +196,18 @@ def test_another_customers_claim_that_search_misses_is_refused_by_the_claim_key(
     assert len(stripe.objects['subscriptions']) == 1
     # the refused create, then the strongly consistent list of the recent subscriptions that explains it
     assert stripe.methods[-2:] == ['subscriptions.create', 'subscriptions.list']
-    assert stripe.calls[-1].params['created'] == {'gte': pytest.approx(stripe.now - 25 * 3600, abs=10 ** 8)}
+    assert stripe.calls[-1].params['created'] == {'gte': pytest.approx(stripe.now - 25 * 3600, abs=10**8)}
 
 
 def test_own_earlier_claim_with_other_parameters_is_converged_not_duplicated(run, stripe, monkeypatch):
     run(price='small')
     hide_from_search(stripe, monkeypatch)
-    monkeypatch.setattr(stripe, 'page', lambda resource, parent, params: (  # the customer's own list misses it too
-        {'object': 'list', 'data': [], 'has_more': False} if 'customer' in params else type(stripe).page(stripe, resource, parent, params)))
+    monkeypatch.setattr(
+        stripe,
+        'page',
+        lambda resource, parent, params: (  # the customer's own list misses it too
+            {'object': 'list', 'data': [], 'has_more': False}
+            if 'customer' in params else type(stripe).page(stripe, resource, parent, params)))
     result = run(price='small', quantity=3, claim_lookup='search')
     assert result['changed']
     assert len(stripe.objects['subscriptions']) == 1
@@ -238,7 +256,7 @@ def test_adopting_warns_about_deprecated_keys_and_never_writes_them(run, stripe)
 def test_absent_cancels_now_or_at_period_end_and_once(run, stripe):
     stripe.load(subscriptions=[subscription()])
     result = run(state='absent', cancel_at_period_end=True)
-    assert stripe.writes[0][:3] == ('subscriptions.update', ('sub_1',), {'cancel_at_period_end': True})
+    assert stripe.writes[0][:3] == ('subscriptions.update', ('sub_1', ), {'cancel_at_period_end': True})
     assert result['diff'] == {'before': {'cancel_at_period_end': False}, 'after': {'cancel_at_period_end': True}}
     assert not run(state='absent', cancel_at_period_end=True)['changed']
     result = run(state='absent')
@@ -256,7 +274,7 @@ def test_present_with_the_id_of_a_canceled_subscription_fails(run, stripe, faile
 
 
 @pytest.mark.parametrize('args, option', [
-    ({'price': 'priced', 'quantity': 2 ** 40}, 'quantity'),
+    ({'price': 'priced', 'quantity': 2**40}, 'quantity'),
     ({'items': [{'price': 'small', 'quantity': 1}, {'price': 'priced', 'quantity': 111112}]}, r'items\[1\]\.quantity'),
 ])
 def test_an_amount_stripe_cannot_charge_is_refused_before_any_write(run, stripe, failed, args, option):
@@ -270,14 +288,16 @@ def test_large_quantities_of_small_or_unpriced_units_are_fine(run, stripe):
                         {'id': 'price_tiers', 'lookup_key': 'tiers', 'currency': 'eur', 'billing_scheme': 'tiered'}])
     result = run(price='tenth', quantity=900000000)  # 90,000,000.0 cents
     assert result['changed'], result
-    assert run(price='tiers', quantity=2 ** 40, tenant_id='globex')['changed']
+    assert run(price='tiers', quantity=2**40, tenant_id='globex')['changed']
 
 
-@pytest.mark.parametrize('billing, refused', [
-    (subscription('sub_a', customer='cus_2'), True),  # another customer's live subscription bills the tenant
-    (subscription('sub_a', customer='cus_2', status='canceled'), False),  # ended: the tenant can be taken over
-    (subscription('sub_a', customer='cus_2', tenant='other'), False),  # no longer the tenant's
-])
+@pytest.mark.parametrize(
+    'billing, refused',
+    [
+        (subscription('sub_a', customer='cus_2'), True),  # another customer's live subscription bills the tenant
+        (subscription('sub_a', customer='cus_2', status='canceled'), False),  # ended: the tenant can be taken over
+        (subscription('sub_a', customer='cus_2', tenant='other'), False),  # no longer the tenant's
+    ])
 def test_a_tenant_billed_by_another_customers_live_subscription_is_not_taken_over(run, stripe, failed, billing, refused):
     stripe.load(subscriptions=[billing, subscription('sub_b', customer='cus_1', quantity=2)])
     result = run(price='small', tenant_subscription='sub_a')
@@ -286,7 +306,7 @@ def test_a_tenant_billed_by_another_customers_live_subscription_is_not_taken_ove
         assert not stripe.writes
     else:
         assert not result.get('failed'), result
-    assert ('subscriptions.retrieve', ('sub_a',)) in [call[:2] for call in stripe.reads]
+    assert ('subscriptions.retrieve', ('sub_a', )) in [call[:2] for call in stripe.reads]
 
 
 def test_the_tenant_subscription_that_is_the_managed_one_costs_no_read(run, stripe):
@@ -295,8 +315,10 @@ def test_the_tenant_subscription_that_is_the_managed_one_costs_no_read(run, stri
     assert not result['changed'] and 'subscriptions.retrieve' not in stripe.methods
 
 
-METERED = {'id': 'price_devices', 'lookup_key': 'devices', 'currency': 'eur', 'unit_amount': 50,
-           'recurring': {'interval': 'month', 'usage_type': 'metered', 'meter': 'mtr_devices'}}
+METERED = {
+    'id': 'price_devices', 'lookup_key': 'devices', 'currency': 'eur', 'unit_amount': 50, 'recurring':
+    {'interval': 'month', 'usage_type': 'metered', 'meter': 'mtr_devices'}
+}
 
 
 def test_a_metered_price_gets_no_quantity_and_is_never_compared_on_it(run, stripe):
@@ -325,8 +347,9 @@ def test_switching_an_item_to_a_metered_price_sends_no_quantity(run, stripe):
 ])
 def test_a_quantity_for_a_metered_price_is_refused_naming_the_option(run, stripe, failed, args, option):
     stripe.load(prices=[METERED])
-    failed(run(**args), rf"^{option}: price price_devices is metered \(recurring.usage_type metered\): Stripe bills the usage "
-                        "its meter measures and refuses a quantity")
+    failed(
+        run(**args), rf"^{option}: price price_devices is metered \(recurring.usage_type metered\): Stripe bills the usage "
+        "its meter measures and refuses a quantity")
     assert stripe.writes == []
 
 

@@ -10,9 +10,11 @@ SMALL = {'id': 'price_small', 'lookup_key': 'small'}
 
 
 def subscription(sub_id, customer='cus_1'):
-    return {'id': sub_id, 'object': 'subscription', 'customer': customer, 'status': 'active', 'collection_method': 'send_invoice',
-            'days_until_due': 30, 'description': None, 'cancel_at_period_end': False, 'metadata': {'tenant-id': 'acme'},
-            'items': {'data': [{'id': 'si_1', 'price': dict(SMALL), 'quantity': 1}]}}
+    return {
+        'id': sub_id, 'object': 'subscription', 'customer': customer, 'status': 'active', 'collection_method': 'send_invoice',
+        'days_until_due': 30, 'description': None, 'cancel_at_period_end': False, 'metadata': {'tenant-id': 'acme'}, 'items':
+        {'data': [{'id': 'si_1', 'price': dict(SMALL), 'quantity': 1}]}
+    }
 
 
 @pytest.fixture
@@ -25,6 +27,7 @@ def concurrent(stripe):
         if method == 'subscriptions.list' and 'customer' not in (params or {}) and not stripe.objects['subscriptions']:
             stripe.load(subscriptions=[stripe.made_concurrently])
         return read(method, *args, params=params)
+
     stripe.read = read_then_race
     return stripe
 
@@ -48,15 +51,16 @@ def test_another_customers_subscription_of_the_tenant_is_still_refused(run_actio
 
 
 def test_claim_lookup_search_finds_other_customers_claims_with_one_request(run_action, stripe, failed):
-    stripe.load(prices=[SMALL], subscriptions=[subscription('sub_other', customer='cus_2'),
-                                               dict(subscription('sub_old', customer='cus_3'), status='canceled')])
+    stripe.load(
+        prices=[SMALL],
+        subscriptions=[subscription('sub_other', customer='cus_2'),
+                       dict(subscription('sub_old', customer='cus_3'), status='canceled')])
     result = run_action('stripe_subscription', customer='cus_1', tenant_id='acme', price='small', claim_lookup='search')
     failed(result, r"^tenant_id: tenant 'acme' already has the live subscription sub_other \(customer cus_2\)")
     # the live hit is read again by ID before it decides (search may be stale); the ended one cannot be live again
-    assert [call.method for call in stripe.reads] == ['subscriptions.list', 'prices.list', 'subscriptions.search',
-                                                      'subscriptions.retrieve']
+    assert [call.method for call in stripe.reads] == ['subscriptions.list', 'prices.list', 'subscriptions.search', 'subscriptions.retrieve']
     assert stripe.reads[-2].params['query'] == "metadata['tenant-id']:'acme'"
-    assert stripe.reads[-1].args == ('sub_other',)
+    assert stripe.reads[-1].args == ('sub_other', )
 
 
 def test_claim_lookup_search_creates_when_only_ended_subscriptions_carry_the_tenant(run_action, stripe):

@@ -17,8 +17,10 @@ from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_custome
 TTS = 'https://tts.example.com'
 TBS_URL = TTS + '/api/v3/tbs/stripe'
 EVENTS = ['customer.subscription.created', 'customer.subscription.updated', 'customer.subscription.deleted']
-TBS_ENDPOINT = {'id': 'we_tbs', 'object': 'webhook_endpoint', 'url': TBS_URL, 'enabled_events': EVENTS, 'api_version': '2022-11-15',
-                'description': 'The Things Stack Tenant Billing Server', 'status': 'enabled', 'metadata': {}}
+TBS_ENDPOINT = {
+    'id': 'we_tbs', 'object': 'webhook_endpoint', 'url': TBS_URL, 'enabled_events': EVENTS, 'api_version': '2022-11-15', 'description':
+    'The Things Stack Tenant Billing Server', 'status': 'enabled', 'metadata': {}
+}
 
 
 @pytest.fixture
@@ -39,9 +41,11 @@ def no_secret(result):
 def test_tbs_preset_creates_the_endpoint_and_writes_the_secret_to_a_0600_file(endpoint, stripe, tmp_path):
     secret_file = tmp_path / 'secret'
     result = endpoint(tbs=True, tts_url=TTS + '/', secret_file=str(secret_file), diff=True)
-    assert stripe.writes == [('webhook_endpoints.create', (), {
-        'url': TBS_URL, 'enabled_events': EVENTS, 'api_version': '2022-11-15',
-        'description': 'The Things Stack Tenant Billing Server'}, ['webhook_endpoint', TBS_URL])]
+    assert stripe.writes == [
+        ('webhook_endpoints.create', (),
+         {'url': TBS_URL, 'enabled_events': EVENTS, 'api_version': '2022-11-15', 'description':
+          'The Things Stack Tenant Billing Server'}, ['webhook_endpoint', TBS_URL])
+    ]
     assert secret_file.read_text() == 'whsec_unitnew1'
     assert stat.S_IMODE(os.stat(secret_file).st_mode) == 0o600
     assert result['changed'] and result['secret_saved'] and result['webhook_endpoint']['id'] == 'we_new1'
@@ -72,8 +76,10 @@ def test_create_without_secret_file_warns_that_the_secret_is_lost(endpoint, stri
     result = endpoint(url='https://hooks.example.com/stripe', enabled_events=['invoice.paid', 'invoice.paid'], connect=True)
     assert stripe.writes[0].params == {'url': 'https://hooks.example.com/stripe', 'enabled_events': ['invoice.paid'], 'connect': True}
     assert result['secret_saved'] is False and no_secret(result)
-    assert result['warnings'] == ['Stripe returns the signing secret of webhook endpoint we_new1 only when it is created, and '
-                                  'secret_file is not set: reveal it in the Stripe Dashboard, or recreate the endpoint with secret_file']
+    assert result['warnings'] == [
+        'Stripe returns the signing secret of webhook endpoint we_new1 only when it is created, and '
+        'secret_file is not set: reveal it in the Stripe Dashboard, or recreate the endpoint with secret_file'
+    ]
 
 
 def test_disabled_on_create_is_a_second_write(endpoint, stripe):
@@ -85,12 +91,15 @@ def test_disabled_on_create_is_a_second_write(endpoint, stripe):
 def test_drift_is_one_update_of_the_changed_fields(endpoint, stripe):
     stripe.load(webhook_endpoints=[dict(TBS_ENDPOINT, enabled_events=EVENTS[:2], metadata={'old': 'x'})])
     result = endpoint(tbs=True, tts_url=TTS, description='', disabled=True, metadata={'owner': 'ops'}, purge_metadata=True, diff=True)
-    assert stripe.writes == [('webhook_endpoints.update', ('we_tbs',), {
-        'description': '', 'disabled': True, 'metadata': {'owner': 'ops', 'old': ''}, 'enabled_events': EVENTS}, None)]
+    assert stripe.writes == [('webhook_endpoints.update', ('we_tbs', ),
+                              {'description': '', 'disabled': True, 'metadata': {'owner': 'ops', 'old': ''}, 'enabled_events':
+                               EVENTS}, None)]
     assert result['diff'] == {
-        'before': {'description': 'The Things Stack Tenant Billing Server', 'status': 'enabled', 'metadata': {'old': 'x'},
-                   'enabled_events': EVENTS[:2]},
-        'after': {'description': None, 'status': 'disabled', 'metadata': {'owner': 'ops'}, 'enabled_events': EVENTS}}
+        'before': {
+            'description': 'The Things Stack Tenant Billing Server', 'status': 'enabled', 'metadata': {'old': 'x'}, 'enabled_events':
+            EVENTS[:2]
+        }, 'after': {'description': None, 'status': 'disabled', 'metadata': {'owner': 'ops'}, 'enabled_events': EVENTS}
+    }
     assert result['webhook_endpoint']['status'] == 'disabled'
     assert not endpoint(tbs=True, tts_url=TTS, description='', disabled=True, metadata={'owner': 'ops'})['changed']
 
@@ -102,8 +111,9 @@ def test_event_order_is_no_drift(endpoint, stripe):
 
 def test_another_api_version_fails_before_any_write_without_recreate(endpoint, stripe, failed):
     stripe.load(webhook_endpoints=[dict(TBS_ENDPOINT, api_version='2018-09-06')])
-    failed(endpoint(tbs=True, tts_url=TTS), r"^endpoint_api_version: Stripe cannot change the API version of webhook endpoint "
-                                            r"we_tbs \(2018-09-06 -> 2022-11-15\); set recreate=true")
+    failed(
+        endpoint(tbs=True, tts_url=TTS), r"^endpoint_api_version: Stripe cannot change the API version of webhook endpoint "
+        r"we_tbs \(2018-09-06 -> 2022-11-15\); set recreate=true")
     assert not stripe.writes
 
 
@@ -112,15 +122,17 @@ def test_recreate_deletes_and_creates_and_keeps_the_other_settings(endpoint, str
     secret_file = tmp_path / 'secret'
     secret_file.write_text('whsec_old')
     result = endpoint(tbs=True, tts_url=TTS, recreate=True, secret_file=str(secret_file), overwrite_secret_file=True, diff=True)
-    assert [(call.method, call.args, call.params) for call in stripe.writes] == [
-        ('webhook_endpoints.delete', ('we_tbs',), None),
-        ('webhook_endpoints.create', (), {'url': TBS_URL, 'enabled_events': EVENTS, 'api_version': '2022-11-15',
-                                          'description': 'The Things Stack Tenant Billing Server', 'metadata': {'owner': 'ops'}}),
-        ('webhook_endpoints.update', ('we_new1',), {'disabled': True})]
+    assert [(call.method, call.args, call.params)
+            for call in stripe.writes] == [('webhook_endpoints.delete', ('we_tbs', ), None),
+                                           ('webhook_endpoints.create', (), {
+                                               'url': TBS_URL, 'enabled_events': EVENTS, 'api_version': '2022-11-15', 'description':
+                                               'The Things Stack Tenant Billing Server', 'metadata': {'owner': 'ops'}
+                                           }), ('webhook_endpoints.update', ('we_new1', ), {'disabled': True})]
     assert result['recreated'] == {'deleted': 'we_tbs', 'created': 'we_new1'}
     assert result['diff']['before']['api_version'] == '2018-09-06' and result['diff']['after']['api_version'] == '2022-11-15'
     assert secret_file.read_text() == 'whsec_unitnew1' and no_secret(result)
-    assert any('we_tbs was replaced by we_new1' in warning and 'tbs.stripe.endpoint-secret-key' in warning for warning in result['warnings'])
+    assert any('we_tbs was replaced by we_new1' in warning and 'tbs.stripe.endpoint-secret-key' in warning
+               for warning in result['warnings'])
     assert list(stripe.objects['webhook_endpoints']) == ['we_new1']
 
 
@@ -135,7 +147,8 @@ def test_recreate_in_check_mode_reports_both_steps(endpoint, stripe):
 def test_an_existing_secret_file_is_not_replaced_unless_told(endpoint, stripe, tmp_path, failed):
     secret_file = tmp_path / 'secret'
     secret_file.write_text('whsec_other')
-    failed(endpoint(tbs=True, tts_url=TTS, secret_file=str(secret_file)), r"^secret_file: .* exists and would be replaced .*overwrite_secret_file=true")
+    failed(endpoint(tbs=True, tts_url=TTS, secret_file=str(secret_file)),
+           r"^secret_file: .* exists and would be replaced .*overwrite_secret_file=true")
     assert not stripe.writes and secret_file.read_text() == 'whsec_other'
 
 
@@ -168,25 +181,27 @@ def test_by_id_updates_the_url_and_a_missing_id_fails(endpoint, stripe, failed):
 def test_absent_deletes_once(endpoint, stripe):
     stripe.load(webhook_endpoints=[TBS_ENDPOINT])
     result = endpoint(url=TBS_URL, state='absent', diff=True)
-    assert stripe.writes == [('webhook_endpoints.delete', ('we_tbs',), None, None)]
+    assert stripe.writes == [('webhook_endpoints.delete', ('we_tbs', ), None, None)]
     assert result['changed'] and result['webhook_endpoint']['deleted'] and result['diff']['after'] == {}
     assert endpoint(url=TBS_URL, state='absent') == {'changed': False, 'webhook_endpoint': {}}
 
 
 @pytest.mark.parametrize('args, pattern', [
-    ({'url': 'http://tts.example.com/api/v3/tbs/stripe', 'enabled_events': EVENTS}, r"^url: .* cleartext: use https://, or set allow_http=true"),
+    ({'url': 'http://tts.example.com/api/v3/tbs/stripe', 'enabled_events': EVENTS
+      }, r"^url: .* cleartext: use https://, or set allow_http=true"),
     ({'tbs': True, 'tts_url': 'http://tts.example.com'}, r'^tts_url: .* cleartext'),
     ({'url': 'ftp://x.example.com/', 'enabled_events': EVENTS}, r'^url: must be an absolute https:// URL'),
     ({'url': TBS_URL, 'endpoint_api_version': '2022-13-45'}, r"^endpoint_api_version: '2022-13-45' is not a Stripe API version "
-                                                             r"that the installed stripe SDK knows"),
-    ({'url': TBS_URL, 'enabled_events': ['customer.subscription.updatd']},
-     r"^enabled_events: unknown event type\(s\) 'customer.subscription.updatd'"),
+     r"that the installed stripe SDK knows"),
+    ({'url': TBS_URL, 'enabled_events': ['customer.subscription.updatd']
+      }, r"^enabled_events: unknown event type\(s\) 'customer.subscription.updatd'"),
     ({'url': TBS_URL, 'enabled_events': []}, r'^enabled_events: must name at least one event type'),
     ({'url': TBS_URL, 'enabled_events': ['*', 'invoice.paid']}, r"^enabled_events: '\*' \(every event\) cannot be combined"),
     ({'tbs': True, 'tts_url': TTS, 'enabled_events': ['*']}, r"^enabled_events: must not be '\*' with tbs=true"),
     ({'tbs': True, 'tts_url': TTS, 'enabled_events': EVENTS[:2]}, r'^enabled_events: must include customer.subscription.deleted'),
     ({'tbs': True, 'url': TTS + '/stripe'}, r'^url: must end with /api/v3/tbs/stripe with tbs=true'),
-    ({'tbs': True, 'tts_url': TTS, 'endpoint_api_version': '2026-10-28.endive'}, r'^endpoint_api_version: must be 2022-11-15 with tbs=true'),
+    ({'tbs': True, 'tts_url': TTS, 'endpoint_api_version': '2026-10-28.endive'
+      }, r'^endpoint_api_version: must be 2022-11-15 with tbs=true'),
     ({'tbs': True, 'id': 'we_tbs'}, r'^tbs: needs tts_url'),
     ({'tts_url': TTS}, r'^tts_url: is only used with tbs=true'),
     ({'id': 'whsec_x'}, r"^id: 'whsec_x' is not a webhook endpoint ID"),
@@ -200,7 +215,8 @@ def test_bad_input_fails_before_any_request(endpoint, stripe, failed, args, patt
 
 def test_without_the_sdk_list_an_api_version_is_checked_as_a_date(endpoint, stripe, failed, monkeypatch):
     monkeypatch.setattr(stripe_webhooks, 'SDK_API_VERSIONS', frozenset())
-    failed(endpoint(url=TBS_URL, endpoint_api_version='latest'), r"^endpoint_api_version: 'latest' is not a Stripe API version \(YYYY-MM-DD")
+    failed(endpoint(url=TBS_URL, endpoint_api_version='latest'),
+           r"^endpoint_api_version: 'latest' is not a Stripe API version \(YYYY-MM-DD")
     assert stripe.calls == []
 
 

@@ -32,6 +32,7 @@ def tenant(tenant_id='acme', **fields):
 
 # -- validation ---------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize('args, message', [
     ({'tenant_id': 'Acme'}, "tenant_id: 'Acme' must be lowercase letters and digits"),
     ({'tenant_id': 'ab'}, 'tenant_id: must be 3 to 36 characters long, got 2'),
@@ -72,8 +73,8 @@ def test_a_blocklisted_id_may_be_managed_when_it_is_not_created(run, tts):
 # -- present ------------------------------------------------------------------------------------------
 
 FULL = dict(tenant_id='acme', name='Acme', tenant_state='approved', max_users=10, attributes={'crm-id': 4711},
-            contact_info=[{'type': 'billing', 'value': 'b@acme.example'}],
-            configuration={'default_cluster': {'ns': {'dev_addr_prefixes': ['26000000/8']}}},
+            contact_info=[{'type': 'billing', 'value':
+                           'b@acme.example'}], configuration={'default_cluster': {'ns': {'dev_addr_prefixes': ['26000000/8']}}},
             initial_user={'email': 'admin@acme.example', 'password': 'S3cret-pass'})
 
 
@@ -83,13 +84,18 @@ def test_create_sends_tenant_and_initial_user_and_masks_the_password(run, tts):
     create, = tts.writes
     assert create.method == 'create_tenant'
     body, user = create.args
-    assert body == {'ids': {'tenant_id': 'acme'}, 'name': 'Acme', 'state': 'STATE_APPROVED', 'max_users': '10',
-                    'attributes': {'crm-id': '4711'},
-                    'contact_info': [{'contact_type': 'CONTACT_TYPE_BILLING', 'contact_method': 'CONTACT_METHOD_EMAIL',
-                                      'value': 'b@acme.example', 'public': False}],
-                    'configuration': {'default_cluster': {'ns': {'dev_addr_prefixes': ['26000000/8']}}}}
-    assert user == {'ids': {'user_id': 'acme'}, 'primary_email_address': 'admin@acme.example', 'password': 'S3cret-pass',
-                    'admin': True, 'state': 'STATE_APPROVED'}
+    assert body == {
+        'ids': {'tenant_id': 'acme'}, 'name':
+        'Acme', 'state':
+        'STATE_APPROVED', 'max_users':
+        '10', 'attributes': {'crm-id': '4711'}, 'contact_info':
+        [{'contact_type': 'CONTACT_TYPE_BILLING', 'contact_method': 'CONTACT_METHOD_EMAIL', 'value': 'b@acme.example', 'public':
+          False}], 'configuration': {'default_cluster': {'ns': {'dev_addr_prefixes': ['26000000/8']}}}
+    }
+    assert user == {
+        'ids': {'user_id': 'acme'}, 'primary_email_address': 'admin@acme.example', 'password': 'S3cret-pass', 'admin': True, 'state':
+        'STATE_APPROVED'
+    }
     assert result['diff']['before'] == {}
     assert result['diff']['after']['initial_user']['password'] == '********'
     assert 'S3cret-pass' not in repr(result)
@@ -137,8 +143,10 @@ def test_a_limit_not_given_is_untouched(run, tts):
 def test_a_state_change_shows_the_description_tts_clears(run, tts):
     tts.load(tenant(state='STATE_APPROVED', state_description='fine'))
     result = run(tenant_id='acme', tenant_state='suspended')
-    assert result['diff'] == {'before': {'state': 'STATE_APPROVED', 'state_description': 'fine'},
-                              'after': {'state': 'STATE_SUSPENDED', 'state_description': None}}
+    assert result['diff'] == {
+        'before': {'state': 'STATE_APPROVED', 'state_description': 'fine'}, 'after':
+        {'state': 'STATE_SUSPENDED', 'state_description': None}
+    }
     assert 'state_description' not in result['tenant']
 
 
@@ -165,11 +173,13 @@ def test_update_in_check_mode_predicts_and_writes_nothing(run, tts):
     result = run(check_mode=True, tenant_id='acme', name='Acme 2', contact_info=[{'type': 'abuse', 'value': 'a@acme.example'}])
     assert tts.writes == []
     assert result['tenant']['name'] == 'Acme 2'
-    assert result['tenant']['contact_info'] == [{'contact_type': 'CONTACT_TYPE_ABUSE', 'contact_method': 'CONTACT_METHOD_EMAIL',
-                                                 'value': 'a@acme.example'}]
+    assert result['tenant']['contact_info'] == [{
+        'contact_type': 'CONTACT_TYPE_ABUSE', 'contact_method': 'CONTACT_METHOD_EMAIL', 'value': 'a@acme.example'
+    }]
 
 
 # -- Tenant Billing Server ------------------------------------------------------------------------------
+
 
 def test_tbs_owned_fields_are_left_to_tbs_with_a_warning(run, tts):
     tts.load(tenant(name='From Stripe', max_users='10', billing={'stripe': STRIPE}, attributes={'crm-id': '1'}))
@@ -229,6 +239,7 @@ def test_create_false_waits_for_tbs_to_create_the_tenant(run, tts, clock):
         if len(tts.calls) == 3:
             tts.load(tenant(name='From Stripe', billing={'stripe': STRIPE}, state='STATE_APPROVED'))
         return original(tenant_id, paths)
+
     tts.get_tenant = appear_later
     result = run(tenant_id='acme', create=False, wait_timeout=30, tenant_state='approved', billing={'stripe': STRIPE})
     assert not result['changed'] and result['tenant']['state'] == 'STATE_APPROVED'
@@ -237,15 +248,17 @@ def test_create_false_waits_for_tbs_to_create_the_tenant(run, tts, clock):
 
 
 def test_create_false_times_out_clearly(run, tts, clock, failed):
-    failed(run(tenant_id='acme', create=False, wait_timeout=12), r"tenant 'acme' did not appear within wait_timeout=12 s and create is false")
+    failed(run(tenant_id='acme', create=False, wait_timeout=12),
+           r"tenant 'acme' did not appear within wait_timeout=12 s and create is false")
     assert clock.now == 12 and 0 < max(clock.sleeps) <= 5 and tts.writes == []
 
 
 # -- 409 on create ------------------------------------------------------------------------------------
 
+
 def taken(retried):
-    return ApiError('TTS API error (HTTP 409, code 6 already_exists, error:pkg/util/store:id_taken): ID already taken',
-                    status=409, tts_error={'code': 6, 'name': 'id_taken', 'correlation_id': 'c1'}, retried=retried)
+    return ApiError('TTS API error (HTTP 409, code 6 already_exists, error:pkg/util/store:id_taken): ID already taken', status=409,
+                    tts_error={'code': 6, 'name': 'id_taken', 'correlation_id': 'c1'}, retried=retried)
 
 
 def test_a_deleted_tenant_id_is_explained(run, tts):
@@ -265,6 +278,7 @@ def test_our_own_retried_create_is_recognised(run, tts):
     def went_through(body, user=None):
         tts.load({body['ids']['tenant_id']: dict(body, created_at='t0', updated_at='t0')})
         return original(body, user)
+
     tts.create_tenant = went_through
     result = run(tenant_id='acme', name='Acme', max_users=3)
     assert result['changed'] and result['tenant']['name'] == 'Acme'
@@ -277,11 +291,13 @@ def test_a_concurrent_different_create_fails(run, tts, failed):
     def raced(body, user=None):
         tts.load(tenant(name='Other'))
         return original(body, user)
+
     tts.create_tenant = raced
     failed(run(tenant_id='acme', name='Acme'), r"was created by someone else while this task ran \(it differs in name\)")
 
 
 # -- absent -------------------------------------------------------------------------------------------
+
 
 def test_absent_deletes_once_with_a_soft_delete_warning(run, tts):
     tts.load(tenant(name='Acme'))
@@ -319,8 +335,9 @@ def test_an_unknown_configuration_path_fails_before_any_request(run, tts, failed
 
 
 def forbidden(*paths):
-    return ApiError('TTS API error (HTTP 400, code 3 invalid_argument, error:pkg/rpcmiddleware/validator:field_mask_paths): '
-                    'forbidden path(s) in field mask', status=400, tts_error={'code': 3, 'name': 'field_mask_paths', 'forbidden_paths': list(paths)})
+    return ApiError(
+        'TTS API error (HTTP 400, code 3 invalid_argument, error:pkg/rpcmiddleware/validator:field_mask_paths): '
+        'forbidden path(s) in field mask', status=400, tts_error={'code': 3, 'name': 'field_mask_paths', 'forbidden_paths': list(paths)})
 
 
 def test_paths_current_tts_refuses_fail_as_the_option_before_any_write(run, tts, failed):
@@ -329,9 +346,11 @@ def test_paths_current_tts_refuses_fail_as_the_option_before_any_write(run, tts,
     result = failed(run(tenant_id='acme', name='Acme', configuration={'default_cluster': {'noc': {'x': 1}}}),
                     r'^configuration: The Things Stack does not support the field mask path\(s\) configuration.default_cluster.noc.x')
     assert result['option'] == 'configuration' and tts.writes == []
-    tts.failures['update_tenant'] = forbidden('configuration.default_cluster.noc.x')  # a registry whose update mask allows less than its read
+    tts.failures['update_tenant'] = forbidden(
+        'configuration.default_cluster.noc.x')  # a registry whose update mask allows less than its read
     tts.forbidden = set()
-    failed(run(tenant_id='acme', configuration={'default_cluster': {'noc': {'x': 1}}}), r'^configuration: The Things Stack does not support')
+    failed(run(tenant_id='acme', configuration={'default_cluster': {'noc': {'x': 1}}}),
+           r'^configuration: The Things Stack does not support')
     assert 'noc' not in tts.tenants['acme'].get('configuration', {}).get('default_cluster', {})
 
 
@@ -374,6 +393,7 @@ def test_the_billing_link_is_tbs_owned_too(run, tts):
 
 
 # -- tts_tenant_info ----------------------------------------------------------------------------------
+
 
 def test_info_reads_one_or_all_with_the_default_fields(info, tts):
     tts.load(dict(tenant('acme', name='Acme', max_users='3'), **tenant('beta', name='Beta')))

@@ -130,7 +130,7 @@ def test_the_key_never_appears_in_the_result(usage, tts):
     ({'end_devices': '-1'}, {}, r'count of end_devices of tenant .acme. .*not an unsigned 64-bit integer'),
     ({'end_devices': 'lots'}, {}, r'count of end_devices'),
     ({'users': True}, {}, r'count of users'),
-    ({'users': str(2 ** 64)}, {}, r'count of users'),
+    ({'users': str(2**64)}, {}, r'count of users'),
     ({}, {'max_users': 'x'}, r'max_users of tenant .acme.'),
     ('not an object', {}, r'not objects'),
 ])
@@ -155,6 +155,7 @@ def test_the_client_chunks_the_batch(monkeypatch):
         entries = [{'tenant_ids': ids, 'totals': {'users': '1'}} for ids in body['tenant_ids']]
         # An entry for a tenant not asked for and a malformed one are ignored.
         return {'totals': entries + [{'tenant_ids': {'tenant_id': 'other'}, 'totals': {}}, 'junk']}
+
     monkeypatch.setattr(api, 'request', request)
     ids = [f't-{index:03d}' for index in range(tts_api.TOTALS_BATCH_SIZE * 2 + 1)]
     totals = api.batch_registry_totals(ids, ['users'])

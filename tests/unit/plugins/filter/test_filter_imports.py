@@ -17,6 +17,6 @@ def test_filter_plugins_import_no_client_library():
     assert 'tenant_input' in names and 'tenant_from_billing' in names
     code = ''.join(f'import ansible_collections.thingsstack.tenancy.plugins.filter.{name}\n' for name in names)
     code += 'import sys\nprint(sorted({name.split(".")[0] for name in sys.modules} & {"stripe", "requests", "aiohttp"}))\n'
-    out = subprocess.run([sys.executable, '-c', code], env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)),
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run([sys.executable, '-c', code], env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)), capture_output=True,
+                         text=True, check=True).stdout
     assert out.strip() == '[]'

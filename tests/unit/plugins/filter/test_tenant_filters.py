@@ -8,22 +8,28 @@ import copy
 import pytest
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.thingsstack.tenancy.plugins.filter.tenant_from_billing import (
-    FilterModule, filter_tenant_drift, filter_tenant_from_billing, filter_tenant_mismatches)
+from ansible_collections.thingsstack.tenancy.plugins.filter.tenant_from_billing import (FilterModule, filter_tenant_drift,
+                                                                                        filter_tenant_from_billing,
+                                                                                        filter_tenant_mismatches)
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.reconcile import MASK
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_rules import initial_user_from_billing, tenant_from_billing
 
-CUSTOMER = {'id': 'cus_1', 'object': 'customer', 'email': 'billing@acme.example', 'name': 'Acme Corp',
-            'description': 'Fleet of Acme Corp'}
-PRICE = {'id': 'price_small', 'lookup_key': 'tts-small-monthly',
-         'metadata': {'max-end-devices': '1000', 'max-gateways': '20', 'plan': 'small'}}
+CUSTOMER = {'id': 'cus_1', 'object': 'customer', 'email': 'billing@acme.example', 'name': 'Acme Corp', 'description': 'Fleet of Acme Corp'}
+PRICE = {
+    'id': 'price_small', 'lookup_key': 'tts-small-monthly', 'metadata': {'max-end-devices': '1000', 'max-gateways': '20', 'plan': 'small'}
+}
 SUBSCRIPTION = {
-    'id': 'sub_1', 'object': 'subscription', 'customer': 'cus_1', 'status': 'active',
+    'id': 'sub_1',
+    'object': 'subscription',
+    'customer': 'cus_1',
+    'status': 'active',
     'metadata': {'tenant-id': 'acme', 'admin-email': 'ops@acme.example', 'admin-password': MASK},
-    'items': {'object': 'list', 'data': [
-        {'id': 'si_other', 'price': {'id': 'price_addon', 'lookup_key': 'addon', 'metadata': {}}},
-        {'id': 'si_1', 'price': PRICE},
-    ]},
+    'items': {
+        'object': 'list', 'data': [
+            {'id': 'si_other', 'price': {'id': 'price_addon', 'lookup_key': 'addon', 'metadata': {}}},
+            {'id': 'si_1', 'price': PRICE},
+        ]
+    },
 }
 
 
@@ -34,18 +40,32 @@ def test_registered_names():
 def test_every_field_as_tbs_derives_it():
     fields = filter_tenant_from_billing(SUBSCRIPTION, CUSTOMER, price='tts-small-monthly')
     assert fields == {
-        'tenant_id': 'acme',
-        'name': 'Acme Corp',
-        'description': 'Fleet of Acme Corp',
+        'tenant_id':
+        'acme',
+        'name':
+        'Acme Corp',
+        'description':
+        'Fleet of Acme Corp',
         'contact_info': [
             {'type': 'billing', 'method': 'email', 'value': 'billing@acme.example', 'public': False},
             {'type': 'technical', 'method': 'email', 'value': 'ops@acme.example', 'public': False},
         ],
-        'tenant_state': 'approved',
-        'billing': {'stripe': {'customer_id': 'cus_1', 'plan_id': 'price_small', 'subscription_id': 'sub_1',
-                               'subscription_item_id': 'si_1'}},
-        'max_applications': 'unlimited', 'max_clients': 'unlimited', 'max_end_devices': 1000, 'max_gateways': 20,
-        'max_organizations': 'unlimited', 'max_users': 'unlimited',
+        'tenant_state':
+        'approved',
+        'billing':
+        {'stripe': {'customer_id': 'cus_1', 'plan_id': 'price_small', 'subscription_id': 'sub_1', 'subscription_item_id': 'si_1'}},
+        'max_applications':
+        'unlimited',
+        'max_clients':
+        'unlimited',
+        'max_end_devices':
+        1000,
+        'max_gateways':
+        20,
+        'max_organizations':
+        'unlimited',
+        'max_users':
+        'unlimited',
         'initial_user': {'user_id': 'acme', 'email': 'ops@acme.example'},
     }
 
@@ -75,11 +95,13 @@ def test_name_defaults_of_the_seed(metadata, customer, name):
 
 
 def test_admin_metadata_and_password_from_the_caller():
-    subscription = dict(SUBSCRIPTION, metadata={'tenant-id': 'acme', 'admin-user': 'olga', 'admin-email': 'o@acme.example',
-                                                'admin-full-name': 'Olga Ops', 'admin-password': MASK})
+    subscription = dict(
+        SUBSCRIPTION, metadata={
+            'tenant-id': 'acme', 'admin-user': 'olga', 'admin-email': 'o@acme.example', 'admin-full-name': 'Olga Ops', 'admin-password':
+            MASK
+        })
     fields = filter_tenant_from_billing(subscription, CUSTOMER, admin_password='s3cret-pass')
-    assert fields['initial_user'] == {'user_id': 'olga', 'email': 'o@acme.example', 'full_name': 'Olga Ops',
-                                      'password': 's3cret-pass'}
+    assert fields['initial_user'] == {'user_id': 'olga', 'email': 'o@acme.example', 'full_name': 'Olga Ops', 'password': 's3cret-pass'}
 
 
 def test_masked_password_is_never_passed_on():
@@ -98,9 +120,10 @@ def test_tenant_state_override():
 
 def test_check_mode_prediction_leaves_unknowns_out():
     """A subscription that would be created: no IDs yet, and its price is just an ID (not read)."""
-    predicted = {'id': None, 'object': 'subscription', 'status': None, 'customer': None,
-                 'metadata': {'tenant-id': 'acme'}, 'items': {'object': 'list', 'data': [
-                     {'id': None, 'object': 'subscription_item', 'price': {'id': 'price_small'}, 'quantity': 1}]}}
+    predicted = {
+        'id': None, 'object': 'subscription', 'status': None, 'customer': None, 'metadata': {'tenant-id': 'acme'}, 'items':
+        {'object': 'list', 'data': [{'id': None, 'object': 'subscription_item', 'price': {'id': 'price_small'}, 'quantity': 1}]}
+    }
     fields = filter_tenant_from_billing(predicted, {'id': None, 'email': 'billing@acme.example', 'name': 'Acme'})
     assert 'billing' not in fields
     assert not [key for key in fields if key.startswith('max_')]
@@ -124,9 +147,10 @@ def test_errors_are_filter_errors():
         filter_tenant_from_billing(SUBSCRIPTION, 'cus_1')
 
 
-TENANT = {'ids': {'tenant_id': 'acme'}, 'name': 'Acme Corp', 'state': 'STATE_APPROVED', 'max_end_devices': '1000',
-          'billing': {'stripe': {'customer_id': 'cus_1', 'plan_id': 'price_small', 'subscription_id': 'sub_1',
-                                 'subscription_item_id': 'si_1'}}}
+TENANT = {
+    'ids': {'tenant_id': 'acme'}, 'name': 'Acme Corp', 'state': 'STATE_APPROVED', 'max_end_devices': '1000', 'billing':
+    {'stripe': {'customer_id': 'cus_1', 'plan_id': 'price_small', 'subscription_id': 'sub_1', 'subscription_item_id': 'si_1'}}
+}
 
 
 def test_no_mismatch_when_tbs_did_its_job():
@@ -148,15 +172,15 @@ def test_mismatches_name_each_field():
 
 
 def test_missing_state_is_requested_and_missing_tenant_is_named():
-    assert filter_tenant_mismatches({'ids': {'tenant_id': 'acme'}}, {'tenant_state': 'approved'}, 'state') == [
-        'state is STATE_REQUESTED, expected STATE_APPROVED']
+    assert filter_tenant_mismatches({'ids': {'tenant_id': 'acme'}}, {'tenant_state': 'approved'},
+                                    'state') == ['state is STATE_REQUESTED, expected STATE_APPROVED']
     assert filter_tenant_mismatches({}, {'tenant_state': 'approved'}) == ['the tenant does not exist']
 
 
 def test_unknown_expected_values_are_not_compared():
     assert filter_tenant_mismatches(TENANT, {'tenant_state': 'approved'}) == []
-    assert filter_tenant_mismatches(dict(TENANT, max_users='5'), {'max_users': 'unlimited'}, ['max_users']) == [
-        'max_users is 5, expected unlimited']
+    assert filter_tenant_mismatches(dict(TENANT, max_users='5'), {'max_users': 'unlimited'},
+                                    ['max_users']) == ['max_users is 5, expected unlimited']
 
 
 def test_unknown_field_fails():
@@ -166,9 +190,10 @@ def test_unknown_field_fails():
 
 def report(customer=None, subscription=None, tenant=None):
     base = {'changed': False, 'diff': {}}
-    return {'tenant_id': 'acme', 'provisioning': 'billing', 'state': 'present',
-            'customer': dict(base, **(customer or {})), 'subscription': dict(base, **(subscription or {})),
-            'tenant': {**base, 'pending_tbs_create': False, 'mismatches': [], **(tenant or {})}}
+    return {
+        'tenant_id': 'acme', 'provisioning': 'billing', 'state': 'present', 'customer': dict(base, **(customer or {})), 'subscription':
+        dict(base, **(subscription or {})), 'tenant': {**base, 'pending_tbs_create': False, 'mismatches': [], **(tenant or {})}
+    }
 
 
 def test_no_drift_when_nothing_changed():
@@ -176,13 +201,20 @@ def test_no_drift_when_nothing_changed():
 
 
 def test_drift_of_updates_names_the_fields_one_level_into_maps():
-    drift = filter_tenant_drift(report(
-        customer={'changed': True, 'diff': {'before': {'name': 'Old', 'address': {'city': 'Bonn'}},
-                                            'after': {'name': 'New', 'address': {'city': 'Berlin'}}}},
-        subscription={'changed': True, 'diff': {'before': {'metadata': {'tenant-name': 'A', 'crm': '1'}},
-                                                'after': {'metadata': {'tenant-name': 'B', 'crm': '1'}}}},
-        tenant={'changed': True, 'diff': {'before': {'max_users': '3', 'billing': {'stripe': None}},
-                                          'after': {'max_users': None, 'billing': {'stripe': {'plan_id': 'p'}}}}}))
+    drift = filter_tenant_drift(
+        report(
+            customer={
+                'changed': True, 'diff':
+                {'before': {'name': 'Old', 'address': {'city': 'Bonn'}}, 'after': {'name': 'New', 'address': {'city': 'Berlin'}}}
+            }, subscription={
+                'changed': True, 'diff':
+                {'before': {'metadata': {'tenant-name': 'A', 'crm': '1'}}, 'after': {'metadata': {'tenant-name': 'B', 'crm': '1'}}}
+            }, tenant={
+                'changed': True, 'diff': {
+                    'before': {'max_users': '3', 'billing': {'stripe': None}}, 'after':
+                    {'max_users': None, 'billing': {'stripe': {'plan_id': 'p'}}}
+                }
+            }))
     assert drift == [
         {'resource': 'customer', 'change': 'update', 'fields': ['address.city', 'name']},
         {'resource': 'subscription', 'change': 'update', 'fields': ['metadata.tenant-name']},
@@ -191,15 +223,15 @@ def test_drift_of_updates_names_the_fields_one_level_into_maps():
 
 
 def test_drift_of_creates_cancels_and_deletes():
-    drift = filter_tenant_drift(report(
-        customer={'changed': True, 'diff': {'before': {}, 'after': {'email': 'a@b.example'}}},
-        subscription={'changed': True, 'diff': {'before': {'id': 'sub_1', 'status': 'active'},
-                                                'after': {'id': 'sub_1', 'status': 'canceled'}}},
-        tenant={'changed': True, 'diff': {'before': {'ids': {'tenant_id': 'acme'}}, 'after': {}}}))
-    assert [(d['resource'], d['change']) for d in drift] == [
-        ('customer', 'create'), ('subscription', 'cancel'), ('tenant', 'delete')]
-    drift = filter_tenant_drift(report(subscription={
-        'changed': True, 'diff': {'before': {'cancel_at_period_end': False}, 'after': {'cancel_at_period_end': True}}}))
+    drift = filter_tenant_drift(
+        report(
+            customer={'changed': True, 'diff': {'before': {}, 'after': {'email': 'a@b.example'}}}, subscription={
+                'changed': True, 'diff': {'before': {'id': 'sub_1', 'status': 'active'}, 'after': {'id': 'sub_1', 'status': 'canceled'}}
+            }, tenant={'changed': True, 'diff': {'before': {'ids': {'tenant_id': 'acme'}}, 'after': {}}}))
+    assert [(d['resource'], d['change']) for d in drift] == [('customer', 'create'), ('subscription', 'cancel'), ('tenant', 'delete')]
+    drift = filter_tenant_drift(
+        report(
+            subscription={'changed': True, 'diff': {'before': {'cancel_at_period_end': False}, 'after': {'cancel_at_period_end': True}}}))
     assert drift == [{'resource': 'subscription', 'change': 'cancel at period end', 'fields': []}]
 
 

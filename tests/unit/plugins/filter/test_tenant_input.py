@@ -8,12 +8,13 @@ import pytest
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.thingsstack.tenancy.plugins.filter.tenant_input import (
-    filter_tenant_conflicts, filter_tenant_declaration, filter_tenant_input_errors, filter_tenant_price_errors)
+from ansible_collections.thingsstack.tenancy.plugins.filter.tenant_input import (filter_tenant_conflicts, filter_tenant_declaration,
+                                                                                 filter_tenant_input_errors, filter_tenant_price_errors)
 
-GOOD = {'tenant_id': 'acme', 'tenant_state': 'present', 'tenant_provisioning': 'direct', 'tenant_delete': False,
-        'tenant_customer': {'email': 'billing@acme.example', 'name': 'Acme'}, 'tenant_plan': {'price': 'small'},
-        'tenant_admin': {}, 'tenant_wait_timeout': 120}
+GOOD = {
+    'tenant_id': 'acme', 'tenant_state': 'present', 'tenant_provisioning': 'direct', 'tenant_delete': False, 'tenant_customer':
+    {'email': 'billing@acme.example', 'name': 'Acme'}, 'tenant_plan': {'price': 'small'}, 'tenant_admin': {}, 'tenant_wait_timeout': 120
+}
 
 
 def errors(**changes):
@@ -28,41 +29,47 @@ def test_good_input_has_no_error():
     # a long customer name is no tenant name when tenant_name is set; nor is a bad customer email when the customer is
     # only deleted from (absent)
     assert errors(tenant_customer={'email': 'billing@acme.example', 'name': 'N' * 200}, tenant_name='Acme') == []
-    assert errors(tenant_configuration={'default_cluster': {'ns': {'dev_addr_prefixes': ['26000000/8']}}, 'pb': {'listed': True},
-                                        'clusters': {'eu1': {}}}) == []
+    assert errors(tenant_configuration={
+        'default_cluster': {'ns': {'dev_addr_prefixes': ['26000000/8']}}, 'pb': {'listed': True}, 'clusters': {'eu1': {}}
+    }) == []
     assert errors(tenant_plan={'price': 'small', 'quantity': '1e3', 'trial_period_days': 730}) == []
 
 
-@pytest.mark.parametrize('changes, message', [
-    ({'tenant_id': 'Acme'}, "tenant_id: 'Acme' must be lowercase"),
-    ({'tenant_id': 'admin'}, "tenant_id: 'admin' is on The Things Stack's ID blocklist"),
-    ({'tenant_wait_timeout': -1}, 'tenant_wait_timeout: must be 0 or more seconds, got -1'),
-    ({'tenant_customer_id': '42'}, "tenant_customer_id: must be a customer ID (cus_...), got '42'"),
-    ({'tenant_customer': {'email': 'b@acme.example', 'address': {'country': 'de'}}}, 'tenant_customer.address.country: must be'),
-    ({'tenant_admin': {'email': 'jo'}}, "tenant_admin.email: 'jo' is not an email address The Things Stack accepts"),
-    ({'tenant_plan': {'price': 'small', 'quantity': 0}}, 'tenant_plan.quantity: must be at least 1, got 0'),
-    ({'tenant_plan': {}}, 'tenant_plan.price: the price ID or lookup key of the pricing plan is required'),
-    ({'tenant_attributes': {'x': 'y'}}, "tenant_attributes: key 'x' must be 3 to 36"),
-    ({'tenant_customer': {}}, 'tenant_customer.email or tenant_customer_id: one of them is required'),
-    # The Things Stack's rules on the fields the tenant derives from Stripe input name what the operator wrote
-    ({'tenant_customer': {'email': 'b@acme.example', 'name': 'N' * 51}},
-     "tenant_customer.name: must be at most 50 characters long, got 51 (it is the tenant's name unless tenant_name is set)"),
-    ({'tenant_customer': {'email': 'b@acme.example', 'name': 'N' * 5000}}, 'tenant_customer.name: must be at most 256 characters'),
-    ({'tenant_name': 'N' * 51, 'tenant_customer': {'email': 'b@acme.example', 'name': 'N' * 60}}, 'tenant_name: must be at most 50 characters long, got 51'),
-    ({'tenant_customer': {'email': 'b@acme.example', 'description': 'd\x00'}}, "tenant_customer.description: must not contain control"),
-    ({'tenant_customer': {'email': 'ops@bücher.example'}},
-     "tenant_customer.email: 'ops@bücher.example' is not an email address The Things Stack accepts (it is the tenant's billing contact"),
-    ({'tenant_configuration': {'default_cluster': {'nope': {'x': 1}}}},
-     "tenant_configuration: configuration.default_cluster.nope.x is not a field of The Things Stack's tenant configuration"),
-    ({'tenant_name': 'Acme\nCorp'}, "tenant_name: must not contain control characters, got '\\n' at position 4"),
-    ({'tenant_admin': {'full_name': 'Jo\x1b[31m'}}, 'tenant_admin.full_name: must not contain control characters'),
-    ({'tenant_attributes': {f'key-{i}': 'v' for i in range(11)}}, 'tenant_attributes: at most 10 attributes are allowed'),
-    ({'tenant_attributes': {'crm-id': 'v' * 201}}, "tenant_attributes: value of 'crm-id' must be at most 200 characters"),
-    ({'tenant_admin': {'password': 'abc'}}, 'tenant_admin.password: must be 8 to 1000 characters long, got 3'),
-    ({'tenant_customer': {'email': 'b@acme.example', 'phone': '+49' + '1' * 18}}, 'tenant_customer.phone: must be at most 20'),
-    ({'tenant_plan': {'price': 'small', 'trial_period_days': 731}}, 'tenant_plan.trial_period_days: must be 1 to 730, got 731'),
-    ({'tenant_plan': {'price': 'small', 'trial_period_days': 0}}, 'tenant_plan.trial_period_days: must be 1 to 730, got 0'),
-])
+@pytest.mark.parametrize(
+    'changes, message',
+    [
+        ({'tenant_id': 'Acme'}, "tenant_id: 'Acme' must be lowercase"),
+        ({'tenant_id': 'admin'}, "tenant_id: 'admin' is on The Things Stack's ID blocklist"),
+        ({'tenant_wait_timeout': -1}, 'tenant_wait_timeout: must be 0 or more seconds, got -1'),
+        ({'tenant_customer_id': '42'}, "tenant_customer_id: must be a customer ID (cus_...), got '42'"),
+        ({'tenant_customer': {'email': 'b@acme.example', 'address': {'country': 'de'}}}, 'tenant_customer.address.country: must be'),
+        ({'tenant_admin': {'email': 'jo'}}, "tenant_admin.email: 'jo' is not an email address The Things Stack accepts"),
+        ({'tenant_plan': {'price': 'small', 'quantity': 0}}, 'tenant_plan.quantity: must be at least 1, got 0'),
+        ({'tenant_plan': {}}, 'tenant_plan.price: the price ID or lookup key of the pricing plan is required'),
+        ({'tenant_attributes': {'x': 'y'}}, "tenant_attributes: key 'x' must be 3 to 36"),
+        ({'tenant_customer': {}}, 'tenant_customer.email or tenant_customer_id: one of them is required'),
+        # The Things Stack's rules on the fields the tenant derives from Stripe input name what the operator wrote
+        ({'tenant_customer': {'email': 'b@acme.example', 'name': 'N' * 51}
+          }, "tenant_customer.name: must be at most 50 characters long, got 51 (it is the tenant's name unless tenant_name is set)"),
+        ({'tenant_customer': {'email': 'b@acme.example', 'name': 'N' * 5000}}, 'tenant_customer.name: must be at most 256 characters'),
+        ({'tenant_name': 'N' * 51, 'tenant_customer': {'email': 'b@acme.example', 'name': 'N' * 60}
+          }, 'tenant_name: must be at most 50 characters long, got 51'),
+        ({'tenant_customer': {'email': 'b@acme.example', 'description': 'd\x00'}}, "tenant_customer.description: must not contain control"),
+        ({'tenant_customer': {'email': 'ops@bücher.example'}},
+         "tenant_customer.email: 'ops@bücher.example' is not an email address The Things Stack accepts (it is the tenant's billing contact"
+         ),
+        ({'tenant_configuration': {'default_cluster': {'nope': {'x': 1}}}
+          }, "tenant_configuration: configuration.default_cluster.nope.x is not a field of The Things Stack's tenant configuration"),
+        ({'tenant_name': 'Acme\nCorp'}, "tenant_name: must not contain control characters, got '\\n' at position 4"),
+        ({'tenant_admin': {'full_name': 'Jo\x1b[31m'}}, 'tenant_admin.full_name: must not contain control characters'),
+        ({'tenant_attributes': {f'key-{i}': 'v'
+                                for i in range(11)}}, 'tenant_attributes: at most 10 attributes are allowed'),
+        ({'tenant_attributes': {'crm-id': 'v' * 201}}, "tenant_attributes: value of 'crm-id' must be at most 200 characters"),
+        ({'tenant_admin': {'password': 'abc'}}, 'tenant_admin.password: must be 8 to 1000 characters long, got 3'),
+        ({'tenant_customer': {'email': 'b@acme.example', 'phone': '+49' + '1' * 18}}, 'tenant_customer.phone: must be at most 20'),
+        ({'tenant_plan': {'price': 'small', 'trial_period_days': 731}}, 'tenant_plan.trial_period_days: must be 1 to 730, got 731'),
+        ({'tenant_plan': {'price': 'small', 'trial_period_days': 0}}, 'tenant_plan.trial_period_days: must be 1 to 730, got 0'),
+    ])
 def test_bad_input_names_the_role_variable(changes, message):
     found = errors(**changes)
     assert len(found) == 1 and found[0].startswith(message), found
@@ -101,13 +108,13 @@ def test_a_quantity_for_a_metered_price_names_the_plan_variable():
 def test_a_price_stripe_can_bill_has_no_error():
     assert filter_tenant_price_errors([PRICE], {'price': 'small', 'quantity': 999}) == []
     assert filter_tenant_price_errors([PRICE], {'price': 'small', 'quantity': '999'}) == []
-    assert filter_tenant_price_errors([dict(PRICE, billing_scheme='tiered', unit_amount=None)], {'price': 'small', 'quantity': 10 ** 9}) == []
+    assert filter_tenant_price_errors([dict(PRICE, billing_scheme='tiered', unit_amount=None)], {'price': 'small', 'quantity': 10**9}) == []
     with pytest.raises(AnsibleFilterError, match='the plan must be a dict'):
         filter_tenant_price_errors([PRICE], 'small')
 
 
-@pytest.mark.parametrize('metadata, refused', [
-    ({}, True), ({'tts-tbs-plan': 'Recurring'}, True), ({'tts-tbs-plan': 'recurring'}, False), ({'tts-tbs-plan': 'metered'}, False)])
+@pytest.mark.parametrize('metadata, refused', [({}, True), ({'tts-tbs-plan': 'Recurring'}, True), ({'tts-tbs-plan': 'recurring'}, False),
+                                               ({'tts-tbs-plan': 'metered'}, False)])
 def test_billing_mode_needs_a_price_marked_as_a_tbs_plan(metadata, refused):
     price = dict(PRICE, metadata=metadata)
     found = filter_tenant_price_errors([price], {'price': 'small'}, 'billing')
@@ -148,21 +155,22 @@ def test_conflicts_name_both_hosts_and_the_fields():
 
 
 def test_no_conflict_for_alike_or_unwritten_customers():
-    assert filter_tenant_conflicts([declared('a', name='Acme'), declared('b'), declared('c', state='absent', name='Other'),
-                                    declared('d', name='Other', match_metadata={'site': 'us'})]) == {}
+    assert filter_tenant_conflicts([
+        declared('a', name='Acme'),
+        declared('b'),
+        declared('c', state='absent', name='Other'),
+        declared('d', name='Other', match_metadata={'site': 'us'})
+    ]) == {}
 
 
 @pytest.mark.parametrize('names, changes, expected', [
-    (['tenant_plann'], {'tenant_plan': {}},
-     ['unknown variable tenant_plann; did you mean tenant_plan?']),
-    (['tenant_atributes', 'tenant_id', 'tenant_live', 'other'], {},
-     ['unknown variable tenant_atributes; did you mean tenant_attributes?']),
-    ([], {'tenant_customer': {'emial': 'billing@acme.example'}},
-     ['tenant_customer: unknown key emial; did you mean email?']),
-    ([], {'tenant_customer': {'email': 'billing@acme.example', 'address': {'contry': 'DE'}}},
-     ['tenant_customer.address: unknown key contry; did you mean country?']),
-    ([], {'tenant_plan': {'price': 'small', 'quantity': 'many'}},
-     ["argument 'quantity' is of type str found in 'tenant_plan'. and we were unable to convert to int: "]),
+    (['tenant_plann'], {'tenant_plan': {}}, ['unknown variable tenant_plann; did you mean tenant_plan?']),
+    (['tenant_atributes', 'tenant_id', 'tenant_live', 'other'], {}, ['unknown variable tenant_atributes; did you mean tenant_attributes?']),
+    ([], {'tenant_customer': {'emial': 'billing@acme.example'}}, ['tenant_customer: unknown key emial; did you mean email?']),
+    ([], {'tenant_customer': {'email': 'billing@acme.example', 'address': {'contry': 'DE'}}
+          }, ['tenant_customer.address: unknown key contry; did you mean country?']),
+    ([], {'tenant_plan': {'price': 'small', 'quantity': 'many'}
+          }, ["argument 'quantity' is of type str found in 'tenant_plan'. and we were unable to convert to int: "]),
     ([], {'tenant_state': 'gone'}, ['value of tenant_state must be one of: present, suspended, absent, got: gone']),
 ])
 def test_the_role_spec_is_checked_first_in_short_messages(names, changes, expected):

@@ -8,9 +8,10 @@ from __future__ import annotations
 import pytest
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.thingsstack.tenancy.plugins.filter.tenant_steps import (
-    FilterModule, filter_tenant_adopting, filter_tenant_customer_ref, filter_tenant_ownership, filter_tenant_prepare, filter_tenant_steps,
-    filter_tenant_tts_state)
+from ansible_collections.thingsstack.tenancy.plugins.filter.tenant_steps import (FilterModule, filter_tenant_adopting,
+                                                                                 filter_tenant_customer_ref, filter_tenant_ownership,
+                                                                                 filter_tenant_prepare, filter_tenant_steps,
+                                                                                 filter_tenant_tts_state)
 
 # (tenant_state, tenant_provisioning) -> subscription state, tenant step, the tenant state if fixed, create, missing_ok
 TABLE = [
@@ -24,30 +25,41 @@ TABLE = [
 
 
 def test_registered_names():
-    assert sorted(FilterModule().filters()) == ['tenant_adopting', 'tenant_customer_ref', 'tenant_ownership', 'tenant_prepare', 'tenant_steps',
-                                                'tenant_tts_state']
+    assert sorted(FilterModule().filters()) == [
+        'tenant_adopting', 'tenant_customer_ref', 'tenant_ownership', 'tenant_prepare', 'tenant_steps', 'tenant_tts_state'
+    ]
 
 
 @pytest.mark.parametrize('state, mode, subscription, tenant, tenant_state, create, missing_ok', TABLE)
 def test_mode_and_state_decide_the_steps(state, mode, subscription, tenant, tenant_state, create, missing_ok):
     steps = filter_tenant_steps(state, mode)
-    assert steps == {'customer': state != 'absent', 'subscription': subscription, 'cancel_at_period_end': False,
-                     'tenant': tenant, 'create': create, 'tenant_state': tenant_state, 'missing_ok': missing_ok,
-                     'check_mode': False}
+    assert steps == {
+        'customer': state != 'absent', 'subscription': subscription, 'cancel_at_period_end': False, 'tenant': tenant, 'create': create,
+        'tenant_state': tenant_state, 'missing_ok': missing_ok, 'check_mode': False
+    }
 
 
-@pytest.mark.parametrize('state, mode, expected', [
-    ('present', 'billing', False), ('suspended', 'direct', False),  # the subscription is kept: nothing to cancel
-    ('suspended', 'billing', True), ('absent', 'direct', True),
-])
+@pytest.mark.parametrize(
+    'state, mode, expected',
+    [
+        ('present', 'billing', False),
+        ('suspended', 'direct', False),  # the subscription is kept: nothing to cancel
+        ('suspended', 'billing', True),
+        ('absent', 'direct', True),
+    ])
 def test_cancel_at_period_end_only_when_the_subscription_is_canceled(state, mode, expected):
     assert filter_tenant_steps(state, mode, cancel_at_period_end=True)['cancel_at_period_end'] is expected
 
 
-@pytest.mark.parametrize('state, delete, tenant', [
-    ('absent', True, 'delete'), ('absent', 'yes', 'delete'), ('absent', False, 'billing'),
-    ('suspended', True, 'billing'), ('present', True, 'billing'),  # delete applies to an absent tenant only
-])
+@pytest.mark.parametrize(
+    'state, delete, tenant',
+    [
+        ('absent', True, 'delete'),
+        ('absent', 'yes', 'delete'),
+        ('absent', False, 'billing'),
+        ('suspended', True, 'billing'),
+        ('present', True, 'billing'),  # delete applies to an absent tenant only
+    ])
 def test_only_an_absent_tenant_is_deleted(state, delete, tenant):
     assert filter_tenant_steps(state, 'billing', delete)['tenant'] == tenant
 
@@ -61,11 +73,19 @@ def test_unknown_mode_or_state_fails():
         filter_tenant_steps('present', 'tbs')
 
 
-@pytest.mark.parametrize('status, tenant_state', [
-    ('active', 'approved'), ('trialing', 'approved'), ('past_due', 'approved'), ('incomplete', 'approved'),  # canceled at period end
-    ('canceled', 'suspended'), ('incomplete_expired', 'suspended'), ('unpaid', 'suspended'), ('paused', 'suspended'),
-    (None, 'suspended'),  # no subscription
-])
+@pytest.mark.parametrize(
+    'status, tenant_state',
+    [
+        ('active', 'approved'),
+        ('trialing', 'approved'),
+        ('past_due', 'approved'),
+        ('incomplete', 'approved'),  # canceled at period end
+        ('canceled', 'suspended'),
+        ('incomplete_expired', 'suspended'),
+        ('unpaid', 'suspended'),
+        ('paused', 'suspended'),
+        (None, 'suspended'),  # no subscription
+    ])
 def test_after_a_cancellation_the_tenant_follows_the_subscription(status, tenant_state):
     subscription = {'id': 'sub_1', 'status': status} if status else {}
     steps = filter_tenant_steps('absent', 'billing')
@@ -80,12 +100,14 @@ def test_a_fixed_tenant_state_ignores_the_subscription(state, mode, tenant_state
 
 
 # The role's variables as roles/tenant/vars/main.yml passes them (__tenant_input), defaults of meta/main.yml.
-TENANT = {'tenant_id': 'acme', 'tenant_name': None, 'tenant_description': None,
-          'tenant_customer': {'email': 'billing@acme.example', 'name': 'ACME'}, 'tenant_customer_id': None,
-          'tenant_plan': {'price': 'tts-small-monthly'}, 'tenant_admin': {'email': 'admin@acme.example', 'password': 'S3cret-Pass'},
-          'tenant_provisioning': 'direct', 'tenant_state': 'present', 'tenant_delete': False, 'tenant_attributes': None,
-          'tenant_configuration': None, 'tenant_wait_timeout': 120, 'tenant_cancel_at_period_end': False,
-          'tenant_purge_attributes': False, 'tenant_check_mode': False, 'tenant_adopt': False, 'tenant_claim_lookup': 'search'}
+TENANT = {
+    'tenant_id': 'acme', 'tenant_name': None, 'tenant_description': None, 'tenant_customer':
+    {'email': 'billing@acme.example', 'name': 'ACME'}, 'tenant_customer_id': None, 'tenant_plan': {'price': 'tts-small-monthly'},
+    'tenant_admin': {'email': 'admin@acme.example', 'password':
+                     'S3cret-Pass'}, 'tenant_provisioning': 'direct', 'tenant_state': 'present', 'tenant_delete': False,
+    'tenant_attributes': None, 'tenant_configuration': None, 'tenant_wait_timeout': 120, 'tenant_cancel_at_period_end': False,
+    'tenant_purge_attributes': False, 'tenant_check_mode': False, 'tenant_adopt': False, 'tenant_claim_lookup': 'search'
+}
 
 
 def test_prepare_decides_the_steps_and_what_the_bulk_read_compares_without_the_password():
@@ -98,8 +120,8 @@ def test_prepare_decides_the_steps_and_what_the_bulk_read_compares_without_the_p
     assert 'S3cret-Pass' not in repr(prepared)
 
 
-@pytest.mark.parametrize('check_mode, tenant_check_mode, expected', [
-    (False, False, False), (True, False, True), (False, True, True), ('yes', 'no', True)])
+@pytest.mark.parametrize('check_mode, tenant_check_mode, expected', [(False, False, False), (True, False, True), (False, True, True),
+                                                                     ('yes', 'no', True)])
 def test_prepare_takes_check_mode_from_the_play_or_the_role(check_mode, tenant_check_mode, expected):
     prepared = filter_tenant_prepare(dict(TENANT, tenant_check_mode=tenant_check_mode), 'h', [], check_mode=check_mode)
     assert prepared['steps']['check_mode'] is expected
@@ -161,24 +183,28 @@ def test_ownership_of_a_skipped_or_failed_read_is_nobodys():
     assert filter_tenant_ownership({'skipped': True}, TENANT) == {'existing': {}, 'owner': '', 'problem': ''}
 
 
-@pytest.mark.parametrize('tenant_read, customer, adopt, expected', [
-    (read(OWNED), {'id': 'cus_B'}, True, True),  # taken over from cus_A
-    (read(OWNED), {'id': 'cus_A'}, True, False),  # already the found customer's
-    (read(), {'id': 'cus_B'}, True, True),  # made by hand
-    (read(exists=False), {'id': 'cus_B'}, True, False),  # nothing to adopt
-    (read(OWNED), {'id': 'cus_B'}, False, False),  # not asked for
-    (read(), {}, 'yes', False),  # check mode, a customer to be created: no ID to compare yet
-])
+@pytest.mark.parametrize(
+    'tenant_read, customer, adopt, expected',
+    [
+        (read(OWNED), {'id': 'cus_B'}, True, True),  # taken over from cus_A
+        (read(OWNED), {'id': 'cus_A'}, True, False),  # already the found customer's
+        (read(), {'id': 'cus_B'}, True, True),  # made by hand
+        (read(exists=False), {'id': 'cus_B'}, True, False),  # nothing to adopt
+        (read(OWNED), {'id': 'cus_B'}, False, False),  # not asked for
+        (read(), {}, 'yes', False),  # check mode, a customer to be created: no ID to compare yet
+    ])
 def test_adopting_only_a_tenant_whose_link_names_another_customer(tenant_read, customer, adopt, expected):
     assert filter_tenant_adopting(filter_tenant_ownership(tenant_read, dict(TENANT, tenant_adopt=adopt)), customer, adopt) is expected
 
 
-@pytest.mark.parametrize('customer, customer_id, email, expected', [
-    ({'id': 'cus_A'}, 'cus_X', 'a@x.example', 'cus_A'),  # the customer stripe_customer found
-    ({}, 'cus_X', 'a@x.example', 'cus_X'),  # not ensured (absent tenant) or to be created (check mode)
-    ({'id': None}, None, 'a@x.example', 'a@x.example'),
-    (None, None, None, ''),
-])
+@pytest.mark.parametrize(
+    'customer, customer_id, email, expected',
+    [
+        ({'id': 'cus_A'}, 'cus_X', 'a@x.example', 'cus_A'),  # the customer stripe_customer found
+        ({}, 'cus_X', 'a@x.example', 'cus_X'),  # not ensured (absent tenant) or to be created (check mode)
+        ({'id': None}, None, 'a@x.example', 'a@x.example'),
+        (None, None, None, ''),
+    ])
 def test_the_customer_reference_prefers_the_found_id(customer, customer_id, email, expected):
     tenant = dict(TENANT, tenant_customer_id=customer_id, tenant_customer={'email': email} if email else {})
     assert filter_tenant_customer_ref(customer, tenant) == expected

@@ -10,15 +10,19 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.thingsstack.tenancy.plugins.filter.tenant_usage_events import filter_tenant_usage_events
 
-METER = {'id': 'mtr_devices', 'event_name': 'tts_devices', 'status': 'active',
-         'customer_mapping': {'event_payload_key': 'stripe_customer_id', 'type': 'by_id'}, 'value_settings': {'event_payload_key': 'value'}}
+METER = {
+    'id': 'mtr_devices', 'event_name': 'tts_devices', 'status': 'active', 'customer_mapping':
+    {'event_payload_key': 'stripe_customer_id', 'type': 'by_id'}, 'value_settings': {'event_payload_key': 'value'}
+}
 OTHER = dict(METER, id='mtr_other', event_name='tts_other')
 
 
 def sub(tenant, customer='cus_A', meter='mtr_devices', status='active'):
     recurring = {'interval': 'month', 'usage_type': 'metered', 'meter': meter} if meter else {'interval': 'month'}
-    return {'id': f'sub_{tenant}', 'customer': customer, 'status': status, 'metadata': {'tenant-id': tenant},
-            'items': {'data': [{'price': {'id': 'price_x', 'recurring': recurring}}]}}
+    return {
+        'id': f'sub_{tenant}', 'customer': customer, 'status': status, 'metadata': {'tenant-id': tenant}, 'items':
+        {'data': [{'price': {'id': 'price_x', 'recurring': recurring}}]}
+    }
 
 
 def tenant(tenant_id, state='STATE_APPROVED'):
@@ -30,16 +34,16 @@ def usage(count):
 
 
 def report(subscriptions, tenants, counts, meters=(METER, OTHER), kind='end_devices'):
-    return filter_tenant_usage_events(subscriptions, tenants, {key: usage(value) for key, value in counts.items()},
-                                      list(meters), '2026120714', kind)
+    return filter_tenant_usage_events(subscriptions, tenants, {key: usage(value)
+                                                               for key, value in counts.items()}, list(meters), '2026120714', kind)
 
 
 def test_one_event_per_billed_metered_tenant_with_its_count_and_period_identifier():
-    result = report([sub('acme'), sub('flat', customer='cus_B', meter=None)], [tenant('acme'), tenant('flat')],
-                    {'acme': 950, 'flat': 3})
-    assert result['events'] == [{'tenant_id': 'acme', 'customer': 'cus_A', 'subscription': 'sub_acme', 'meter': 'mtr_devices',
-                                 'event_name': 'tts_devices', 'value': 950, 'identifier': 'acme-2026120714',
-                                 'customer_payload_key': 'stripe_customer_id', 'value_payload_key': 'value'}]
+    result = report([sub('acme'), sub('flat', customer='cus_B', meter=None)], [tenant('acme'), tenant('flat')], {'acme': 950, 'flat': 3})
+    assert result['events'] == [{
+        'tenant_id': 'acme', 'customer': 'cus_A', 'subscription': 'sub_acme', 'meter': 'mtr_devices', 'event_name': 'tts_devices', 'value':
+        950, 'identifier': 'acme-2026120714', 'customer_payload_key': 'stripe_customer_id', 'value_payload_key': 'value'
+    }]
     assert result['unmetered'] == ['flat'] and result['skipped'] == [] and result['refused'] == []
 
 
@@ -54,8 +58,10 @@ def test_a_customer_with_two_tenants_on_one_meter_is_refused_whole_but_its_own_m
     subs = [sub('acme'), sub('acme-lab'), sub('acme-x', meter='mtr_other'), sub('solo', customer='cus_B')]
     result = report(subs, [tenant(t) for t in ('acme', 'acme-lab', 'acme-x', 'solo')], {'acme': 1, 'acme-lab': 2, 'acme-x': 3, 'solo': 4})
     assert [event['tenant_id'] for event in result['events']] == ['solo']
-    assert result['refused'] == [{'customer': 'cus_A', 'tenants': ['acme', 'acme-lab', 'acme-x'],
-                                  'reason': 'tenants acme, acme-lab share one meter of this customer; give each its own meter'}]
+    assert result['refused'] == [{
+        'customer': 'cus_A', 'tenants': ['acme', 'acme-lab', 'acme-x'], 'reason':
+        'tenants acme, acme-lab share one meter of this customer; give each its own meter'
+    }]
     separate = report([sub('acme'), sub('acme-x', meter='mtr_other')], [tenant('acme'), tenant('acme-x')], {'acme': 1, 'acme-x': 3})
     assert len(separate['events']) == 2 and separate['refused'] == []
 

@@ -19,40 +19,59 @@ from ansible.plugins.loader import fragment_loader
 from ansible.utils.plugin_docs import get_docstring
 
 from ansible_collections.thingsstack.tenancy.plugins.inventory import tenants as plugin
-from ansible_collections.thingsstack.tenancy.plugins.filter.tenant_export import (
-    filter_tenant_export, filter_tenant_inventory_hosts)
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_fleet import (
-    TENANT_PATHS, brief_subscription, build_fleet, export_files, group_name, read_fleet, shown)
+from ansible_collections.thingsstack.tenancy.plugins.filter.tenant_export import (filter_tenant_export, filter_tenant_inventory_hosts)
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_fleet import (TENANT_PATHS, brief_subscription, build_fleet,
+                                                                                       export_files, group_name, read_fleet, shown)
 
 TBS = ['tts-small-monthly']
 KEY = 'ab' * 32
 
+ACME_ADDRESS = {'line1': 'Street 1', 'city': 'Berlin', 'postal_code': '10115', 'country': 'DE'}
+PLAN_OF_ACME = {'price': 'tts-small-monthly', 'collection_method': 'send_invoice', 'days_until_due': 30, 'metadata': {'crm': '42'}}
+
 
 def customer(cid='cus_acme', **fields):
-    return dict({'id': cid, 'object': 'customer', 'email': f'billing@{cid}.example', 'name': f'{cid} Ltd',
-                 'description': None, 'phone': None, 'metadata': {},
-                 'address': {'line1': 'Street 1', 'line2': None, 'city': 'Berlin', 'state': None, 'postal_code': '10115',
-                             'country': 'DE'}}, **fields)
+    return dict(
+        {
+            'id': cid, 'object': 'customer', 'email': f'billing@{cid}.example', 'name': f'{cid} Ltd', 'description': None, 'phone': None,
+            'metadata': {}, 'address':
+            {'line1': 'Street 1', 'line2': None, 'city': 'Berlin', 'state': None, 'postal_code': '10115', 'country': 'DE'}
+        }, **fields)
 
 
 def subscription(sid, tenant_id, cid='cus_acme', status='active', lookup_key='tts-small-monthly', created=100, **fields):
     metadata = {'tenant-id': tenant_id} if tenant_id else {}
     metadata.update(fields.pop('metadata', {}))
-    return dict({
-        'id': sid, 'object': 'subscription', 'status': status, 'created': created, 'metadata': metadata,
-        'customer': customer(cid), 'collection_method': 'send_invoice', 'days_until_due': 30,
-        'default_payment_method': None, 'cancel_at_period_end': False,
-        'items': {'object': 'list', 'has_more': False, 'data': [
-            {'id': f'si_{sid}', 'quantity': 1,
-             'price': {'id': f'price_{lookup_key}', 'lookup_key': lookup_key, 'metadata': {'max-users': '10'}}}]},
-    }, **fields)
+    return dict(
+        {
+            'id': sid,
+            'object': 'subscription',
+            'status': status,
+            'created': created,
+            'metadata': metadata,
+            'customer': customer(cid),
+            'collection_method': 'send_invoice',
+            'days_until_due': 30,
+            'default_payment_method': None,
+            'cancel_at_period_end': False,
+            'items': {
+                'object':
+                'list', 'has_more':
+                False, 'data': [{
+                    'id': f'si_{sid}', 'quantity': 1, 'price':
+                    {'id': f'price_{lookup_key}', 'lookup_key': lookup_key, 'metadata': {'max-users': '10'}}
+                }]
+            },
+        }, **fields)
 
 
 def tenant(tenant_id, sid=None, cid='cus_acme', state='STATE_APPROVED', **fields):
     found = dict({'ids': {'tenant_id': tenant_id}, 'name': tenant_id, 'state': state, 'max_users': '10'}, **fields)
     if sid:
-        found['billing'] = {'stripe': {'customer_id': cid, 'plan_id': 'price_tts-small-monthly', 'subscription_id': sid,
-                                       'subscription_item_id': f'si_{sid}'}}
+        found['billing'] = {
+            'stripe':
+            {'customer_id': cid, 'plan_id': 'price_tts-small-monthly', 'subscription_id': sid, 'subscription_item_id': f'si_{sid}'}
+        }
     return found
 
 
@@ -65,62 +84,74 @@ def groups_of(built, host):
 
 
 def test_a_tenant_billed_through_tbs_has_the_role_variables_and_its_live_facts():
-    sub = subscription('sub_1', 'acme', metadata={'tenant-name': 'Acme', 'tenant-description': 'Fleet', 'admin-user': 'ada',
-                                                  'admin-email': 'ada@acme.example', 'admin-full-name': 'Ada',
-                                                  'admin-password': 'hunter2-secret', 'crm': '42', 'company': 'Old'})
+    sub = subscription(
+        'sub_1', 'acme', metadata={
+            'tenant-name': 'Acme', 'tenant-description': 'Fleet', 'admin-user': 'ada', 'admin-email': 'ada@acme.example', 'admin-full-name':
+            'Ada', 'admin-password': 'hunter2-secret', 'crm': '42', 'company': 'Old'
+        })
     built = fleet([sub], [tenant('acme', 'sub_1', attributes={'crm-id': '4711'})])
     hv = built['hosts']['acme']
-    assert {key: value for key, value in hv.items() if key != 'tenant_live'} == {
+    expected = {
         'ansible_connection': 'local',
         'tenant_provisioning': 'billing',
         'tenant_state': 'present',
         'tenant_customer_id': 'cus_acme',
-        'tenant_customer': {'email': 'billing@cus_acme.example', 'name': 'cus_acme Ltd',
-                            'address': {'line1': 'Street 1', 'city': 'Berlin', 'postal_code': '10115', 'country': 'DE'}},
+        'tenant_customer': {'email': 'billing@cus_acme.example', 'name': 'cus_acme Ltd', 'address': ACME_ADDRESS},
         'tenant_name': 'Acme',
         'tenant_description': 'Fleet',
         'tenant_admin': {'user': 'ada', 'email': 'ada@acme.example', 'full_name': 'Ada'},
         # free metadata only: the tenant keys have their own variables, the deprecated 'company' is refused by the role
-        'tenant_plan': {'price': 'tts-small-monthly', 'collection_method': 'send_invoice', 'days_until_due': 30,
-                        'metadata': {'crm': '42'}},
+        'tenant_plan': PLAN_OF_ACME,
         'tenant_attributes': {'crm-id': '4711'},
     }
+    assert {key: value for key, value in hv.items() if key != 'tenant_live'} == expected
     live = hv['tenant_live']
     assert live['subscription_id'] == 'sub_1' and live['subscription_status'] == 'active'
     assert live['tenant_state'] == 'approved' and live['billing']['subscription_item_id'] == 'si_sub_1'
-    assert live['limits'] == {'max_applications': None, 'max_clients': None, 'max_end_devices': None, 'max_gateways': None,
-                              'max_organizations': None, 'max_users': 10}
+    assert live['limits'] == {
+        'max_applications': None, 'max_clients': None, 'max_end_devices': None, 'max_gateways': None, 'max_organizations': None,
+        'max_users': 10
+    }
     assert groups_of(built, 'acme') == ['plan_tts_small_monthly', 'provisioning_billing', 'subscription_active', 'tenant_approved']
     assert 'hunter2-secret' not in json.dumps(built)
 
 
 def test_the_provisioning_mode_follows_the_plans_tbs_manages():
-    built = fleet([subscription('sub_1', 'globex', lookup_key='tts-large-monthly'), subscription('sub_2', 'nokey', lookup_key=None)],
+    built = fleet([subscription('sub_1', 'globex', lookup_key='tts-large-monthly'),
+                   subscription('sub_2', 'nokey', lookup_key=None)],
                   [tenant('globex', 'sub_1'), tenant('nokey', 'sub_2')])
     assert built['hosts']['globex']['tenant_provisioning'] == 'direct'
     assert built['hosts']['globex']['tenant_plan']['price'] == 'tts-large-monthly'
     assert built['hosts']['nokey']['tenant_plan']['price'] == 'price_None'  # no lookup key: the price ID
     assert 'provisioning_direct' in groups_of(built, 'globex') and 'plan_price_none' in groups_of(built, 'nokey')
-    by_id = build_fleet({'subscriptions': [brief_subscription(subscription('sub_1', 'globex', lookup_key='tts-large-monthly'))],
-                         'tenants': []}, ['price_tts-large-monthly'])
+    by_id = build_fleet(
+        {'subscriptions': [brief_subscription(subscription('sub_1', 'globex', lookup_key='tts-large-monthly'))], 'tenants': []},
+        ['price_tts-large-monthly'])
     assert by_id['hosts']['globex']['tenant_provisioning'] == 'billing'
 
 
 def test_tbs_groups_of_subscriptions_tbs_ignores_or_bills_by_item_order():
+
     def priced(sub, *prices):
         """``sub`` with one item per (price ID, TBS mark or None)."""
-        sub['items']['data'] = [{'id': f"si_{price_id}", 'quantity': 1, 'price': {
-            'id': price_id, 'lookup_key': None, 'metadata': {'tts-tbs-plan': mark} if mark else {}}} for price_id, mark in prices]
+        sub['items']['data'] = [{
+            'id': f"si_{price_id}", 'quantity': 1, 'price':
+            {'id': price_id, 'lookup_key': None, 'metadata': {'tts-tbs-plan': mark} if mark else {}}
+        } for price_id, mark in prices]
         return sub
 
-    subs = [priced(subscription('sub_1', 'two'), ('price_addon', None), ('price_large', 'recurring'), ('price_meter', 'metered')),
-            priced(subscription('sub_2', 'one'), ('price_large', 'recurring'), ('price_addon', None)),
-            priced(subscription('sub_3', 'moved'), ('price_other', None)),
-            priced(subscription('sub_4', 'direct'), ('price_other', None))]
-    tenants = [dict(tenant('moved', 'sub_3'), billing={'stripe': {'customer_id': 'cus_acme', 'plan_id': 'price_large',
-                                                                  'subscription_id': 'sub_3'}}),
-               dict(tenant('direct', 'sub_4'), billing={'stripe': {'customer_id': 'cus_acme', 'plan_id': 'price_other',
-                                                                   'subscription_id': 'sub_4'}})]
+    subs = [
+        priced(subscription('sub_1', 'two'), ('price_addon', None), ('price_large', 'recurring'), ('price_meter', 'metered')),
+        priced(subscription('sub_2', 'one'), ('price_large', 'recurring'), ('price_addon', None)),
+        priced(subscription('sub_3', 'moved'), ('price_other', None)),
+        priced(subscription('sub_4', 'direct'), ('price_other', None))
+    ]
+    tenants = [
+        dict(tenant('moved', 'sub_3'),
+             billing={'stripe': {'customer_id': 'cus_acme', 'plan_id': 'price_large', 'subscription_id': 'sub_3'}}),
+        dict(tenant('direct', 'sub_4'),
+             billing={'stripe': {'customer_id': 'cus_acme', 'plan_id': 'price_other', 'subscription_id': 'sub_4'}})
+    ]
     built = build_fleet({'subscriptions': [brief_subscription(sub) for sub in subs], 'tenants': tenants}, [])
     assert built['groups']['tbs_ambiguous_subscriptions'] == ['two']
     assert built['hosts']['two']['tenant_live']['tbs_plan_prices'] == ['price_large', 'price_meter']
@@ -150,17 +181,25 @@ def test_the_role_state_that_matches_the_live_state(status, at_period_end, tts_s
 
 def test_the_mismatch_groups():
     built = fleet(
-        [subscription('sub_orphan', 'nobody', created=1),
-         subscription('sub_old', 'gone', status='canceled', created=1),       # a deleted tenant's history: no host
-         subscription('sub_a', 'dup', cid='cus_a', created=1), subscription('sub_b', 'dup', cid='cus_b', created=2),
-         subscription('sub_mine', 'moved', cid='cus_new'),
-         subscription('sub_ended', 'lapsed', status='canceled'),
-         subscription('sub_over', 'stillup', status='canceled'),             # ended, but its tenant still approved
-         subscription('sub_hand', 'byhand'),
-         subscription('sub_x', None)],                                         # no tenant-id: not a tenant
-        [tenant('dup', 'sub_a', cid='cus_a'), tenant('moved', 'sub_mine', cid='cus_old'),
-         tenant('lapsed', 'sub_ended', state='STATE_SUSPENDED'), tenant('stillup', 'sub_over', state='STATE_APPROVED'),
-         tenant('byhand'), tenant('bare')])
+        [
+            subscription('sub_orphan', 'nobody', created=1),
+            subscription('sub_old', 'gone', status='canceled', created=1),  # a deleted tenant's history: no host
+            subscription('sub_a', 'dup', cid='cus_a', created=1),
+            subscription('sub_b', 'dup', cid='cus_b', created=2),
+            subscription('sub_mine', 'moved', cid='cus_new'),
+            subscription('sub_ended', 'lapsed', status='canceled'),
+            subscription('sub_over', 'stillup', status='canceled'),  # ended, but its tenant still approved
+            subscription('sub_hand', 'byhand'),
+            subscription('sub_x', None)
+        ],  # no tenant-id: not a tenant
+        [
+            tenant('dup', 'sub_a', cid='cus_a'),
+            tenant('moved', 'sub_mine', cid='cus_old'),
+            tenant('lapsed', 'sub_ended', state='STATE_SUSPENDED'),
+            tenant('stillup', 'sub_over', state='STATE_APPROVED'),
+            tenant('byhand'),
+            tenant('bare')
+        ])
     assert sorted(built['hosts']) == ['bare', 'byhand', 'dup', 'lapsed', 'moved', 'nobody', 'stillup']
     assert built['groups']['orphan_subscriptions'] == ['nobody']
     assert built['groups']['orphan_tenants'] == ['bare', 'byhand', 'stillup']
@@ -183,6 +222,7 @@ def test_group_names_are_safe():
 
 
 class FakeStripe:
+
     def __init__(self, subscriptions):
         self.subscriptions = subscriptions
         self.calls = []
@@ -194,6 +234,7 @@ class FakeStripe:
 
 
 class FakeTts:
+
     def __init__(self, tenants):
         self.tenants = tenants
         self.calls = []
@@ -215,6 +256,7 @@ def test_the_fleet_is_read_by_two_bulk_lists_without_secrets():
 
 # -- the plugin, as ansible-inventory runs it ------------------------------------------------------
 
+
 @pytest.fixture
 def source(tmp_path, monkeypatch):
     for name in ('STRIPE_API_KEY', 'STRIPE_API_BASE', 'TTS_URL', 'TTS_TENANT_ADMIN_KEY'):
@@ -224,6 +266,7 @@ def source(tmp_path, monkeypatch):
         path = tmp_path / name
         path.write_text(text)
         return str(path)
+
     return write
 
 
@@ -287,9 +330,10 @@ def test_an_unknown_option_fails_the_source_naming_the_nearest_before_any_reques
 
 
 def test_hosts_groups_and_constructed_options(source, fakes):
-    inventory = parse(source(CONNECTION + "compose:\n  limit_users: tenant_live.limits.max_users\n"
-                                          "keyed_groups:\n  - key: tenant_customer.address.country\n    prefix: country\n"
-                                          "groups:\n  small: tenant_plan.price == 'tts-small-monthly'\n"))
+    inventory = parse(
+        source(CONNECTION + "compose:\n  limit_users: tenant_live.limits.max_users\n"
+               "keyed_groups:\n  - key: tenant_customer.address.country\n    prefix: country\n"
+               "groups:\n  small: tenant_plan.price == 'tts-small-monthly'\n"))
     host = inventory.get_host('acme')
     assert host.vars['tenant_state'] == 'present' and host.vars['limit_users'] == 10
     assert {group.name for group in host.get_groups()} >= {'subscription_active', 'provisioning_billing', 'country_DE', 'small'}
@@ -299,7 +343,8 @@ def test_hosts_groups_and_constructed_options(source, fakes):
     (CONNECTION.replace('stripe_api_key: sk_test_unit\n', ''), 'stripe_api_key must be set, in the inventory source or as STRIPE_API_KEY'),
     (CONNECTION.replace('tts_url: http://127.0.0.1:2\n', ''), 'tts_url must be set, in the inventory source or as TTS_URL'),
     (CONNECTION.replace('sk_test_unit', 'pk_test_unit'), 'stripe_api_key: must be a Stripe secret key'),
-    (CONNECTION.replace('http://127.0.0.1:2', 'http://tts.example.com'), "tts_url: 'http://tts.example.com' would send the credentials in cleartext"),
+    (CONNECTION.replace('http://127.0.0.1:2',
+                        'http://tts.example.com'), "tts_url: 'http://tts.example.com' would send the credentials in cleartext"),
     (CONNECTION.replace(KEY, 'xyz'), 'tts_tenant_admin_key: must be hex-encoded'),
 ])
 def test_bad_connection_options_fail_naming_the_option_before_any_request(source, fakes, text, message):
@@ -312,8 +357,8 @@ def test_bad_connection_options_fail_naming_the_option_before_any_request(source
 def test_the_cache_holds_the_fleet_without_credentials(source, fakes, tmp_path):
     cache_dir = tmp_path / 'cache'
     path = source(CONNECTION + f"cache: true\ncache_plugin: jsonfile\ncache_connection: {cache_dir}\n")
-    parse(path, cache=False)   # ansible-inventory --flush-cache, or the first run: read and write the cache
-    parse(path, cache=True)    # read from the cache: no request
+    parse(path, cache=False)  # ansible-inventory --flush-cache, or the first run: read and write the cache
+    parse(path, cache=True)  # read from the cache: no request
     assert len(fakes[0].calls) == 1 and len(fakes[1].calls) == 1
     cached = ''.join(file.read_text() for file in cache_dir.iterdir())
     assert 'sub_1' in cached and 'sk_test_unit' not in cached and KEY not in cached
@@ -321,17 +366,26 @@ def test_the_cache_holds_the_fleet_without_credentials(source, fakes, tmp_path):
 
 # -- export --------------------------------------------------------------------------------------
 
+
 def test_the_export_declares_the_subscribed_tenants_by_mode_and_says_what_provisioning_would_do():
-    built = fleet([subscription('sub_1', 'acme', metadata={'tenant-name': "{{ lookup('pipe', 'id') }}"}),
-                   subscription('sub_2', 'globex', lookup_key='tts-large-monthly'), subscription('sub_3', 'byhand'),
-                   subscription('sub_4', 'nobody')],
-                  [tenant('acme', 'sub_1'), tenant('globex', 'sub_2'), tenant('byhand'), tenant('bare')])
+    built = fleet([
+        subscription('sub_1', 'acme', metadata={'tenant-name': "{{ lookup('pipe', 'id') }}"}),
+        subscription('sub_2', 'globex', lookup_key='tts-large-monthly'),
+        subscription('sub_3', 'byhand'),
+        subscription('sub_4', 'nobody')
+    ], [tenant('acme', 'sub_1'), tenant('globex', 'sub_2'),
+        tenant('byhand'), tenant('bare')])
     exported = export_files(built['hosts'])
     assert exported['exported'] == ['acme', 'byhand', 'globex', 'nobody'] and exported['skipped'] == ['bare']
-    assert exported['proposed'] == [{'tenant_id': 'byhand', 'subscription_id': 'sub_3', 'customer_id': 'cus_acme',
-                                     'customer': 'cus_acme Ltd, billing@cus_acme.example',
-                                     'claim': 'byhand: claimed by subscription sub_3 of customer cus_acme '
-                                              '(cus_acme Ltd, billing@cus_acme.example)'}]
+    assert exported['proposed'] == [{
+        'tenant_id':
+        'byhand', 'subscription_id':
+        'sub_3', 'customer_id':
+        'cus_acme', 'customer':
+        'cus_acme Ltd, billing@cus_acme.example', 'claim':
+        'byhand: claimed by subscription sub_3 of customer cus_acme '
+        '(cus_acme Ltd, billing@cus_acme.example)'
+    }]
     assert list(exported['attention']) == ['nobody']
     text = exported['files']['hosts.yml']
     assert "tenant_name: !unsafe '{{ lookup(''pipe'', ''id'') }}'" in text  # data from Stripe is never templated
@@ -343,9 +397,9 @@ def test_the_export_declares_the_subscribed_tenants_by_mode_and_says_what_provis
     assert '#   byhand: claimed by subscription sub_3 of customer cus_acme (cus_acme Ltd, billing@cus_acme.example)\n' in text
     assert 'set tenant_adopt: true on its host below' in text
     assert groups['direct_tenants']['hosts']['globex'] == {
-        'tenant_customer_id': 'cus_acme', 'tenant_customer': built['hosts']['globex']['tenant_customer'],
-        'tenant_plan': {'price': 'tts-large-monthly', 'collection_method': 'send_invoice', 'days_until_due': 30},
-        'tenant_state': 'present'}
+        'tenant_customer_id': 'cus_acme', 'tenant_customer': built['hosts']['globex']['tenant_customer'], 'tenant_plan':
+        {'price': 'tts-large-monthly', 'collection_method': 'send_invoice', 'days_until_due': 30}, 'tenant_state': 'present'
+    }
     assert 'tenant_live' not in text and 'tenant_provisioning' not in text
     assert yaml.safe_load(exported['files']['group_vars/direct_tenants.yml']) == {'tenant_provisioning': 'direct'}
 
@@ -398,16 +452,19 @@ HOSTILE = ['all', 'tenants', 'localhost', 'Acme', 'x|y\nz', "{{ lookup('pipe', '
 
 def test_a_tenant_id_that_breaks_the_rule_or_names_a_group_is_no_host_but_listed_escaped():
     subs = [subscription(f'sub_{number}', value, cid=f'cus_{number}') for number, value in enumerate(HOSTILE)]
-    built = fleet(subs + [subscription('sub_ok', 'acme'), subscription('sub_end', 'Gone', status='canceled')],
+    built = fleet(subs +
+                  [subscription('sub_ok', 'acme'), subscription('sub_end', 'Gone', status='canceled')],
                   [tenant('acme', 'sub_ok'), tenant('default'), tenant('ALSO\x1bBAD')])
     # default: a tenant the registry made itself (blocklisted IDs are refused only for new tenants)
     assert sorted(built['hosts']) == ['acme', 'default']
     assert not {member for members in built['groups'].values() for member in members} - {'acme', 'default'}
     invalid = {entry['tenant_id']: entry for entry in built['invalid']}
-    assert sorted(invalid) == sorted(['all', 'tenants', 'localhost', 'Acme', 'x|y\\nz', "{{ lookup('pipe', 'id') }}",
-                                      '# [a](http://x) <b>', 'admin', 'ALSO\\u001bBAD'])
-    assert invalid['all'] == {'tenant_id': 'all', 'tenant_exists': False, 'subscriptions': ['sub_0'], 'customers': ['cus_0'],
-                              'problem': 'a name Ansible or this collection gives a group or the controller; as a host it would shadow it'}
+    assert sorted(invalid) == sorted(
+        ['all', 'tenants', 'localhost', 'Acme', 'x|y\\nz', "{{ lookup('pipe', 'id') }}", '# [a](http://x) <b>', 'admin', 'ALSO\\u001bBAD'])
+    assert invalid['all'] == {
+        'tenant_id': 'all', 'tenant_exists': False, 'subscriptions': ['sub_0'], 'customers': ['cus_0'], 'problem':
+        'a name Ansible or this collection gives a group or the controller; as a host it would shadow it'
+    }
     assert 'blocklist' in invalid['admin']['problem'] and invalid['ALSO\\u001bBAD']['tenant_exists'] is True
     assert 'lowercase letters and digits' in invalid['x|y\\nz']['problem'] and 'x|y' not in invalid['x|y\\nz']['problem']
     assert '\n' not in json.dumps(built['invalid']).replace('\\n', '')
@@ -419,8 +476,7 @@ def test_shown_escapes_what_would_break_a_line_and_bounds_it():
 
 
 def test_the_export_lists_the_invalid_tenant_ids_in_comments_that_stay_comments():
-    built = fleet([subscription('sub_1', 'acme'), subscription('sub_2', 'x|y\n- z: 1', cid='cus_evil\nall:')],
-                  [tenant('acme', 'sub_1')])
+    built = fleet([subscription('sub_1', 'acme'), subscription('sub_2', 'x|y\n- z: 1', cid='cus_evil\nall:')], [tenant('acme', 'sub_1')])
     exported = export_files(built['hosts'], built['invalid'])
     assert exported['invalid'] == built['invalid'] and exported['exported'] == ['acme']
     text = exported['files']['hosts.yml']
@@ -430,9 +486,11 @@ def test_the_export_lists_the_invalid_tenant_ids_in_comments_that_stay_comments(
 
 
 def test_keys_echoed_by_a_service_are_masked_in_every_error_of_the_plugin(source, monkeypatch):
+
     def echo(params):
         raise RuntimeError(f"502 from gateway: GET /v1/subscriptions Authorization: Bearer {params['api_key']} "
                            f"TenantAdminKey {KEY}")
+
     monkeypatch.setattr(plugin.stripe_api, 'get_api', echo)
     with pytest.raises(AnsibleParserError) as error:
         parse(source(CONNECTION))

@@ -36,8 +36,7 @@ def inject(credential_type, inputs, tmp_path):
         path.write_text(jinja2.Template(template).render(values))
         filenames[name.replace('template.', '')] = str(path)
     tower = {'filename': filenames}
-    return {name: jinja2.Template(template).render(values, tower=tower)
-            for name, template in credential_type['injectors']['env'].items()}
+    return {name: jinja2.Template(template).render(values, tower=tower) for name, template in credential_type['injectors']['env'].items()}
 
 
 @pytest.mark.parametrize('case', sorted(CASES))

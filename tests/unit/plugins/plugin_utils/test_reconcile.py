@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.reconcile import (
-    apply_changes, apply_metadata, changed_fields, mask_secret_keys, metadata_changes, satisfies, secret_key_values, update_diff)
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.reconcile import (apply_changes, apply_metadata, changed_fields,
+                                                                                    mask_secret_keys, metadata_changes, satisfies,
+                                                                                    secret_key_values, update_diff)
 
 
 def test_metadata_not_given_changes_nothing_even_with_purge():
@@ -63,12 +64,15 @@ def test_apply_changes_predicts_stripe_update():
 def test_mask_secret_keys_hides_secrets_at_any_depth_and_keeps_empty_ones():
     obj = {'metadata': {'admin-password': 'hunter2', 'tenant-id': 'acme'}, 'api_key': '', 'list': [{'api_key': 'k'}]}
     assert mask_secret_keys(obj, {'admin-password', 'api_key'}) == {
-        'metadata': {'admin-password': '********', 'tenant-id': 'acme'}, 'api_key': '', 'list': [{'api_key': '********'}]}
+        'metadata': {'admin-password': '********', 'tenant-id': 'acme'}, 'api_key': '', 'list': [{'api_key': '********'}]
+    }
 
 
 def test_secret_key_values_finds_the_non_empty_strings_of_the_keys_at_any_depth():
-    obj = {'metadata': {'admin-password': 'hunter2', 'tenant-id': 'acme'}, 'api_key': ' ', 'n': {'api_key': 7},
-           'list': [{'api_key': 'k'}, {'other': 'hunter3'}]}
+    obj = {
+        'metadata': {'admin-password': 'hunter2', 'tenant-id': 'acme'}, 'api_key': ' ', 'n': {'api_key': 7}, 'list': [{'api_key': 'k'},
+                                                                                                                      {'other': 'hunter3'}]
+    }
     assert secret_key_values(obj, {'admin-password', 'api_key'}) == {'hunter2', 'k'}
     assert secret_key_values(obj, set()) == set()
 

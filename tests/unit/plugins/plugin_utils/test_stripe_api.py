@@ -52,6 +52,7 @@ def flaky(failures, result=None):
         if len(calls) <= len(failures):
             raise failures[len(calls) - 1]
         return FakeObject(result or {'id': 'cus_1'})
+
     method.calls = calls
     return method
 
@@ -66,7 +67,7 @@ def test_rate_limit_and_lock_timeout_are_retried_with_one_idempotency_key(api):
 
 def test_backoff_is_capped_exponential_and_honours_retry_after(api):
     delays = [api._retry_delay(error(stripe.APIError, 500), attempt) for attempt in range(3)]
-    assert all(0.25 <= d <= 0.5 * 2 ** i for i, d in enumerate(delays))
+    assert all(0.25 <= d <= 0.5 * 2**i for i, d in enumerate(delays))
     assert api._retry_delay(error(stripe.RateLimitError, 429, headers={'Retry-After': '7'}), 0) == 7
     api.max_retries = 50
     assert api._retry_delay(error(stripe.APIError, 500), 40) <= 8
@@ -78,8 +79,10 @@ def test_stripe_should_retry_header_wins(api):
 
 
 def test_client_errors_are_not_retried_and_map_to_one_message(api):
-    method = flaky([error(stripe.InvalidRequestError, 400, 'parameter_unknown', param='address[bogus]',
-                          message='Received unknown parameter: address[bogus]')])
+    method = flaky([
+        error(stripe.InvalidRequestError, 400, 'parameter_unknown', param='address[bogus]',
+              message='Received unknown parameter: address[bogus]')
+    ])
     with pytest.raises(ApiError) as raised:
         api.read(method)
     assert len(method.calls) == 1
@@ -120,14 +123,19 @@ def test_timeouts_and_connection_errors_are_retried_but_not_a_failed_certificate
 
 
 def connection(**overrides):
-    return dict({'api_key': KEY, 'api_base': 'https://api.stripe.com', 'api_version': None, 'timeout': 30.0,
-                 'max_retries': 5, 'validate_certs': True, 'ca_path': None, 'allow_http': False}, **overrides)
+    return dict(
+        {
+            'api_key': KEY, 'api_base': 'https://api.stripe.com', 'api_version': None, 'timeout': 30.0, 'max_retries': 5, 'validate_certs':
+            True, 'ca_path': None, 'allow_http': False
+        }, **overrides)
 
 
 @pytest.mark.parametrize('overrides, message', [
     ({'api_key': 'pk_test_public'}, 'api_key: must be a Stripe secret key'),
-    ({'api_base': 'api.stripe.com'}, "api_base: must be the https:// base address of the Stripe API, such as https://api.stripe.com, got 'api.stripe.com'"),
-    ({'api_base': 'http://stripe-mock.internal:12111'}, "api_base: 'http://stripe-mock.internal:12111' would send the credentials in cleartext"),
+    ({'api_base': 'api.stripe.com'
+      }, "api_base: must be the https:// base address of the Stripe API, such as https://api.stripe.com, got 'api.stripe.com'"),
+    ({'api_base': 'http://stripe-mock.internal:12111'
+      }, "api_base: 'http://stripe-mock.internal:12111' would send the credentials in cleartext"),
     ({'api_base': 'https://api.stripe.com?x=1'}, 'api_base: must not have a query string or fragment'),
     ({'ca_path': '/nonexistent/ca.pem'}, 'ca_path: no such file or directory: /nonexistent/ca.pem'),
 ])

@@ -6,16 +6,26 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import InvalidOption
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_prices import (
-    LIMIT_METADATA_KEYS, check_currency, check_limit_metadata, check_tenant_limits, check_unit_amount, check_unit_amount_decimal,
-    immutable_changes, limits_metadata, price_metadata_changes, replacement_fields)
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_prices import (LIMIT_METADATA_KEYS, check_currency,
+                                                                                        check_limit_metadata, check_tenant_limits,
+                                                                                        check_unit_amount, check_unit_amount_decimal,
+                                                                                        immutable_changes, limits_metadata,
+                                                                                        price_metadata_changes, replacement_fields)
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_rules import LIMIT_KEYS, tenant_limits
 
 PRICE = {
-    'id': 'price_old', 'object': 'price', 'active': True, 'currency': 'eur', 'product': 'tts-enterprise',
-    'unit_amount': 9900, 'unit_amount_decimal': '9900', 'lookup_key': 'tts-small-monthly', 'nickname': 'Small',
+    'id': 'price_old',
+    'object': 'price',
+    'active': True,
+    'currency': 'eur',
+    'product': 'tts-enterprise',
+    'unit_amount': 9900,
+    'unit_amount_decimal': '9900',
+    'lookup_key': 'tts-small-monthly',
+    'nickname': 'Small',
     'recurring': {'interval': 'month', 'interval_count': 1, 'meter': None, 'usage_type': 'licensed', 'trial_period_days': None},
-    'tax_behavior': 'unspecified', 'metadata': {'max-gateways': '10', 'max-users': '5', 'tier': 'small'},
+    'tax_behavior': 'unspecified',
+    'metadata': {'max-gateways': '10', 'max-users': '5', 'tier': 'small'},
 }
 NO_LIMITS = dict.fromkeys(LIMIT_METADATA_KEYS)
 
@@ -103,7 +113,8 @@ def test_an_expanded_product_compares_by_id():
 
 def test_a_replacement_keeps_what_the_task_does_not_declare():
     assert replacement_fields(PRICE, declared(unit_amount=10900)) == {
-        'product': 'tts-enterprise', 'currency': 'eur', 'unit_amount': 10900, 'recurring': {'interval': 'month', 'interval_count': 1}}
+        'product': 'tts-enterprise', 'currency': 'eur', 'unit_amount': 10900, 'recurring': {'interval': 'month', 'interval_count': 1}
+    }
     fields = replacement_fields(dict(PRICE, tax_behavior='exclusive'), declared(unit_amount_decimal='9900.5', currency='usd'))
     assert fields['unit_amount_decimal'] == '9900.5' and 'unit_amount' not in fields
     assert fields['currency'] == 'usd' and fields['tax_behavior'] == 'exclusive'
@@ -111,7 +122,8 @@ def test_a_replacement_keeps_what_the_task_does_not_declare():
 
 def test_a_replacement_of_a_decimal_price_keeps_the_decimal_amount():
     decimal_price = dict(PRICE, unit_amount=None, unit_amount_decimal='12.5', recurring=None)
-    assert replacement_fields(decimal_price, declared(currency='usd')) == {'product': 'tts-enterprise', 'currency': 'usd', 'unit_amount_decimal': '12.5'}
+    assert replacement_fields(decimal_price,
+                              declared(currency='usd')) == {'product': 'tts-enterprise', 'currency': 'usd', 'unit_amount_decimal': '12.5'}
 
 
 @pytest.mark.parametrize('value', ['EUR', 'euro', 'eu', '€'])

@@ -31,6 +31,7 @@ def item(item_id, price_id, quantity=1, lookup_key=None):
 
 # -- items ----------------------------------------------------------------------------------------
 
+
 def test_converged_items_need_no_change():
     assert reconcile_items([item('si_1', 'price_a', 2)], [('price_a', 2)]) == []
 
@@ -55,7 +56,8 @@ def test_swap_add_and_keep_together():
     payload = reconcile_items(current, [('price_b', 1), ('price_c', 5), ('price_d', 1)])
     assert payload == [{'id': 'si_1', 'price': 'price_c', 'quantity': 5}, {'price': 'price_d', 'quantity': 1}]
     after = apply_items(current, payload)
-    assert brief_items(after) == [{'price': 'price_c', 'quantity': 5}, {'price': 'price_b', 'quantity': 1}, {'price': 'price_d', 'quantity': 1}]
+    assert brief_items(after) == [{'price': 'price_c', 'quantity': 5}, {'price': 'price_b', 'quantity': 1},
+                                  {'price': 'price_d', 'quantity': 1}]
     assert [i['id'] for i in after] == ['si_1', 'si_2', None]
     assert current[0]['price']['id'] == 'price_a', 'the prediction must not change the current items'
 
@@ -75,17 +77,22 @@ def test_wanted_items_from_price_or_items():
     # a quantity not given is None: 1 for a licensed price, none for a metered one (resolve_items decides, knowing the price)
     assert wanted_items(params(price='small')) == [('price', 'small', None)]
     assert wanted_items(params(price='small', quantity=4)) == [('price', 'small', 4)]
-    assert wanted_items(params(items=[{'price': 'a'}, {'price': 'b', 'quantity': 2}])) == [('items[0].price', 'a', None), ('items[1].price', 'b', 2)]
+    assert wanted_items(params(items=[{'price': 'a'}, {'price': 'b', 'quantity': 2}])) == [('items[0].price', 'a', None),
+                                                                                           ('items[1].price', 'b', 2)]
     assert wanted_items(params()) is None
 
 
 # -- tenant metadata ------------------------------------------------------------------------------
 
+
 def test_tenant_options_become_their_metadata_keys():
-    wanted = tenant_metadata(params(tenant_name='Acme Corp', tenant_description='Fleet', admin_user='jane', admin_email='jane@acme.example',
-                                    admin_full_name='Jane Doe'))
-    assert wanted == {'tenant-id': 'acme', 'tenant-name': 'Acme Corp', 'tenant-description': 'Fleet', 'admin-user': 'jane',
-                      'admin-email': 'jane@acme.example', 'admin-full-name': 'Jane Doe'}
+    wanted = tenant_metadata(
+        params(tenant_name='Acme Corp', tenant_description='Fleet', admin_user='jane', admin_email='jane@acme.example',
+               admin_full_name='Jane Doe'))
+    assert wanted == {
+        'tenant-id': 'acme', 'tenant-name': 'Acme Corp', 'tenant-description': 'Fleet', 'admin-user': 'jane', 'admin-email':
+        'jane@acme.example', 'admin-full-name': 'Jane Doe'
+    }
 
 
 def test_password_is_written_only_when_stored():
@@ -128,7 +135,8 @@ def test_empty_tenant_option_removes_its_key():
 
 
 def test_scrub_removes_the_password_key():
-    assert subscription_metadata_changes({'tenant-id': 'acme', 'admin-password': 'x'}, params(scrub_admin_password=True)) == {'admin-password': ''}
+    assert subscription_metadata_changes({'tenant-id': 'acme', 'admin-password': 'x'},
+                                         params(scrub_admin_password=True)) == {'admin-password': ''}
     assert subscription_metadata_changes({'tenant-id': 'acme'}, params(scrub_admin_password=True)) == {}
 
 
@@ -154,9 +162,10 @@ def test_admin_keys_changes_warn_that_the_tbs_reads_them_once():
 
 # -- finding --------------------------------------------------------------------------------------
 
+
 def test_one_live_subscription_per_tenant():
-    subs = [{'id': 'sub_old', 'status': 'canceled', 'metadata': {'tenant-id': 'acme'}},
-            {'id': 'sub_1', 'status': 'active', 'metadata': {'tenant-id': 'acme'}},
+    subs = [{'id': 'sub_old', 'status': 'canceled', 'metadata':
+             {'tenant-id': 'acme'}}, {'id': 'sub_1', 'status': 'active', 'metadata': {'tenant-id': 'acme'}},
             {'id': 'sub_2', 'status': 'active', 'metadata': {'tenant-id': 'other'}}]
     assert select_tenant(subs, 'acme', 'cus_1')['id'] == 'sub_1'
     assert select_tenant(subs, 'nobody', 'cus_1') is None
@@ -166,6 +175,7 @@ def test_one_live_subscription_per_tenant():
 
 
 # -- validation -----------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize('args, message', [
     ({'tenant_id': 'Acme'}, '^tenant_id: .*lowercase'),
@@ -206,8 +216,9 @@ def test_a_long_password_is_refused_without_showing_it():
 
 
 def test_good_input_passes():
-    check_subscription_options(params(tenant_name='Acme', admin_user='jo', admin_email='jo@acme.example', price='small', quantity=2,
-                                      collection_method='send_invoice', days_until_due=30, metadata={'company': '', 'crm': 1}))
+    check_subscription_options(
+        params(tenant_name='Acme', admin_user='jo', admin_email='jo@acme.example', price='small', quantity=2,
+               collection_method='send_invoice', days_until_due=30, metadata={'company': '', 'crm': 1}))
     check_subscription_options(params(customer='billing@acme.example', admin_user='', admin_email=''))
 
 
@@ -219,12 +230,14 @@ def test_good_input_passes():
     ({'id': 'sub_1', 'store_admin_password': True}, 'store_admin_password is True but all of the following are missing: admin_password'),
 ])
 def test_argument_rules(args, error):
-    result = ArgumentSpecValidator(stripe_subscription.ARGUMENT_SPEC, **stripe_subscription.ARGUMENT_RULES).validate(dict(args, api_key='sk_test_x'))
+    result = ArgumentSpecValidator(stripe_subscription.ARGUMENT_SPEC,
+                                   **stripe_subscription.ARGUMENT_RULES).validate(dict(args, api_key='sk_test_x'))
     assert error in ' '.join(result.error_messages)
 
 
 def test_admin_password_is_no_log():
-    result = ArgumentSpecValidator(stripe_subscription.ARGUMENT_SPEC).validate({'api_key': 'sk_test_x', 'id': 'sub_1', 'admin_password': 'S3cret!x'})
+    result = ArgumentSpecValidator(stripe_subscription.ARGUMENT_SPEC).validate(
+        {'api_key': 'sk_test_x', 'id': 'sub_1', 'admin_password': 'S3cret!x'})
     assert 'S3cret!x' in result._no_log_values
 
 
@@ -232,8 +245,10 @@ SUB = {'id': 'sub_1', 'customer': 'cus_1', 'status': 'active', 'metadata': {'ten
 
 
 @pytest.mark.parametrize('args, error', [
-    ({'tenant_id': 'globex', 'state': 'absent'}, r"^id: subscription sub_1 carries tenant-id 'acme', not 'globex'; check id \(nothing was canceled\)"),
-    ({'tenant_id': 'acme', 'customer': 'cus_2', 'state': 'absent'}, r'^id: subscription sub_1 belongs to customer cus_1, not customer cus_2'),
+    ({'tenant_id': 'globex', 'state': 'absent'
+      }, r"^id: subscription sub_1 carries tenant-id 'acme', not 'globex'; check id \(nothing was canceled\)"),
+    ({'tenant_id': 'acme', 'customer': 'cus_2', 'state': 'absent'
+      }, r'^id: subscription sub_1 belongs to customer cus_1, not customer cus_2'),
     ({'tenant_id': 'acme', 'customer': 'cus_2'}, r'^id: subscription sub_1 belongs to customer cus_1, not customer cus_2'),
 ])
 def test_a_subscription_named_by_id_must_carry_the_declared_tenant_and_customer(args, error):
@@ -261,11 +276,18 @@ def test_tenant_unique_names_every_other_claim():
         check_tenant_unique('acme', [SUB])
 
 
-@pytest.mark.parametrize('status, live, running', [
-    ('active', True, True), ('trialing', True, True), ('past_due', True, True), ('incomplete', True, True),
-    ('unpaid', True, False), ('paused', True, False),  # still carry their tenant, but its tenant is not served
-    ('canceled', False, False), ('incomplete_expired', False, False),
-])
+@pytest.mark.parametrize(
+    'status, live, running',
+    [
+        ('active', True, True),
+        ('trialing', True, True),
+        ('past_due', True, True),
+        ('incomplete', True, True),
+        ('unpaid', True, False),
+        ('paused', True, False),  # still carry their tenant, but its tenant is not served
+        ('canceled', False, False),
+        ('incomplete_expired', False, False),
+    ])
 def test_a_running_subscription_is_a_live_one_that_is_paid_for(status, live, running):
     assert is_live({'status': status}) is live
     assert is_running({'status': status}) is running

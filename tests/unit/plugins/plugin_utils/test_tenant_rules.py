@@ -6,9 +6,11 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import InvalidOption
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_rules import (
-    check_attribute_keys, check_configuration_path, check_password, check_tenant_id, check_text, check_tts_email, check_user_id,
-    initial_user_from_billing, tenant_from_billing, tenant_limits)
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_rules import (check_attribute_keys, check_configuration_path,
+                                                                                       check_password, check_tenant_id, check_text,
+                                                                                       check_tts_email, check_user_id,
+                                                                                       initial_user_from_billing, tenant_from_billing,
+                                                                                       tenant_limits)
 
 
 @pytest.mark.parametrize('tenant_id', ['acme', 'a1b', 'acme-corp-2', 'a' * 36])
@@ -70,17 +72,18 @@ def test_tenant_name_defaults_follow_the_seed(metadata, name):
 def test_tenant_derived_like_the_billing_server():
     tenant = tenant_from_billing(subscription(**{'admin-email': 'ops@acme.example'}), ITEM, CUSTOMER, {'max-users': '5'})
     assert tenant['description'] == 'Fleet'
-    assert tenant['contact_info'] == [
-        {'type': 'billing', 'method': 'email', 'value': 'billing@acme.example', 'public': False},
-        {'type': 'technical', 'method': 'email', 'value': 'ops@acme.example', 'public': False}]
-    assert tenant['billing'] == {'stripe': {'customer_id': 'cus_1', 'plan_id': 'price_1', 'subscription_id': 'sub_1', 'subscription_item_id': 'si_1'}}
+    assert tenant['contact_info'] == [{'type': 'billing', 'method': 'email', 'value': 'billing@acme.example', 'public': False},
+                                      {'type': 'technical', 'method': 'email', 'value': 'ops@acme.example', 'public': False}]
+    assert tenant['billing'] == {
+        'stripe': {'customer_id': 'cus_1', 'plan_id': 'price_1', 'subscription_id': 'sub_1', 'subscription_item_id': 'si_1'}
+    }
     assert tenant['max_users'] == 5 and tenant['max_gateways'] is None
     assert tenant['tenant_state'] == 'approved'
 
 
 def test_initial_user_defaults():
-    assert initial_user_from_billing({'tenant-id': 'acme'}, CUSTOMER) == {
-        'user_id': 'acme', 'email': 'billing@acme.example', 'full_name': '', 'password': ''}
+    assert initial_user_from_billing({'tenant-id': 'acme'},
+                                     CUSTOMER) == {'user_id': 'acme', 'email': 'billing@acme.example', 'full_name': '', 'password': ''}
 
 
 @pytest.mark.parametrize('value', ['Acme \u00e9\u4e2d', '', None, 'x' * 50])
@@ -104,15 +107,19 @@ def test_a_description_may_hold_line_breaks_and_tabs():
     check_text('description', 'one\r\ntwo\tthree', 2000, description=True)
 
 
-@pytest.mark.parametrize('path', ['configuration.default_cluster', 'configuration.default_cluster.ns',
-                                  'configuration.default_cluster.is.user_registration.password_requirements.min_length',
-                                  'configuration.clusters', 'configuration.pb', 'configuration.pb.listed'])
+@pytest.mark.parametrize('path', [
+    'configuration.default_cluster', 'configuration.default_cluster.ns',
+    'configuration.default_cluster.is.user_registration.password_requirements.min_length', 'configuration.clusters', 'configuration.pb',
+    'configuration.pb.listed'
+])
 def test_known_configuration_paths_pass(path):
     check_configuration_path(path)
 
 
-@pytest.mark.parametrize('path', ['configuration.nope', 'configuration.default_cluster.xx.a', 'configuration.pb.other',
-                                  'configuration.clusters.eu1', 'configuration.default_cluster.ns.a-b'])
+@pytest.mark.parametrize('path', [
+    'configuration.nope', 'configuration.default_cluster.xx.a', 'configuration.pb.other', 'configuration.clusters.eu1',
+    'configuration.default_cluster.ns.a-b'
+])
 def test_unknown_configuration_paths_are_refused(path):
     with pytest.raises(InvalidOption, match=f"^configuration: {path} is not a field"):
         check_configuration_path(path)

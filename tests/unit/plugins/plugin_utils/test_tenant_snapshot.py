@@ -14,22 +14,32 @@ from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_snapsho
 
 ROLE_TASKS = os.path.join(os.path.dirname(__file__), '..', '..', '..', '..', 'roles', 'tenant', 'tasks')
 
-PRICE = {'id': 'price_1', 'lookup_key': 'tts-small-monthly', 'metadata': {'max-gateways': '10'}, 'unit_amount': 1000, 'currency': 'eur',
-         'billing_scheme': 'per_unit'}
-CUSTOMER = {'id': 'cus_1', 'object': 'customer', 'email': 'billing@acme.example', 'name': 'Acme', 'description': None, 'metadata': {},
-            'tax_ids': {'object': 'list', 'data': [{'id': 'txi_1', 'type': 'eu_vat', 'value': 'DE123456789'}], 'has_more': False}}
-SUBSCRIPTION = {'id': 'sub_1', 'object': 'subscription', 'customer': 'cus_1', 'status': 'active', 'collection_method': 'send_invoice',
-                'days_until_due': 30, 'cancel_at_period_end': False, 'default_payment_method': None, 'description': None,
-                'metadata': {'tenant-id': 'acme', 'tenant-name': 'Acme tenant', 'cost-center': 'cc-1'},
-                'items': {'object': 'list', 'data': [{'id': 'si_1', 'price': PRICE, 'quantity': 1}], 'has_more': False}}
-TENANT = {'ids': {'tenant_id': 'acme'}, 'name': 'Acme tenant', 'max_gateways': '10', 'state': 'STATE_APPROVED',
-          'contact_info': [{'contact_type': 'CONTACT_TYPE_BILLING', 'contact_method': 'CONTACT_METHOD_EMAIL', 'value': 'billing@acme.example'}],
-          'billing': {'stripe': {'customer_id': 'cus_1', 'plan_id': 'price_1', 'subscription_id': 'sub_1', 'subscription_item_id': 'si_1'}}}
-DECLARED = {'host': 'acme', 'tenant_id': 'acme', 'steps': filter_tenant_steps('present', 'direct'), 'adopt': False, 'customer_id': None,
-            'customer': {'email': 'billing@acme.example', 'name': 'Acme', 'tax_ids': [{'type': 'eu_vat', 'value': 'DE123456789'}]},
-            'plan': {'price': 'tts-small-monthly', 'collection_method': 'send_invoice', 'days_until_due': 30, 'metadata': {'cost-center': 'cc-1'}},
-            'admin': {'user': None, 'email': None, 'full_name': None}, 'name': 'Acme tenant', 'description': None, 'attributes': None,
-            'purge_attributes': False, 'configuration': None, 'claim_lookup': 'search'}
+PRICE = {
+    'id': 'price_1', 'lookup_key': 'tts-small-monthly', 'metadata': {'max-gateways': '10'}, 'unit_amount': 1000, 'currency': 'eur',
+    'billing_scheme': 'per_unit'
+}
+CUSTOMER = {
+    'id': 'cus_1', 'object': 'customer', 'email': 'billing@acme.example', 'name': 'Acme', 'description': None, 'metadata': {}, 'tax_ids':
+    {'object': 'list', 'data': [{'id': 'txi_1', 'type': 'eu_vat', 'value': 'DE123456789'}], 'has_more': False}
+}
+SUBSCRIPTION = {
+    'id': 'sub_1', 'object': 'subscription', 'customer': 'cus_1', 'status': 'active', 'collection_method': 'send_invoice', 'days_until_due':
+    30, 'cancel_at_period_end': False, 'default_payment_method': None, 'description': None, 'metadata':
+    {'tenant-id': 'acme', 'tenant-name': 'Acme tenant', 'cost-center':
+     'cc-1'}, 'items': {'object': 'list', 'data': [{'id': 'si_1', 'price': PRICE, 'quantity': 1}], 'has_more': False}
+}
+TENANT = {
+    'ids': {'tenant_id': 'acme'}, 'name': 'Acme tenant', 'max_gateways': '10', 'state': 'STATE_APPROVED', 'contact_info':
+    [{'contact_type': 'CONTACT_TYPE_BILLING', 'contact_method': 'CONTACT_METHOD_EMAIL', 'value': 'billing@acme.example'}], 'billing':
+    {'stripe': {'customer_id': 'cus_1', 'plan_id': 'price_1', 'subscription_id': 'sub_1', 'subscription_item_id': 'si_1'}}
+}
+DECLARED = {
+    'host': 'acme', 'tenant_id': 'acme', 'steps': filter_tenant_steps('present', 'direct'), 'adopt': False, 'customer_id': None, 'customer':
+    {'email': 'billing@acme.example', 'name': 'Acme', 'tax_ids': [{'type': 'eu_vat', 'value': 'DE123456789'}]}, 'plan':
+    {'price': 'tts-small-monthly', 'collection_method': 'send_invoice', 'days_until_due': 30, 'metadata':
+     {'cost-center': 'cc-1'}}, 'admin': {'user': None, 'email': None, 'full_name': None}, 'name': 'Acme tenant', 'description': None,
+    'attributes': None, 'purge_attributes': False, 'configuration': None, 'claim_lookup': 'search'
+}
 
 
 def snapshot(**changes):
@@ -46,7 +56,8 @@ def undecided(declared=None, **changes):
 
 
 def test_a_converged_tenant_gives_its_objects():
-    assert compare(DECLARED, snapshot()) == {'customer': 'cus_1', 'subscription': 'sub_1', 'status': 'active', 'tenant_state': 'STATE_APPROVED'}
+    assert compare(DECLARED,
+                   snapshot()) == {'customer': 'cus_1', 'subscription': 'sub_1', 'status': 'active', 'tenant_state': 'STATE_APPROVED'}
 
 
 def test_billing_mode_compares_what_the_tenant_billing_server_made():
@@ -67,27 +78,31 @@ def test_drift_in_each_service_is_named_by_field(change, reason):
     assert undecided(**change) == reason
 
 
-@pytest.mark.parametrize('change', [
-    {'tenants': lambda found: found.clear()},  # a new tenant
-    {'customers': lambda found: found.append(dict(CUSTOMER, id='cus_2'))},  # two customers with the email: the module fails
-    {'subscriptions': lambda found: found.append(dict(SUBSCRIPTION, id='sub_2'))},  # two live subscriptions carry the tenant
-    {'subscriptions': lambda found: found.clear()},  # no subscription yet
-    {'subscriptions': lambda found: found[0]['items'].update(has_more=True)},  # items not all listed
-    {'subscriptions': lambda found: found[0]['metadata'].update({'company': 'Old'})},  # a deprecated key: the module warns
-    {'tenants': lambda found: found[0]['billing']['stripe'].update(customer_id='cus_other')},  # owned by another customer
-    {'tenants': lambda found: found[0].pop('billing')},  # made by hand: the role refuses it
-])
+@pytest.mark.parametrize(
+    'change',
+    [
+        {'tenants': lambda found: found.clear()},  # a new tenant
+        {'customers': lambda found: found.append(dict(CUSTOMER, id='cus_2'))},  # two customers with the email: the module fails
+        {'subscriptions': lambda found: found.append(dict(SUBSCRIPTION, id='sub_2'))},  # two live subscriptions carry the tenant
+        {'subscriptions': lambda found: found.clear()},  # no subscription yet
+        {'subscriptions': lambda found: found[0]['items'].update(has_more=True)},  # items not all listed
+        {'subscriptions': lambda found: found[0]['metadata'].update({'company': 'Old'})},  # a deprecated key: the module warns
+        {'tenants': lambda found: found[0]['billing']['stripe'].update(customer_id='cus_other')},  # owned by another customer
+        {'tenants': lambda found: found[0].pop('billing')},  # made by hand: the role refuses it
+    ])
 def test_what_the_snapshot_cannot_decide_takes_the_per_tenant_path(change):
     undecided(**change)
 
 
-@pytest.mark.parametrize('declared', [
-    dict(DECLARED, adopt=True),
-    dict(DECLARED, steps=filter_tenant_steps('absent', 'direct')),
-    dict(DECLARED, steps=filter_tenant_steps('suspended', 'billing')),
-    dict(DECLARED, plan=dict(DECLARED['plan'], price='tts-large-monthly')),  # a price no item carries: only a live read resolves it
-    dict(DECLARED, customer=dict(DECLARED['customer'], email='not an email')),  # the module would refuse it
-])
+@pytest.mark.parametrize(
+    'declared',
+    [
+        dict(DECLARED, adopt=True),
+        dict(DECLARED, steps=filter_tenant_steps('absent', 'direct')),
+        dict(DECLARED, steps=filter_tenant_steps('suspended', 'billing')),
+        dict(DECLARED, plan=dict(DECLARED['plan'], price='tts-large-monthly')),  # a price no item carries: only a live read resolves it
+        dict(DECLARED, customer=dict(DECLARED['customer'], email='not an email')),  # the module would refuse it
+    ])
 def test_adoption_cancellation_other_prices_and_bad_input_are_not_decided(declared):
     undecided(declared)
 
@@ -108,10 +123,12 @@ class Pages:
 
 
 class FakeStripe:
+
     def __init__(self, subscriptions, customers):
         self.counts = {'reads': 0, 'writes': 0}
         self.lists = {'subscriptions': Pages(subscriptions, 100), 'customers': Pages(customers, 100)}
-        self.v1 = type('V1', (), {'subscriptions': type('S', (), {'list': 'subscriptions'}), 'customers': type('C', (), {'list': 'customers'})})
+        self.v1 = type('V1', (),
+                       {'subscriptions': type('S', (), {'list': 'subscriptions'}), 'customers': type('C', (), {'list': 'customers'})})
         self.params = {}
 
     def list_all(self, method, params=None, max_pages=None):
@@ -125,6 +142,7 @@ class FakeStripe:
 
 
 class FakeTts:
+
     def __init__(self, tenants):
         self.counts = {'reads': 0, 'writes': 0}
         self.tenants = tenants
@@ -154,7 +172,8 @@ def test_the_read_is_not_made_when_it_costs_more_than_it_saves():
     # an account larger than the savings: stopped at the page that would exceed them
     crowd = [dict(SUBSCRIPTION, id='sub_%d' % number) for number in range(450)]
     stripe = FakeStripe(crowd, [CUSTOMER])
-    found, spent, dummy = read_snapshot(stripe, FakeTts([TENANT, dict(TENANT, ids={'tenant_id': 'initech'})]), float('inf'), ['acme', 'initech'])
+    found, spent, dummy = read_snapshot(stripe, FakeTts([TENANT, dict(TENANT, ids={'tenant_id': 'initech'})]), float('inf'),
+                                        ['acme', 'initech'])
     assert found is None and spent['tts'] + spent['stripe'] <= 3 * 2 - 1
 
 
@@ -164,7 +183,8 @@ def test_the_audit_s_fleet_read_is_the_comparison_s_read():
     found, spent, lists = read_snapshot(stripe, tts, float('inf'), ['acme', 'initech'], ('tenants', 'subscriptions'))
     # one list each: every status for the fleet, only the live ones compared; no secret in either
     assert spent == {'stripe': 2, 'tts': 1} and stripe.params['subscriptions'] == {'status': 'all'}
-    assert [sub['id'] for sub in lists['subscriptions']] == ['sub_0', 'sub_1'] and [sub['id'] for sub in found['subscriptions']] == ['sub_1']
+    assert [sub['id'] for sub in lists['subscriptions']] == ['sub_0', 'sub_1'] and [sub['id']
+                                                                                    for sub in found['subscriptions']] == ['sub_1']
     assert 'admin-password' not in lists['subscriptions'][0]['metadata']
     converged = {'acme': {'customer': 'cus_1', 'subscription': 'sub_1', 'status': 'active', 'tenant_state': 'STATE_APPROVED'}}
     assert verdicts([DECLARED], found)[0] == converged
@@ -182,9 +202,9 @@ def test_the_fleet_is_read_whatever_the_budget_and_only_the_customers_are_held_t
         assert found is None and spent['stripe'] == 1 and 'customers' not in stripe.params and len(lists['subscriptions']) == 1
     # the usage needs the tenants only: they are free, the two Stripe lists must fit the budget
     stripe = FakeStripe([SUBSCRIPTION], [CUSTOMER])
-    assert read_snapshot(stripe, tts, float('inf'), ['acme'], ('tenants',))[1] == {'stripe': 2, 'tts': 1}
+    assert read_snapshot(stripe, tts, float('inf'), ['acme'], ('tenants', ))[1] == {'stripe': 2, 'tts': 1}
     stripe = FakeStripe([SUBSCRIPTION], [CUSTOMER])
-    found, spent, lists = read_snapshot(stripe, tts, 1, ['acme'], ('tenants',))
+    found, spent, lists = read_snapshot(stripe, tts, 1, ['acme'], ('tenants', ))
     assert found is None and spent == {'stripe': 0, 'tts': 1} and lists == {'tenants': [TENANT]}
 
 

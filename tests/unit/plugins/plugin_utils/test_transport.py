@@ -86,19 +86,25 @@ HOSTILE = [
     ('http://[::ffff:127.0.0.1]', 'would send the credentials in cleartext', False),
     ('http://192.0.2.1:1', 'would send the credentials in cleartext', False),
 ]
-GOOD = ['https://api.stripe.com', 'https://api.stripe.com/', 'http://127.0.0.1:12111', 'http://[::1]:80',
-        'http://localhost:8080/api', 'https://API.Stripe.com', 'http://localhost.:1', 'http://127.8.9.10',
-        'https://thethings.example.com/api/v3/', 'https://tts_stack.internal:8885', 'https://[2001:db8::1]:443']
+GOOD = [
+    'https://api.stripe.com', 'https://api.stripe.com/', 'http://127.0.0.1:12111', 'http://[::1]:80', 'http://localhost:8080/api',
+    'https://API.Stripe.com', 'http://localhost.:1', 'http://127.8.9.10', 'https://thethings.example.com/api/v3/',
+    'https://tts_stack.internal:8885', 'https://[2001:db8::1]:443'
+]
 
 
 def stripe_connection(url, allow_http):
-    return {'api_key': STRIPE_KEY, 'api_base': url, 'api_version': None, 'timeout': 5.0, 'max_retries': 0,
-            'validate_certs': True, 'ca_path': None, 'allow_http': allow_http}
+    return {
+        'api_key': STRIPE_KEY, 'api_base': url, 'api_version': None, 'timeout': 5.0, 'max_retries': 0, 'validate_certs': True, 'ca_path':
+        None, 'allow_http': allow_http
+    }
 
 
 def tts_connection(url, allow_http):
-    return {'url': url, 'tenant_admin_key': TTS_KEY, 'timeout': 5.0, 'max_retries': 0, 'validate_certs': True,
-            'ca_path': None, 'allow_http': allow_http}
+    return {
+        'url': url, 'tenant_admin_key': TTS_KEY, 'timeout': 5.0, 'max_retries': 0, 'validate_certs': True, 'ca_path': None, 'allow_http':
+        allow_http
+    }
 
 
 CLIENTS = [(stripe_api, stripe_connection, 'api_base'), (tts_api, tts_connection, 'url')]
@@ -132,7 +138,7 @@ def connect(client, connection, url, allow_http):
 @pytest.mark.parametrize('client, connection, option', CLIENTS, ids=['stripe', 'tts'])
 @pytest.mark.parametrize('url, rule, always', HOSTILE, ids=[repr(case[0]) for case in HOSTILE])
 def test_hostile_urls_are_refused_offline_with_the_option_and_the_rule(no_network, client, connection, option, url, rule, always):
-    for allow_http in (False, True) if always else (False,):
+    for allow_http in (False, True) if always else (False, ):
         with pytest.raises(InvalidOption) as raised:
             connect(client, connection, url, allow_http)
         assert raised.value.msg.startswith(f'{option}: ') and rule in raised.value.msg, raised.value.msg

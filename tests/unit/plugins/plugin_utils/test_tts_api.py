@@ -22,6 +22,7 @@ URL = 'http://127.0.0.1:1'
 
 
 class FakeResponse:
+
     def __init__(self, status, body=None, headers=None, text=None):
         self.status_code = status
         self.headers = CaseInsensitiveDict(headers or {})
@@ -34,8 +35,10 @@ class FakeResponse:
 
 
 def tts_error(code, namespace, name, rendered, correlation_id='abc123', attributes=None):
-    details = {'@type': 'type.googleapis.com/ttn.lorawan.v3.ErrorDetails', 'namespace': namespace, 'name': name,
-               'message_format': rendered, 'correlation_id': correlation_id, 'code': code}
+    details = {
+        '@type': 'type.googleapis.com/ttn.lorawan.v3.ErrorDetails', 'namespace': namespace, 'name': name, 'message_format': rendered,
+        'correlation_id': correlation_id, 'code': code
+    }
     if attributes:
         details['attributes'] = attributes
     return {'code': code, 'message': f'error:{namespace}:{name} ({rendered})', 'details': [details]}
@@ -115,7 +118,9 @@ def test_update_sends_the_tenant_and_the_field_mask_in_the_body(api):
     session = script(api, FakeResponse(200, {'name': 'B'}))
     api.update_tenant('acme', {'ids': {'tenant_id': 'acme'}, 'name': 'B'}, ['name', 'max_users'])
     assert session.calls[0]['method'] == 'PUT'
-    assert session.calls[0]['json'] == {'tenant': {'ids': {'tenant_id': 'acme'}, 'name': 'B'}, 'field_mask': {'paths': ['name', 'max_users']}}
+    assert session.calls[0]['json'] == {
+        'tenant': {'ids': {'tenant_id': 'acme'}, 'name': 'B'}, 'field_mask': {'paths': ['name', 'max_users']}
+    }
 
 
 def test_create_sends_tenant_and_initial_user(api):
@@ -130,16 +135,20 @@ def test_error_message_has_status_code_name_and_correlation_id(api):
     with pytest.raises(ApiError) as raised:
         api.get_tenant('acme', ['name'])
     msg = raised.value.msg
-    assert msg.startswith('TTS API error (HTTP 403, code 7 permission_denied, error:pkg/identityserver:tenant_admin_key): invalid tenant admin key')
+    assert msg.startswith(
+        'TTS API error (HTTP 403, code 7 permission_denied, error:pkg/identityserver:tenant_admin_key): invalid tenant admin key')
     assert '[correlation id abc123]' in msg
-    assert raised.value.details == {'status': 403, 'retried': False, 'tts_error': {
-        'code': 7, 'name': 'tenant_admin_key', 'namespace': 'pkg/identityserver', 'correlation_id': 'abc123'}}
+    assert raised.value.details == {
+        'status': 403, 'retried': False, 'tts_error':
+        {'code': 7, 'name': 'tenant_admin_key', 'namespace': 'pkg/identityserver', 'correlation_id': 'abc123'}
+    }
 
 
 def test_validation_errors_render_the_message(api):
     script(api, error_response(3, 'validation', 'pkg/errors', 'invalid `name`: value length must be at most 50 runes'))
-    with pytest.raises(ApiError, match=r'^TTS API error \(HTTP 400, code 3 invalid_argument, error:pkg/errors:validation\): '
-                                       r'invalid `name`: value length must be at most 50 runes \[correlation id abc123\]$'):
+    with pytest.raises(
+            ApiError, match=r'^TTS API error \(HTTP 400, code 3 invalid_argument, error:pkg/errors:validation\): '
+            r'invalid `name`: value length must be at most 50 runes \[correlation id abc123\]$'):
         api.update_tenant('acme', {}, ['name'])
 
 
@@ -156,8 +165,8 @@ def test_non_json_errors_are_reported_with_their_text(api):
 
 
 def test_429_and_503_are_retried_honouring_retry_after(api):
-    session = script(api, error_response(8, 'rate_limit_exceeded', headers={'Retry-After': '7'}),
-                     error_response(14, 'unavailable'), FakeResponse(200, {'ids': {'tenant_id': 'acme'}}))
+    session = script(api, error_response(8, 'rate_limit_exceeded', headers={'Retry-After': '7'}), error_response(14, 'unavailable'),
+                     FakeResponse(200, {'ids': {'tenant_id': 'acme'}}))
     assert api.get_tenant('acme', ['name'])['ids'] == {'tenant_id': 'acme'}
     assert len(session.calls) == 3
     assert api.sleeps[0] == 7
@@ -182,7 +191,7 @@ def test_client_errors_are_not_retried(api):
 def test_backoff_is_capped_exponential_with_jitter(api):
     busy = error_response(14, 'unavailable')
     delays = [api._retry_delay(busy, attempt) for attempt in range(3)]
-    assert all(0.25 * 2 ** i <= d <= 0.5 * 2 ** i for i, d in enumerate(delays))
+    assert all(0.25 * 2**i <= d <= 0.5 * 2**i for i, d in enumerate(delays))
     api.max_retries = 50
     assert api._retry_delay(busy, 40) <= 8
     assert api._retry_delay(FakeResponse(429, {}, {'Retry-After': '600'}), 0) == 60
@@ -253,8 +262,8 @@ def test_deleted_tenant_search(api):
 
 
 def test_unsupported_path_warnings_are_parsed():
-    assert unsupported_paths(CaseInsensitiveDict({'x-warning': 'unsupported field mask paths: configuration.foo, capabilities'})) == [
-        'configuration.foo', 'capabilities']
+    assert unsupported_paths(CaseInsensitiveDict({'x-warning': 'unsupported field mask paths: configuration.foo, capabilities'
+                                                  })) == ['configuration.foo', 'capabilities']
     assert unsupported_paths({}) == []
 
 
@@ -264,8 +273,11 @@ def test_mask_paths_name_the_billing_oneof_but_json_does_not():
 
 
 def connection(**overrides):
-    return dict({'url': 'https://thethings.example.com', 'tenant_admin_key': KEY, 'timeout': 30.0, 'max_retries': 5,
-                 'validate_certs': True, 'ca_path': None, 'allow_http': False}, **overrides)
+    return dict(
+        {
+            'url': 'https://thethings.example.com', 'tenant_admin_key': KEY, 'timeout': 30.0, 'max_retries': 5, 'validate_certs': True,
+            'ca_path': None, 'allow_http': False
+        }, **overrides)
 
 
 @pytest.mark.parametrize('overrides, message', [

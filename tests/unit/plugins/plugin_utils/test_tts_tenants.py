@@ -9,8 +9,9 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.thingsstack.tenancy.plugins.modules import tts_tenant
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import InvalidOption
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tts_tenants import (
-    changed_paths, configuration_leaves, desired_values, parse_limits, read_paths, same_in_tts, with_attributes)
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tts_tenants import (changed_paths, configuration_leaves, desired_values,
+                                                                                      parse_limits, read_paths, same_in_tts,
+                                                                                      with_attributes)
 
 KEY = 'ab' * 32
 STRIPE = {'customer_id': 'cus_1', 'plan_id': 'price_1', 'subscription_id': 'sub_1', 'subscription_item_id': 'si_1'}
@@ -26,6 +27,7 @@ def params(**args):
 
 # -- field masks ----------------------------------------------------------------------------------
 
+
 def test_the_field_mask_holds_exactly_the_given_options_plus_the_billing_link():
     validated = params(tenant_id='acme', name='Acme', max_users=5, attributes={'crm-id': 1})
     desired = desired_values(validated, parse_limits(validated, set()))
@@ -40,9 +42,11 @@ def test_a_state_reads_its_description_too():
 
 
 def test_configuration_is_managed_by_leaf_paths():
-    leaves = configuration_leaves({'default_cluster': {'ns': {'dev_addr_prefixes': ['26000000/8'], 'deduplication_window': '0.2s'},
-                                                       'ui': {'branding_base_url': 'https://x.example'}},
-                                   'clusters': {'eu1': {'ns': {}}}, 'pb': {'listed': True}})
+    leaves = configuration_leaves({
+        'default_cluster':
+        {'ns': {'dev_addr_prefixes': ['26000000/8'], 'deduplication_window': '0.2s'}, 'ui':
+         {'branding_base_url': 'https://x.example'}}, 'clusters': {'eu1': {'ns': {}}}, 'pb': {'listed': True}
+    })
     assert leaves == {
         'configuration.default_cluster.ns.dev_addr_prefixes': ['26000000/8'],
         'configuration.default_cluster.ns.deduplication_window': '0.2s',
@@ -61,27 +65,31 @@ def test_billing_and_contacts_in_tts_json():
     validated = params(tenant_id='acme', billing={'stripe': STRIPE}, contact_info=[{'type': 'billing', 'value': 'b@acme.example'}])
     desired = desired_values(validated, {})
     assert desired['billing.provider.stripe'] == STRIPE
-    assert desired['contact_info'] == [{'contact_type': 'CONTACT_TYPE_BILLING', 'contact_method': 'CONTACT_METHOD_EMAIL',
-                                        'value': 'b@acme.example', 'public': False}]
+    assert desired['contact_info'] == [{
+        'contact_type': 'CONTACT_TYPE_BILLING', 'contact_method': 'CONTACT_METHOD_EMAIL', 'value': 'b@acme.example', 'public': False
+    }]
     assert desired_values(params(tenant_id='acme', billing={}), {}) == {'billing.provider.stripe': None}
 
 
 # -- limits -----------------------------------------------------------------------------------------
 
+
 def test_limits_accept_numbers_unlimited_and_explicit_null():
     validated = params(tenant_id='acme', max_users=10, max_gateways='25', max_clients='unlimited', max_end_devices=0)
     assert parse_limits(validated, {'max_organizations'}) == {
-        'max_users': 10, 'max_gateways': 25, 'max_clients': None, 'max_end_devices': 0, 'max_organizations': None}
+        'max_users': 10, 'max_gateways': 25, 'max_clients': None, 'max_end_devices': 0, 'max_organizations': None
+    }
     assert desired_values(validated, parse_limits(validated, set()))['max_clients'] is None
 
 
-@pytest.mark.parametrize('value', [-1, '-3', 1.5, True, 'lots', 2 ** 64])
+@pytest.mark.parametrize('value', [-1, '-3', 1.5, True, 'lots', 2**64])
 def test_bad_limits_name_the_option(value):
     with pytest.raises(InvalidOption, match=r"^max_users: must be a whole number of 0 or more, 'unlimited' or null"):
         parse_limits(params(tenant_id='acme', max_users=value), set())
 
 
 # -- comparison -------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize('path, current, desired, same', [
     ('max_users', '100', '100', True),
@@ -104,9 +112,9 @@ def test_bad_limits_name_the_option(value):
     ('configuration.default_cluster.gs.x', True, 1, False),
     ('contact_info', [{'contact_type': 'CONTACT_TYPE_BILLING', 'contact_method': 'CONTACT_METHOD_EMAIL', 'value': 'a@b.example'}],
      [{'contact_type': 'CONTACT_TYPE_BILLING', 'contact_method': 'CONTACT_METHOD_EMAIL', 'value': 'a@b.example', 'public': False}], True),
-    ('contact_info', [{'value': 'x'}, {'contact_method': 'CONTACT_METHOD_EMAIL', 'value': 'a@b.example'}],
-     [{'contact_type': 'CONTACT_TYPE_OTHER', 'contact_method': 'CONTACT_METHOD_EMAIL', 'value': 'a@b.example', 'public': False},
-      {'contact_type': 'CONTACT_TYPE_OTHER', 'contact_method': 'CONTACT_METHOD_OTHER', 'value': 'x', 'public': False}], True),
+    ('contact_info', [{'value': 'x'}, {'contact_method': 'CONTACT_METHOD_EMAIL', 'value': 'a@b.example'}], [{
+        'contact_type': 'CONTACT_TYPE_OTHER', 'contact_method': 'CONTACT_METHOD_EMAIL', 'value': 'a@b.example', 'public': False
+    }, {'contact_type': 'CONTACT_TYPE_OTHER', 'contact_method': 'CONTACT_METHOD_OTHER', 'value': 'x', 'public': False}], True),
     ('contact_info', [{'value': 'x', 'public': True}], [{'value': 'x', 'public': False}], False),
     ('contact_info', None, [], True),
 ])

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import InvalidOption
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.validation import (
-    check_country, check_email, check_length, check_metadata, check_range)
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.validation import (check_country, check_email, check_length,
+                                                                                     check_metadata, check_range)
 
 
 @pytest.mark.parametrize('email', ['billing@acme.example', 'a.b+c@sub.example.co.uk'])
