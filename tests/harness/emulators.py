@@ -175,6 +175,15 @@ def load_state(state_dir):
         return {}
 
 
+def start_both(state_dir):
+    """Start the Stripe and TTS emulators in their own process (this script's start) and return their state.json."""
+    rc = subprocess.run([sys.executable, os.path.abspath(__file__), 'start', '--stripe', '--tts', '--state-dir', state_dir], check=False,
+                        timeout=60).returncode
+    if rc != 0:
+        raise RuntimeError('the emulators did not start (see %s)' % state_dir)
+    return load_state(state_dir)
+
+
 def control(base_url, method, path, timeout=10):
     """Call the emulator control API (`POST /_emulator/reset`, `GET /_emulator/counters`)."""
     url = urllib.parse.urlsplit(base_url)

@@ -134,13 +134,7 @@ class Services:
         if self.live:
             env.update({k: os.environ[k] for k in CONNECTION_VARS if os.environ.get(k)})
         else:
-            rc = subprocess.run(
-                [sys.executable,
-                 os.path.join(HARNESS, 'emulators.py'), 'start', '--stripe', '--tts', '--state-dir', EMU_STATE], check=False,
-                timeout=60).returncode
-            if rc != 0:
-                raise RuntimeError('the emulators did not start (see %s)' % EMU_STATE)
-            state = emulators.load_state(EMU_STATE)
+            state = emulators.start_both(EMU_STATE)
             env.update({k: state[k] for k in CONNECTION_VARS})
             self.bases = {'stripe': state['STRIPE_API_BASE'], 'tts': state['TTS_URL']}
         self.env = env

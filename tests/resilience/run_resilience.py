@@ -287,13 +287,7 @@ class Suite:
                 (self.live['STRIPE_API_BASE'], self.live['TTS_URL'], self.run_id, self.run_id, BILLING_PLAN))
             self.state = self.live
         else:
-            rc = subprocess.run(
-                [sys.executable,
-                 os.path.join(HARNESS, 'emulators.py'), 'start', '--stripe', '--tts', '--state-dir', EMU_STATE], check=False,
-                timeout=60).returncode
-            if rc != 0:
-                raise RuntimeError('the emulators did not start (see %s)' % EMU_STATE)
-            self.state = emulators.load_state(EMU_STATE)
+            self.state = emulators.start_both(EMU_STATE)
         self.proxies = {
             service: FaultProxy(service, self.state[base], self.schedule, self.state.get(ca)).start()
             for service, base, ca in (('stripe', 'STRIPE_API_BASE', 'STRIPE_CA_PATH'), ('tts', 'TTS_URL', 'TTS_CA_PATH'))

@@ -79,32 +79,21 @@ def fixture_stripe():
     fake.close()
 
 
+def start_tbs_emulator(port_file, stripe_base, plan_args):
+    """The TTS emulator with its Tenant Billing Server on, the Stripe API at ``stripe_base``, the plan options given."""
+    command = [
+        sys.executable, EMULATOR, "--port", "0", "--port-file",
+        str(port_file), "--tenant-admin-key", ADMIN_KEY, "--tbs-enable", "--tbs-stripe-api-base", stripe_base, "--tbs-stripe-api-key",
+        STRIPE_KEY, "--tbs-endpoint-secret", ENDPOINT_SECRET
+    ]
+    return subprocess.Popen(command + list(plan_args), stderr=subprocess.PIPE)  # pylint: disable=consider-using-with
+
+
 @pytest.fixture(scope="module", name="emulator")
 def fixture_emulator(stripe, tmp_path_factory):
     port_file = tmp_path_factory.mktemp("tts") / "port"
-    process = subprocess.Popen(
-        [  # pylint: disable=consider-using-with
-            sys.executable,
-            EMULATOR,
-            "--port",
-            "0",
-            "--port-file",
-            str(port_file),
-            "--tenant-admin-key",
-            ADMIN_KEY,
-            "--tbs-enable",
-            "--tbs-stripe-api-base",
-            stripe.url,
-            "--tbs-stripe-api-key",
-            STRIPE_KEY,
-            "--tbs-endpoint-secret",
-            ENDPOINT_SECRET,
-            "--tbs-plan-ids",
-            ",".join(PLAN_IDS),
-            "--tbs-metered-plan-ids",
-            ",".join(METERED_PLAN_IDS),
-        ],
-        stderr=subprocess.PIPE)
+    plans = ["--tbs-plan-ids", ",".join(PLAN_IDS), "--tbs-metered-plan-ids", ",".join(METERED_PLAN_IDS)]
+    process = start_tbs_emulator(port_file, stripe.url, plans)
     deadline = time.monotonic() + 10
     while not port_file.exists():
         assert process.poll() is None, process.stderr.read().decode()
@@ -863,26 +852,7 @@ def test_tbs_plan_lists_in_the_control_api(emulator):
 ])
 def test_tbs_startup_needs_a_plan_id(tmp_path, plan_args, started):
     port_file = tmp_path / "port"
-    process = subprocess.Popen(
-        [  # pylint: disable=consider-using-with
-            sys.executable,
-            EMULATOR,
-            "--port",
-            "0",
-            "--port-file",
-            str(port_file),
-            "--tenant-admin-key",
-            ADMIN_KEY,
-            "--tbs-enable",
-            "--tbs-stripe-api-base",
-            "http://127.0.0.1:9",
-            "--tbs-stripe-api-key",
-            STRIPE_KEY,
-            "--tbs-endpoint-secret",
-            ENDPOINT_SECRET,
-            *plan_args,
-        ],
-        stderr=subprocess.PIPE)
+    process = start_tbs_emulator(port_file, "http://127.0.0.1:9", plan_args)
     try:
         deadline = time.monotonic() + 10
         while not port_file.exists() and process.poll() is None:

@@ -11,6 +11,8 @@ import pytest
 
 from ansible.errors import AnsibleActionFail
 
+from ansible_collections.thingsstack.tenancy.tests.unit.plugins.plugin_utils.test_stripe_prices import PRICE
+
 
 @pytest.fixture
 def price(run_action, stripe):
@@ -18,21 +20,7 @@ def price(run_action, stripe):
     return functools.partial(run_action, 'stripe_price')
 
 
-OLD = {
-    'id': 'price_old',
-    'object': 'price',
-    'active': True,
-    'currency': 'eur',
-    'product': 'tts-enterprise',
-    'unit_amount': 9900,
-    'unit_amount_decimal': '9900',
-    'lookup_key': 'tts-small-monthly',
-    'nickname': 'Small',
-    'recurring': {'interval': 'month', 'interval_count': 1, 'meter': None, 'usage_type': 'licensed', 'trial_period_days': None},
-    'tax_behavior': 'unspecified',
-    'type': 'recurring',
-    'metadata': {'max-gateways': '10', 'max-users': '5', 'tier': 'small'},
-}
+OLD = dict(PRICE, type='recurring')  # the price as Stripe returns it, with its type
 SMALL = dict(lookup_key='tts-small-monthly', product='tts-enterprise', currency='eur', unit_amount=9900, recurring={'interval': 'month'},
              nickname='Small', tenant_limits={'gateways': 10, 'users': 5})
 
