@@ -3,21 +3,24 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Action plugin of thingsstack.tenancy.tenant_snapshot (documented in plugins/modules/tenant_snapshot.py).
 
-The read and the comparison are plugins/plugin_utils/tenant_snapshot.py; here: the connection (options, else the
-environment), and a read that cannot be made or fails decides nothing instead of failing the play (the per-tenant path
-then runs).
+The read and the comparison are plugins/plugin_utils/tenant_snapshot.py; here: the play's tenants (option hosts: each
+host's role variables as its own tasks see them, checked by the filter tenant_prepare and against one another), the
+connection (options, else the environment), and a read that cannot be made or fails decides nothing instead of failing
+the play (the per-tenant path then runs).
 """
 
 from __future__ import annotations
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
+from ansible_collections.thingsstack.tenancy.plugins.filter.tenant_steps import filter_tenant_prepare
 from ansible_collections.thingsstack.tenancy.plugins.modules import tenant_snapshot
 from ansible_collections.thingsstack.tenancy.plugins.module_utils.stripe_spec import stripe_argument_spec
 from ansible_collections.thingsstack.tenancy.plugins.module_utils.tts_spec import tts_argument_spec
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils import stripe_api, tts_api
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.action import ControllerAction
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import InvalidOption, TenancyError, mask_secret_values
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_input import conflicts, role_options
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_fleet import fleet_audit, fleet_of, tenant_id_problem
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_snapshot import decidable, read_snapshot, verdicts
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tts_json import lookup
@@ -37,8 +40,12 @@ class ActionModule(ControllerAction):
     MODULE = tenant_snapshot
     ACTION_GROUP = 'thingsstack.tenancy.tenant'
 
+    def run(self, tmp=None, task_vars=None):
+        self.task_vars = task_vars or {}
+        return super().run(tmp, task_vars)
+
     def validate(self, params):
-        for index, tenant in enumerate(params['tenants']):
+        for index, tenant in enumerate(params['tenants'] or []):
             if not all(isinstance(tenant.get(key), expected) for key, expected in (('host', str), ('tenant_id', str), ('steps', dict))):
                 raise InvalidOption(f'tenants[{index}]', 'must hold host, tenant_id and steps (the role builds it: __tenant_bulk)')
         if params['max_requests'] is not None and params['max_requests'] < 0:
@@ -46,10 +53,13 @@ class ActionModule(ControllerAction):
 
     def execute(self, params):
         self.validate(params)
-        hosts = {tenant['host']: 'not read' for tenant in params['tenants']}
+        refused, found_conflicts = {}, {}
+        if params['hosts'] is not None:
+            params['tenants'], refused, found_conflicts = self.play_tenants(params['hosts'])
+        hosts = dict({tenant['host']: 'not read' for tenant in params['tenants']}, **refused)
         result = {
-            'changed': False, 'read': False, 'converged': {}, 'per_tenant': hosts, 'requests': {'stripe': 0, 'tts': 0}, 'fleet': None,
-            'usage': None
+            'changed': False, 'read': False, 'converged': {}, 'per_tenant': hosts, 'conflicts': found_conflicts, 'requests':
+            {'stripe': 0, 'tts': 0}, 'fleet': None, 'usage': None
         }
         # The audit's fleet section and usage need these lists whatever the comparison decides: one read serves all three.
         needed = (('tenants', 'subscriptions') if params['fleet'] is not None else ()) + (('tenants', ) if params['usage'] else ())
@@ -79,7 +89,35 @@ class ActionModule(ControllerAction):
         if snapshot is None:
             return dict(result, reason='the bulk read would cost more requests than the per-tenant reads it can save, or than max_requests')
         converged, per_tenant = verdicts(params['tenants'], snapshot)
-        return dict(result, read=True, reason=None, converged=converged, per_tenant=per_tenant)
+        return dict(result, read=True, reason=None, converged=converged, per_tenant=dict(per_tenant, **refused))
+
+    def play_tenants(self, hosts):
+        """``(bulk declarations, refused, conflicts)`` of the play's ``hosts``: each host's role variables as the role's
+        own tasks see them (its inventory, the play's and the role's variables, and the defaults), checked by the filter
+        tenant_prepare, then against one another (tenant_conflicts). One task does for the whole play what a task per
+        tenant did; only the tenants it cannot find converged run the per-tenant tasks, which check again on their own.
+        ``refused``: host -> why it is not compared (refused input, a conflict, or variables that cannot be templated)."""
+        manager, play = self._task.get_variable_manager(), self._task.get_play()
+        inventory = manager._inventory  # pylint: disable=protected-access  # the Host objects that get_vars takes
+        names = tuple(role_options())
+        prepared, refused = [], {}
+        unknown = [name for name in hosts if inventory.get_host(name) is None]
+        if unknown:
+            raise InvalidOption('hosts', f"must name hosts of the inventory, got {', '.join(map(repr, unknown[:5]))}")
+        for name in hosts:
+            variables = manager.get_vars(play=play, host=inventory.get_host(name), task=self._task)
+            templar = self._templar.copy_with_new_env(available_variables=variables)
+            try:
+                tenant = {option: templar.template(variables[option]) if option in variables else None for option in names}
+            except Exception as exc:  # pylint: disable=broad-exception-caught  # the host's own check task reports it
+                refused[name] = f'its variables cannot be templated ({type(exc).__name__})'
+                continue
+            prepared.append(filter_tenant_prepare(tenant, name, [var for var in variables if var.startswith('tenant_')], self.check_mode))
+        found = conflicts([tenant['declaration'] for tenant in prepared])
+        for tenant in prepared:
+            if tenant['errors'] or tenant['host'] in found:
+                refused[tenant['host']] = 'input refused' if tenant['errors'] else 'conflicts with another host'
+        return [tenant['bulk'] for tenant in prepared if tenant['host'] not in refused], refused, found
 
     @staticmethod
     def not_read(result, params, reason):

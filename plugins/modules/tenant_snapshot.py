@@ -35,9 +35,20 @@ options:
         C(tenant_id), C(steps) (of the filter P(thingsstack.tenancy.tenant_steps#filter)), C(customer), C(customer_id),
         C(plan), C(admin) (without the password), C(name), C(description), C(attributes), C(purge_attributes),
         C(configuration), C(claim_lookup), C(adopt).
+      - One of O(tenants) and O(hosts) is required.
     type: list
     elements: dict
-    required: true
+  hosts:
+    description:
+      - The hosts of the play whose tenants to compare, for a task of the role thingsstack.tenancy.tenant (which passes
+        C(ansible_play_hosts)). The task reads each host's role variables as the role's own tasks see them (inventory,
+        play and role variables, the role's defaults), checks them by the rules of the filter
+        P(thingsstack.tenancy.tenant_prepare#filter) and against one another (P(thingsstack.tenancy.tenant_conflicts#filter)),
+        and compares the tenants that pass; one task for the whole play instead of one a tenant.
+      - A host whose input is refused, that conflicts with another, or whose variables cannot be templated is not
+        compared; it is in RV(per_tenant), and its own tasks refuse it.
+    type: list
+    elements: str
   max_requests:
     description:
       - The most requests the read may take, for example what the per-tenant path would spend on the same tenants (the
@@ -106,7 +117,15 @@ seealso:
 """
 
 EXAMPLES = r"""
-# The role runs it once per play; by hand, with the role's declaration of each host:
+# The role runs it once per play, over the play's hosts (in a task of the role, so that their role variables are seen):
+- name: Check the play's tenants and find those that need no change
+  thingsstack.tenancy.tenant_snapshot:
+    hosts: "{{ ansible_play_hosts }}"
+    max_requests: "{{ ansible_play_hosts | length * 3 - 1 }}"
+  register: snapshot
+  run_once: true
+
+# By hand, with a declaration of each host as the role builds it:
 - name: Find the converged tenants
   thingsstack.tenancy.tenant_snapshot:
     tenants: "{{ ansible_play_hosts | map('extract', hostvars, '__tenant_bulk_declared') | list }}"
@@ -154,6 +173,12 @@ usage:
   type: dict
   sample: {error: null, kinds: [end_devices, gateways], tenants: {acme: {end_devices: {used: 950, limit: 1000, ratio: 0.95},
            gateways: {used: 3, limit: 10, ratio: 0.3}, max_ratio: 0.95}}}
+conflicts:
+  description: With O(hosts), host name -> why its tenant conflicts with another host's (the messages of the filter
+    P(thingsstack.tenancy.tenant_conflicts#filter)); C({}) with O(tenants).
+  returned: always
+  type: dict
+  sample: {acme: ["tenant_id: hosts acme and acme-2 both declare tenant 'acme'; declare each tenant on one host only"]}
 requests:
   description: The requests the read made, by service.
   returned: always
@@ -166,7 +191,8 @@ from ansible.module_utils.basic import env_fallback
 from ansible_collections.thingsstack.tenancy.plugins.module_utils.controller import run_on_controller
 
 ARGUMENT_SPEC = dict(
-    tenants=dict(type='list', elements='dict', required=True),
+    tenants=dict(type='list', elements='dict'),
+    hosts=dict(type='list', elements='str'),
     max_requests=dict(type='int'),
     fleet=dict(type='dict', options=dict(declared=dict(type='list', elements='str', required=True),
                                          billing=dict(type='list', elements='str', default=[]))),
@@ -177,7 +203,7 @@ ARGUMENT_SPEC = dict(
     tenant_admin_key=dict(type='str', no_log=True, fallback=(env_fallback, ['TTS_TENANT_ADMIN_KEY'])),
 )  # yapf: disable
 
-ARGUMENT_RULES = dict()
+ARGUMENT_RULES = dict(required_one_of=[('tenants', 'hosts')], mutually_exclusive=[('tenants', 'hosts')])
 
 
 def main():

@@ -209,7 +209,11 @@ class StripeApi:
 
     def list_all(self, method, *args, params=None, max_pages=None):
         """Every object of a strongly consistent list call, following ``has_more``; None when that takes more than
-        ``max_pages`` requests (the pages beyond are not read)."""
+        ``max_pages`` requests (the pages beyond are not read).
+
+        ``method`` is a list method of the SDK's services, or the path of a list call (``/v1/subscriptions``), which the SDK
+        then reads as plain JSON (``raw_request``): the bulk reads of a whole account take that, because building the
+        SDK's typed objects of a page of 100 subscriptions, with their items and prices, costs several times the request."""
         params = dict(params or {}, limit=LIST_PAGE_SIZE)
         items = []
         pages = 0
@@ -240,6 +244,10 @@ class StripeApi:
         attempt = 0
         while True:
             try:
+                if isinstance(method, str):  # a list path: plain JSON, without typed objects (list_all)
+                    response = self.client.raw_request('get', method, **(params or {}))
+                    self.last_replayed, self.last_retried = False, attempt > 0
+                    return json.loads(response.body)
                 obj = method(*args, params=params or {}, options=options)
                 self.last_replayed = bool(obj.last_response and _header(obj.last_response.headers, 'idempotent-replayed') == 'true')
                 self.last_retried = attempt > 0

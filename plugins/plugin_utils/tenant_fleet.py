@@ -35,6 +35,9 @@ from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tts_tenants im
 # The tenant fields the role reads and compares (name, state and billing link in billing mode; every field TBS derives in
 # direct mode; attributes and configuration in both), in the one list request.
 TENANT_PATHS = ('name', 'description', 'contact_info') + LIMIT_OPTIONS + ('state', 'attributes', 'configuration', BILLING_PATH)
+# The Stripe list calls of the bulk reads, by path: StripeApi.list_all reads a path as plain JSON, without the SDK's typed
+# objects, which cost more than the request on pages of 100 subscriptions.
+SUBSCRIPTIONS, CUSTOMERS = '/v1/subscriptions', '/v1/customers'
 # The customer's plain text fields: read in bulk, and returned as tenant_customer variables when set.
 CUSTOMER_TEXT_FIELDS = ('email', 'name', 'description', 'phone')
 ADDRESS_FIELDS = ('line1', 'line2', 'city', 'state', 'postal_code', 'country')
@@ -103,7 +106,7 @@ def tenant_id_problem(value, exists=False):
 def read_fleet(stripe, tts):
     """The raw fleet, by bulk list requests only: ceil(S/100) Stripe pages for S subscriptions (at least 1) and
     ceil(T/1000) TTS pages for T tenants (at least 1). Secret metadata is dropped here."""
-    subscriptions = stripe.list_all(stripe.v1.subscriptions.list, params={'status': 'all', 'expand': ['data.customer']})
+    subscriptions = stripe.list_all(SUBSCRIPTIONS, params={'status': 'all', 'expand': ['data.customer']})
     return fleet_of(subscriptions, tts.list_tenants(list(TENANT_PATHS)))
 
 

@@ -34,7 +34,7 @@ from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.stripe_subscri
                                                                                                deprecated_name_warning, is_live, item_price,
                                                                                                resolve_items, select_tenant,
                                                                                                subscription_update, tenant_of, wanted_items)
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_fleet import TENANT_PATHS
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_fleet import CUSTOMERS, SUBSCRIPTIONS, TENANT_PATHS
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_rules import SECRET_METADATA_KEYS
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tts_json import lookup
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tts_tenants import (check_owner, check_tenant_options, desired_values,
@@ -94,11 +94,11 @@ def read_snapshot(stripe, tts, budget, tenant_ids, needed=()):
         return None, spent, lists
     before, subscriptions, customers = stripe.counts['reads'], None, None
     if all_subscriptions:
-        subscriptions = stripe.list_all(stripe.v1.subscriptions.list, params={'status': 'all'})
+        subscriptions = stripe.list_all(SUBSCRIPTIONS, params={'status': 'all'})
     elif decide:
-        subscriptions = stripe.list_all(stripe.v1.subscriptions.list, max_pages=left - 1)
+        subscriptions = stripe.list_all(SUBSCRIPTIONS, max_pages=left - 1)
     if decide and subscriptions is not None:
-        customers = stripe.list_all(stripe.v1.customers.list, params={'expand': ['data.tax_ids']},
+        customers = stripe.list_all(CUSTOMERS, params={'expand': ['data.tax_ids']},
                                     max_pages=left - (0 if all_subscriptions else stripe.counts['reads'] - before))
     spent['stripe'] = stripe.counts['reads'] - before
     for sub in subscriptions or []:

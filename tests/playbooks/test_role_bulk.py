@@ -203,3 +203,41 @@ def test_the_audit_checks_only_the_drifted_tenants_and_reports_as_before(service
     if not services.live:
         assert services.writes() == 0
         assert per_tenant_reads(services, tenants) == [drifted]
+
+
+ROLE_PLAY = '''---
+- name: The tenant role with its variables in the play and in role parameters
+  hosts: tenants
+  gather_facts: false
+  vars:
+    tenant_provisioning: direct
+  roles:
+    - role: thingsstack.tenancy.tenant
+      tenant_plan: {plan}
+'''
+
+
+def test_the_bulk_check_sees_play_variables_and_role_parameters(services, tmp_path):
+    """The one task that checks every tenant reads each host's variables as the role's own tasks see them: play vars and
+    role parameters too, not only the inventory (there, tenant_provisioning and tenant_plan would be the role's defaults,
+    the input refused, and every tenant would take the per-tenant path)."""
+    tenants = [services.tenant_id('bulkvars') for dummy in range(3)]
+    inventory = local_inventory(
+        {tenant: {'tenant_customer': {'email': services.email(tenant), 'name': 'Customer of ' + tenant}}
+         for tenant in tenants})
+    playbook = tmp_path / 'role.yml'
+    playbook.write_text(ROLE_PLAY.format(plan=json.dumps(PLAN)))
+    first = services.playbook(str(playbook), inventory)
+    assert first.rc == 0 and all(recap(first.output)[tenant]['changed'] for tenant in tenants), first.output
+    services.clear_counters()
+    converged = services.playbook(str(playbook), inventory)
+    assert converged.rc == 0 and all(host['changed'] == 0 for host in recap(converged.output).values()), converged.output
+    if not services.live:
+        assert per_tenant_reads(services, tenants) == [] and services.writes() == 0
+
+    # A role parameter changed: the bulk check sees it, and every tenant's subscription is updated by the per-tenant path.
+    playbook.write_text(ROLE_PLAY.format(plan=json.dumps(dict(PLAN, metadata={'cost-center': 'cc-9'}))))
+    changed = services.playbook(str(playbook), inventory)
+    assert changed.rc == 0 and all(recap(changed.output)[tenant]['changed'] for tenant in tenants), changed.output
+    client = stripe_client(services)
+    assert {subscription_of(client, customer_of(client, tenant, services).id).metadata['cost-center'] for tenant in tenants} == {'cc-9'}

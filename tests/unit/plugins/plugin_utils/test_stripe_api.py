@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 
 import pytest
@@ -187,3 +188,33 @@ def test_requirements_ask_for_the_sdk_release_that_pins_the_api_version():
         lines = [line.split('#')[0].strip() for line in handle]
     assert f'stripe>={stripe.VERSION},<{int(stripe.VERSION.split(".")[0]) + 1}.0.0' in lines
     assert stripe.api_version == STRIPE_API_VERSION
+
+
+class RawPages:
+    """``StripeClient.raw_request`` of a list call: pages of 2 objects, the first request rate-limited when asked."""
+
+    def __init__(self, count, rate_limited=False):
+        self.objects = [{'id': f'sub_{number}', 'items': {'data': [{'price': {'unit_amount_decimal': '12.5'}}]}} for number in range(count)]
+        self.calls = []
+        self.rate_limited = rate_limited
+
+    def __call__(self, method, path, **params):
+        self.calls.append((method, path, params))
+        if self.rate_limited:
+            self.rate_limited = False
+            raise error(stripe.RateLimitError, 429, code='rate_limit')
+        start = next((index + 1 for index, obj in enumerate(self.objects) if obj['id'] == params.get('starting_after')), 0)
+        page = self.objects[start:start + 2]
+        body = json.dumps({'object': 'list', 'data': page, 'has_more': start + 2 < len(self.objects)})
+        return type('Response', (), {'body': body})()
+
+
+def test_a_list_path_is_read_as_plain_json_page_by_page_with_retries(api):
+    pages = RawPages(5, rate_limited=True)
+    api.client.raw_request = pages
+    found = api.list_all('/v1/subscriptions', params={'status': 'all'})
+    assert found == pages.objects and all(type(obj) is dict for obj in found)  # pylint: disable=unidiomatic-typecheck
+    assert [call[2].get('starting_after') for call in pages.calls] == [None, None, 'sub_1', 'sub_3']
+    assert all(call[:2] == ('get', '/v1/subscriptions') and call[2]['status'] == 'all' and call[2]['limit'] == 100 for call in pages.calls)
+    assert api.counts == {'reads': 3, 'writes': 0} and len(api.sleeps) == 1  # 3 pages; the retry is not a page
+    assert api.list_all('/v1/subscriptions', max_pages=2) is None

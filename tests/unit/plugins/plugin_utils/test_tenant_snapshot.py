@@ -126,9 +126,7 @@ class FakeStripe:
 
     def __init__(self, subscriptions, customers):
         self.counts = {'reads': 0, 'writes': 0}
-        self.lists = {'subscriptions': Pages(subscriptions, 100), 'customers': Pages(customers, 100)}
-        self.v1 = type('V1', (),
-                       {'subscriptions': type('S', (), {'list': 'subscriptions'}), 'customers': type('C', (), {'list': 'customers'})})
+        self.lists = {'/v1/subscriptions': Pages(subscriptions, 100), '/v1/customers': Pages(customers, 100)}
         self.params = {}
 
     def list_all(self, method, params=None, max_pages=None):
@@ -160,7 +158,7 @@ def test_the_read_drops_secret_metadata_and_expands_tax_ids():
     found, spent, lists = read_snapshot(stripe, tts, float('inf'), ['acme', 'initech'])
     assert spent == {'stripe': 2, 'tts': 1} and lists == {'tenants': tts.tenants}
     assert 'admin-password' not in found['subscriptions'][0]['metadata']
-    assert stripe.params['customers'] == {'expand': ['data.tax_ids']}
+    assert stripe.params['/v1/customers'] == {'expand': ['data.tax_ids']}
 
 
 def test_the_read_is_not_made_when_it_costs_more_than_it_saves():
@@ -182,7 +180,7 @@ def test_the_audit_s_fleet_read_is_the_comparison_s_read():
     stripe, tts = FakeStripe([ended, SUBSCRIPTION], [CUSTOMER]), FakeTts([TENANT, dict(TENANT, ids={'tenant_id': 'initech'})])
     found, spent, lists = read_snapshot(stripe, tts, float('inf'), ['acme', 'initech'], ('tenants', 'subscriptions'))
     # one list each: every status for the fleet, only the live ones compared; no secret in either
-    assert spent == {'stripe': 2, 'tts': 1} and stripe.params['subscriptions'] == {'status': 'all'}
+    assert spent == {'stripe': 2, 'tts': 1} and stripe.params['/v1/subscriptions'] == {'status': 'all'}
     assert [sub['id'] for sub in lists['subscriptions']] == ['sub_0', 'sub_1'] and [sub['id']
                                                                                     for sub in found['subscriptions']] == ['sub_1']
     assert 'admin-password' not in lists['subscriptions'][0]['metadata']
@@ -199,7 +197,7 @@ def test_the_fleet_is_read_whatever_the_budget_and_only_the_customers_are_held_t
     for budget, ids in ((0, ['acme']), (float('inf'), [])):
         stripe = FakeStripe([SUBSCRIPTION], [CUSTOMER])
         found, spent, lists = read_snapshot(stripe, tts, budget, ids, ('tenants', 'subscriptions'))
-        assert found is None and spent['stripe'] == 1 and 'customers' not in stripe.params and len(lists['subscriptions']) == 1
+        assert found is None and spent['stripe'] == 1 and '/v1/customers' not in stripe.params and len(lists['subscriptions']) == 1
     # the usage needs the tenants only: they are free, the two Stripe lists must fit the budget
     stripe = FakeStripe([SUBSCRIPTION], [CUSTOMER])
     assert read_snapshot(stripe, tts, float('inf'), ['acme'], ('tenants', ))[1] == {'stripe': 2, 'tts': 1}

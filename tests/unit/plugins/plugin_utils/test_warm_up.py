@@ -2,7 +2,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Loading an action plugin of the collection, in Ansible's main process, loads what each forked worker would otherwise
 load again for every task: the Jinja filters and tests (ansible-core's and this collection's) and the Stripe SDK's
-classes of the objects the modules read. The role's first task is what makes the main process load a plugin."""
+classes of the objects the modules read. The role's first task, an action of the collection that runs once for the play,
+is what makes the main process load a plugin before the per-tenant tasks fork their workers."""
 
 from __future__ import annotations
 
@@ -44,9 +45,9 @@ def test_loading_a_plugin_loads_the_filters_tests_and_stripe_classes_the_workers
     assert {'stripe._customer', 'stripe._subscription', 'stripe._subscription_item', 'stripe._search_result_object'} <= loaded
 
 
-def test_the_roles_first_task_loads_a_plugin_and_runs_nothing():
+def test_the_roles_first_task_is_an_action_of_the_collection_run_once():
     with open(os.path.join(COLLECTION, 'roles', 'tenant', 'tasks', 'main.yml'), encoding='utf-8') as handle:
         first = yaml.safe_load(handle)[0]
     modules = [key for key in first if key.startswith('thingsstack.tenancy.')]
     assert modules and re.fullmatch(r'thingsstack\.tenancy\.\w+', modules[0])
-    assert first['when'] is False and first['run_once'] is True
+    assert first['run_once'] is True and 'when' not in first
