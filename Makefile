@@ -101,7 +101,7 @@ demo-customers: ## run playbooks/demo_customers.yml twice against the Stripe emu
 bench: ## time stripe_customer vs debug on 100 local hosts (BENCH_HOSTS, BENCH_FORKS)
 	@bash tests/benchmark/bench.sh
 
-bench-tenants: ## provision 100 direct-mode tenants, first and converged run, vs debug (BENCH_TENANTS, BENCH_FORKS, BENCH_REPEAT, BENCH_OTHER_SUBSCRIPTIONS)
+bench-tenants: ## provision 100 direct-mode tenants, first and converged run, vs debug (BENCH_TENANTS, BENCH_FORKS, BENCH_REPEAT, BENCH_OTHER_SUBSCRIPTIONS, BENCH_FIRST_RUN, BENCH_DRIFT)
 	@bash tests/benchmark/bench_tenants.sh
 
 bench-fleet: ## 1000 tenants made by hand (Dashboard + TBS): inventory plugin cold/cached, export, audit, provision (BENCH_FLEET_TENANTS, BENCH_FORKS)

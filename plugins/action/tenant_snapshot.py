@@ -11,6 +11,8 @@ the play (the per-tenant path then runs).
 
 from __future__ import annotations
 
+import inspect
+
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.thingsstack.tenancy.plugins.filter.tenant_steps import filter_tenant_prepare
@@ -104,9 +106,16 @@ class ActionModule(ControllerAction):
         unknown = [name for name in hosts if inventory.get_host(name) is None]
         if unknown:
             raise InvalidOption('hosts', f"must name hosts of the inventory, got {', '.join(map(repr, unknown[:5]))}")
+        # The play's host lists, as the strategy passes them with every task: get_vars would otherwise list the play's
+        # hosts again for each host (10,000 tenants: 88 s instead of 26 s). One templar: making one costs more than
+        # templating a tenant's variables.
+        cached = {'_hosts': self.task_vars.get('ansible_play_hosts'), '_hosts_all': self.task_vars.get('ansible_play_hosts_all')}
+        if not set(cached) <= set(inspect.signature(manager.get_vars).parameters):  # private to ansible-core: may go unannounced
+            cached = {}
+        templar = self._templar.copy_with_new_env()
         for name in hosts:
-            variables = manager.get_vars(play=play, host=inventory.get_host(name), task=self._task)
-            templar = self._templar.copy_with_new_env(available_variables=variables)
+            variables = manager.get_vars(play=play, host=inventory.get_host(name), task=self._task, **cached)
+            templar.available_variables = variables
             try:
                 tenant = {option: templar.template(variables[option]) if option in variables else None for option in names}
             except Exception as exc:  # pylint: disable=broad-exception-caught  # the host's own check task reports it
