@@ -28,7 +28,8 @@ def _warm_up_jinja_plugins():
     no bytecode): about 60 ms a task in the tenant role, measured per worker.
     """
     for loader, name in ((filter_loader, 'ansible.builtin.default'), (test_loader, 'ansible.builtin.defined'),
-                         (filter_loader, 'thingsstack.tenancy.tenant_steps'), (lookup_loader, 'ansible.builtin.varnames')):
+                         (filter_loader, 'thingsstack.tenancy.tenant_steps'), (lookup_loader, 'ansible.builtin.varnames'),
+                         (lookup_loader, 'thingsstack.tenancy.tenant_finding')):
         try:
             loader.get(name)
         except Exception:  # pylint: disable=broad-exception-caught  # an optimisation only: the worker loads what it needs

@@ -214,13 +214,18 @@ ROLE_PLAY = '''---
   roles:
     - role: thingsstack.tenancy.tenant
       tenant_plan: {plan}
+  tasks:
+    - name: After the role
+      ansible.builtin.debug:
+        msg: "after the role: {{{{ inventory_hostname }}}} {{{{ tenant_report.subscription.status }}}}"
 '''
 
 
 def test_the_bulk_check_sees_play_variables_and_role_parameters(services, tmp_path):
     """The one task that checks every tenant reads each host's variables as the role's own tasks see them: play vars and
     role parameters too, not only the inventory (there, tenant_provisioning and tenant_plan would be the role's defaults,
-    the input refused, and every tenant would take the per-tenant path)."""
+    the input refused, and every tenant would take the per-tenant path). A converged tenant ends the role, not the play:
+    the play's next task runs for it, with the subscription the bulk read found in tenant_report."""
     tenants = [services.tenant_id('bulkvars') for dummy in range(3)]
     inventory = local_inventory(
         {tenant: {'tenant_customer': {'email': services.email(tenant), 'name': 'Customer of ' + tenant}}
@@ -232,6 +237,7 @@ def test_the_bulk_check_sees_play_variables_and_role_parameters(services, tmp_pa
     services.clear_counters()
     converged = services.playbook(str(playbook), inventory)
     assert converged.rc == 0 and all(host['changed'] == 0 for host in recap(converged.output).values()), converged.output
+    assert all(f'after the role: {tenant} active' in converged.output for tenant in tenants), converged.output
     if not services.live:
         assert per_tenant_reads(services, tenants) == [] and services.writes() == 0
 

@@ -36,12 +36,13 @@ def loaded_at_plugin_load():
     return set(json.loads(out.stdout))
 
 
-def test_loading_a_plugin_loads_the_filters_tests_and_stripe_classes_the_workers_use():
+def test_loading_a_plugin_loads_the_filters_tests_lookups_and_stripe_classes_the_workers_use():
     loaded = loaded_at_plugin_load()
     filters = {os.path.splitext(os.path.basename(path))[0] for path in glob.glob(os.path.join(COLLECTION, 'plugins', 'filter', '*.py'))}
     assert {'tenant_steps', 'tenant_input', 'tenant_from_billing'} <= filters
     assert {f'ansible_collections.thingsstack.tenancy.plugins.filter.{name}' for name in filters} <= loaded
     assert {'ansible.plugins.filter.core', 'ansible.plugins.test.core'} <= loaded
+    assert 'ansible_collections.thingsstack.tenancy.plugins.lookup.tenant_finding' in loaded
     assert {'stripe._customer', 'stripe._subscription', 'stripe._subscription_item', 'stripe._search_result_object'} <= loaded
 
 
