@@ -19,7 +19,7 @@ description:
     (C(__tenant_snapshot.converged[inventory_hostname])) makes ansible-core wrap every entry of RV(thingsstack.tenancy.tenant_snapshot#module:converged)
     for each host that renders it, which is one entry per tenant of the play, for every tenant; at 10,000 tenants that
     doubled the converged run of the role thingsstack.tenancy.tenant (make bench-tenants). This lookup takes one entry.
-  - The role thingsstack.tenancy.tenant uses it for the task that reports a converged tenant ok.
+  - The role thingsstack.tenancy.tenant uses it to end the role for a converged tenant and for the IDs in its C(tenant_report).
 options:
   _terms:
     description: The name of the variable the M(thingsstack.tenancy.tenant_snapshot) task registered (one name).
