@@ -23,7 +23,7 @@ from ansible_collections.thingsstack.tenancy.plugins.plugin_utils import stripe_
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.action import ControllerAction
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import InvalidOption, TenancyError, mask_secret_values
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_input import conflicts, role_options
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_fleet import fleet_audit, fleet_of, tenant_id_problem
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_fleet import fleet_audit, fleet_of, plain, tenant_id_problem
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_snapshot import decidable, read_snapshot, verdicts
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tts_json import lookup
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tts_usage import KINDS, read_fleet_usage, usage_of
@@ -117,7 +117,8 @@ class ActionModule(ControllerAction):
             variables = manager.get_vars(play=play, host=inventory.get_host(name), task=self._task, **cached)
             templar.available_variables = variables
             try:
-                tenant = {option: templar.template(variables[option]) if option in variables else None for option in names}
+                # plain: the check copies the values, and copying Ansible's tagged strings and containers is slow
+                tenant = plain({option: templar.template(variables[option]) if option in variables else None for option in names})
             except Exception as exc:  # pylint: disable=broad-exception-caught  # the host's own check task reports it
                 refused[name] = f'its variables cannot be templated ({type(exc).__name__})'
                 continue

@@ -409,9 +409,10 @@ INVALID_HELP = """\
 
 
 def plain(value):
-    """Plain Python data: host variables may hold Ansible's tagged strings and lazy containers."""
+    """Plain Python data: host variables may hold Ansible's tagged strings and lazy containers. Keys keep their type (a
+    key that is no string stays one, for the checks that refuse it)."""
     if isinstance(value, dict) or hasattr(value, 'items'):
-        return {str(key): plain(item) for key, item in value.items()}
+        return {str.__str__(key) if isinstance(key, str) else key: plain(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
         return [plain(item) for item in value]
     if isinstance(value, bool) or value is None:

@@ -180,6 +180,19 @@ def test_limit_reads_only_what_it_needs(services):
     assert counts['stripe']['reads'] + counts['tts']['reads'] <= 3 and services.writes() == 0, counts
 
 
+def test_tenants_the_read_cannot_find_converged_cost_it_nothing(services):
+    """What the read may spend counts only the tenants it may find converged: deprovisioned ones (tenant_state absent)
+    exist, but their play lists nothing; each takes the per-tenant path."""
+    tenants, inventory = fleet(services, 3, 'bulkgone')
+    provisioned(services, tenants, inventory)
+    services.clear_counters()
+    gone = services.playbook('deprovision', inventory, limit=','.join(tenants), extra_vars={'confirm': 'yes'})
+    assert gone.rc == 0 and all(recap(gone.output)[tenant]['changed'] for tenant in tenants), gone.output
+    if not services.live:
+        assert bulk_lists(services) == (0, 0, 0)
+        assert per_tenant_reads(services, tenants) == sorted(tenants)
+
+
 def test_the_audit_checks_only_the_drifted_tenants_and_reports_as_before(services, tmp_path):
     tenants, inventory = fleet(services, 3, 'bulkaud')
     provisioned(services, tenants, inventory)

@@ -10,6 +10,8 @@ import yaml
 
 from ansible_collections.thingsstack.tenancy.plugins.filter.tenant_steps import filter_tenant_steps
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils import tenant_snapshot
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_fleet import plain
+from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_input import input_errors
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_snapshot import Undecided, compare, index, read_snapshot, verdicts
 
 ROLE_TASKS = os.path.join(os.path.dirname(__file__), '..', '..', '..', '..', 'roles', 'tenant', 'tasks')
@@ -220,3 +222,20 @@ def test_the_options_compared_are_the_options_the_role_passes():
     assert task_options(main, 'thingsstack.tenancy.tts_tenant') == [set(tenant_snapshot.DIRECT_TENANT_OPTIONS)]
     billing = os.path.join(ROLE_TASKS, 'tenant_billing.yml')
     assert task_options(billing, 'thingsstack.tenancy.tts_tenant') == [set(tenant_snapshot.BILLING_TENANT_OPTIONS)]
+
+
+class TaggedStr(str):
+    """Stands in for Ansible's tagged strings, which the play's check receives from its templar."""
+
+
+def test_the_play_s_check_gets_plain_data_with_keys_of_their_own_type():
+    """The play's check (action tenant_snapshot) makes each tenant's templated variables plain before its input check:
+    strings become str, containers dict and list, and a key keeps its type, so a key that is no string is refused as the
+    per-tenant path refuses it instead of passing as its text."""
+    tenant = plain({TaggedStr('tenant_attributes'): {123: TaggedStr('x')}, 'tenant_plan': {'metadata': {TaggedStr('k'): (1, 2.5)}}})
+    assert tenant == {'tenant_attributes': {123: 'x'}, 'tenant_plan': {'metadata': {'k': [1, 2.5]}}}
+    strings = list(tenant) + [tenant['tenant_attributes'][123], next(iter(tenant['tenant_plan']['metadata']))]
+    assert {type(value) for value in strings} == {str}
+    declared = dict(tenant, tenant_id='acme', tenant_customer={'email': 'billing@acme.example'}, tenant_provisioning='direct',
+                    tenant_plan={'price': 'tts-small-monthly'}, tenant_state='present')
+    assert any('tenant_attributes' in error and '123' in error for error in input_errors(declared)), input_errors(declared)
