@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import inspect
 
+from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.thingsstack.tenancy.plugins.filter.tenant_steps import filter_tenant_prepare
@@ -122,7 +123,11 @@ class ActionModule(ControllerAction):
             except Exception as exc:  # pylint: disable=broad-exception-caught  # the host's own check task reports it
                 refused[name] = f'its variables cannot be templated ({type(exc).__name__})'
                 continue
-            prepared.append(filter_tenant_prepare(tenant, name, [var for var in variables if var.startswith('tenant_')], self.check_mode))
+            try:
+                prepared.append(
+                    filter_tenant_prepare(tenant, name, [var for var in variables if var.startswith('tenant_')], self.check_mode))
+            except AnsibleFilterError:  # no steps for its variables (outside the role, without its defaults): not compared
+                refused[name] = 'input refused'
         found = conflicts([tenant['declaration'] for tenant in prepared])
         for tenant in prepared:
             if tenant['errors'] or tenant['host'] in found:
