@@ -26,9 +26,6 @@ options:
     required: true
     type: list
     elements: str
-  host:
-    description: The host whose finding to return. Defaults to the current host (C(inventory_hostname)).
-    type: str
 """
 
 EXAMPLES = r"""
@@ -61,11 +58,12 @@ from ansible.plugins.lookup import LookupBase
 class LookupModule(LookupBase):
 
     def run(self, terms, variables=None, **kwargs):
-        self.set_options(var_options=variables, direct=kwargs)
+        if kwargs:
+            raise AnsibleLookupError('tenant_finding takes no options, got %s' % ', '.join(sorted(kwargs)))
         if len(terms) != 1 or not isinstance(terms[0], str):
             raise AnsibleLookupError('tenant_finding takes one term: the name of a registered tenant_snapshot result')
         variables = variables or {}
-        host = self.get_option('host') or variables.get('inventory_hostname')
+        host = variables.get('inventory_hostname')
         # The stored value, not a template of it: a registered result holds data, and only this host's entry is taken.
         result = variables.get(terms[0])
         converged = result.get('converged') if isinstance(result, Mapping) else None

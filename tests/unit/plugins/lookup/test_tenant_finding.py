@@ -50,8 +50,9 @@ def test_a_tenant_not_found_converged_gets_an_empty_finding(lookup):
                                                                                                            'new tenant'}}}) == [{}]
 
 
-def test_the_host_option_names_another_host(lookup):
-    assert lookup({'inventory_hostname': 'globex', 'snap': {'converged': {'acme': FINDING}}}, host='acme') == [FINDING]
+def test_an_unknown_option_is_refused(lookup):
+    with pytest.raises(AnsibleLookupError, match='takes no options, got host'):
+        lookup({'inventory_hostname': 'globex', 'snap': {'converged': {'acme': FINDING}}}, host='acme')
 
 
 def test_a_stored_value_that_looks_like_a_template_stays_text(lookup):
