@@ -39,6 +39,30 @@ def connection(spec_of, params, names):
     return None if result.error_messages else result.validated_parameters
 
 
+def compiling_once(templar):
+    """``templar``, compiling each template string once: the play's tenants share their templates (the role's defaults,
+    group variables), and ansible-core compiles a template again each time it renders it (at 100 tenants that was half
+    of the check). Rendering is unchanged: a compiled template is rendered with each host's own variables. The engine's
+    compile step is private to ansible-core; without it the templar is returned as it is."""
+    engine = getattr(templar, '_engine', None)
+    compile_template = getattr(engine, '_compile_template', None)
+    if not callable(compile_template):
+        return templar
+    compiled = {}
+
+    def compile_once(template, options):
+        key = (template, options)
+        if key not in compiled:
+            compiled[key] = compile_template(template, options)
+        return compiled[key]
+
+    try:
+        engine._compile_template = compile_once  # pylint: disable=protected-access
+    except AttributeError:
+        pass
+    return templar
+
+
 class ActionModule(ControllerAction):
     MODULE = tenant_snapshot
     ACTION_GROUP = 'thingsstack.tenancy.tenant'
@@ -113,7 +137,7 @@ class ActionModule(ControllerAction):
         cached = {'_hosts': self.task_vars.get('ansible_play_hosts'), '_hosts_all': self.task_vars.get('ansible_play_hosts_all')}
         if not set(cached) <= set(inspect.signature(manager.get_vars).parameters):  # private to ansible-core: may go unannounced
             cached = {}
-        templar = self._templar.copy_with_new_env()
+        templar = compiling_once(self._templar.copy_with_new_env())
         for name in hosts:
             variables = manager.get_vars(play=play, host=inventory.get_host(name), task=self._task, **cached)
             templar.available_variables = variables
