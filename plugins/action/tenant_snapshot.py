@@ -20,16 +20,26 @@ from ansible_collections.thingsstack.tenancy.plugins.filter.tenant_steps import 
 from ansible_collections.thingsstack.tenancy.plugins.modules import tenant_snapshot
 from ansible_collections.thingsstack.tenancy.plugins.module_utils.stripe_spec import stripe_argument_spec
 from ansible_collections.thingsstack.tenancy.plugins.module_utils.tts_spec import tts_argument_spec
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils import stripe_api, tts_api
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.action import ControllerAction
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.errors import InvalidOption, TenancyError, mask_secret_values
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_input import conflicts, role_options
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_fleet import fleet_audit, fleet_of, plain, tenant_id_problem
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tenant_snapshot import decidable, read_snapshot, verdicts
 from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tts_json import lookup
-from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tts_usage import KINDS, read_fleet_usage, usage_of
 
-SERVICES = ((stripe_api, stripe_argument_spec, ('api_key', 'api_base')), (tts_api, tts_argument_spec, ('url', 'tenant_admin_key')))
+SERVICES = ((stripe_argument_spec, ('api_key', 'api_base')), (tts_argument_spec, ('url', 'tenant_admin_key')))
+
+
+def clients():
+    """The client modules of Stripe and The Things Stack (their SDK and requests), imported by the one host that reads.
+
+    Every other action plugin of the collection imports its client when Ansible loads it in the main process, so that
+    each forked worker inherits it. This one runs a client in one worker of a play only (option play: the play's first
+    host): imported there, the import (about 0.1 s) overlaps the other hosts' tasks instead of delaying the first task of
+    every play. A first run still loads them in the main process, with the first per-tenant task that needs them."""
+    # pylint: disable-next=import-outside-toplevel
+    from ansible_collections.thingsstack.tenancy.plugins.plugin_utils import stripe_api, tts_api
+    return stripe_api, tts_api
 
 
 def connection(spec_of, params, names):
@@ -72,6 +82,8 @@ class ActionModule(ControllerAction):
         return super().run(tmp, task_vars)
 
     def validate(self, params):
+        if params['play'] is False:
+            raise InvalidOption('play', 'must be true when given (to compare other hosts, give hosts or tenants)')
         for index, tenant in enumerate(params['tenants'] or []):
             if not all(isinstance(tenant.get(key), expected) for key, expected in (('host', str), ('tenant_id', str), ('steps', dict))):
                 raise InvalidOption(f'tenants[{index}]', 'must hold host, tenant_id and steps (the role builds it: __tenant_bulk)')
@@ -81,16 +93,30 @@ class ActionModule(ControllerAction):
     def execute(self, params):
         self.validate(params)
         refused, found_conflicts = {}, {}
+        result = {
+            'changed': False,
+            'read': False,
+            'read_by': None,
+            'task_uuid': self._task._uuid,  # pylint: disable=protected-access
+            'converged': {},
+            'per_tenant': {},
+            'conflicts': {},
+            'requests': {'stripe': 0, 'tts': 0},
+            'fleet': None,
+            'usage': None
+        }
+        if params['play']:
+            params['hosts'] = plain(list(self.task_vars.get('ansible_play_hosts') or []))
+            reader = params['hosts'][0] if params['hosts'] else None
+            if not self._task.run_once and reader not in (None, self.task_vars.get('inventory_hostname')):
+                # The play's first host checks and reads for all while this task runs for the others.
+                return dict(result, read_by=reader, reason=f'read by {reader}, the first host of the play')
         if params['hosts'] is not None:
             params['tenants'], refused, found_conflicts = self.play_tenants(params['hosts'])
-        hosts = dict({tenant['host']: 'not read' for tenant in params['tenants']}, **refused)
-        result = {
-            'changed': False, 'read': False, 'converged': {}, 'per_tenant': hosts, 'conflicts': found_conflicts, 'requests':
-            {'stripe': 0, 'tts': 0}, 'fleet': None, 'usage': None
-        }
+        result.update(per_tenant=dict({tenant['host']: 'not read' for tenant in params['tenants']}, **refused), conflicts=found_conflicts)
         # The audit's fleet section and usage need these lists whatever the comparison decides: one read serves all three.
         needed = (('tenants', 'subscriptions') if params['fleet'] is not None else ()) + (('tenants', ) if params['usage'] else ())
-        settings = [connection(spec_of, params, names) for dummy, spec_of, names in SERVICES]
+        settings = [connection(spec_of, params, names) for spec_of, names in SERVICES]
         if not all(settings):
             return self.not_read(
                 result, params, 'no connection settings (api_key, url, tenant_admin_key, or STRIPE_API_KEY, '
@@ -98,9 +124,10 @@ class ActionModule(ControllerAction):
         secrets = {settings[0]['api_key'], settings[1]['tenant_admin_key']}
         budget = params['max_requests'] if params['max_requests'] is not None else float('inf')
         try:
-            for (client, dummy, dummy), options in zip(SERVICES, settings):
+            modules = clients()
+            for client, options in zip(modules, settings):
                 client.check_connection(options)
-            stripe, tts = (client.get_api(options) for (client, dummy, dummy), options in zip(SERVICES, settings))
+            stripe, tts = (client.get_api(options) for client, options in zip(modules, settings))
             snapshot, spent, lists = read_snapshot(stripe, tts, budget,
                                                    [tenant['tenant_id'] for tenant in params['tenants'] if decidable(tenant)], needed)
         except TenancyError as exc:
@@ -166,6 +193,8 @@ class ActionModule(ControllerAction):
 
     def usage(self, tts, tenants, declarations):
         """The registry totals of the play's tenants that exist, by the batch call only: host -> ``usage_of``."""
+        # pylint: disable-next=import-outside-toplevel  # imports the TTS client: see clients()
+        from ansible_collections.thingsstack.tenancy.plugins.plugin_utils.tts_usage import KINDS, read_fleet_usage, usage_of
         hosts = {}
         for declared in declarations:
             hosts.setdefault(declared['tenant_id'], []).append(declared['host'])

@@ -35,7 +35,7 @@ options:
         C(tenant_id), C(steps) (of the filter P(thingsstack.tenancy.tenant_steps#filter)), C(customer), C(customer_id),
         C(plan), C(admin) (without the password), C(name), C(description), C(attributes), C(purge_attributes),
         C(configuration), C(claim_lookup), C(adopt).
-      - One of O(tenants) and O(hosts) is required.
+      - One of O(tenants), O(hosts) and O(play) is required.
     type: list
     elements: dict
   hosts:
@@ -49,6 +49,20 @@ options:
         compared; it is in RV(per_tenant), and its own tasks refuse it.
     type: list
     elements: str
+  play:
+    description:
+      - Compare the play's hosts (C(ansible_play_hosts)) as O(hosts) does, with the task running for each host instead
+        of once (no C(run_once)). The first of those hosts checks and reads for the whole play while Ansible runs the
+        task for the others, so the check and the read overlap the work Ansible does for each host; each other host's
+        result names it in RV(read_by) and holds no finding of its own. The lookup
+        P(thingsstack.tenancy.tenant_finding#lookup) takes a host's finding from the result of the host that read. The
+        role thingsstack.tenancy.tenant gives it.
+      - The linear strategy (Ansible's default) ends the task on every host before the next task starts. With another
+        strategy a host may look for its finding before the read is done; it then finds none and takes the per-tenant
+        path.
+      - With C(run_once), the host that runs the task checks and reads, as with O(hosts).
+      - Must be true when given.
+    type: bool
   max_requests:
     description:
       - The most requests the read may take, for example what the per-tenant path would spend on the same tenants (the
@@ -125,6 +139,17 @@ EXAMPLES = r"""
   register: snapshot
   run_once: true
 
+# The role's own task: run for every host, the first reads for all while the others' tasks run, and a host's finding is
+# taken from that host's result (lookup thingsstack.tenancy.tenant_finding)
+- name: Check the play's tenants and read them in bulk, by the play's first host
+  thingsstack.tenancy.tenant_snapshot:
+    play: true
+  register: snapshot
+
+- name: End the role for a tenant that needs no change
+  ansible.builtin.meta: end_role
+  when: lookup('thingsstack.tenancy.tenant_finding', 'snapshot') | length > 0
+
 # By hand, with a declaration of each host as the role builds it:
 - name: Find the converged tenants
   thingsstack.tenancy.tenant_snapshot:
@@ -173,8 +198,21 @@ usage:
   type: dict
   sample: {error: null, kinds: [end_devices, gateways], tenants: {acme: {end_devices: {used: 950, limit: 1000, ratio: 0.95},
            gateways: {used: 3, limit: 10, ratio: 0.3}, max_ratio: 0.95}}}
+read_by:
+  description:
+    - With O(play), in the result of each host but the one that read - the host that read, whose result holds the play's
+      findings; this result then holds none (RV(read) false). Null in the result of the host that read, and without
+      O(play).
+  returned: always
+  type: str
+  sample: acme
+task_uuid:
+  description: The task's UUID, the same in the result of every host of one task; the lookup
+    P(thingsstack.tenancy.tenant_finding#lookup) takes the result of the host that read only when it is of the same task.
+  returned: always
+  type: str
 conflicts:
-  description: With O(hosts), host name -> why its tenant conflicts with another host's (the messages of the filter
+  description: With O(hosts) or O(play), host name -> why its tenant conflicts with another host's (the messages of the filter
     P(thingsstack.tenancy.tenant_conflicts#filter)); C({}) with O(tenants).
   returned: always
   type: dict
@@ -193,6 +231,7 @@ from ansible_collections.thingsstack.tenancy.plugins.module_utils.controller imp
 ARGUMENT_SPEC = dict(
     tenants=dict(type='list', elements='dict'),
     hosts=dict(type='list', elements='str'),
+    play=dict(type='bool'),
     max_requests=dict(type='int'),
     fleet=dict(type='dict', options=dict(declared=dict(type='list', elements='str', required=True),
                                          billing=dict(type='list', elements='str', default=[]))),
@@ -203,7 +242,7 @@ ARGUMENT_SPEC = dict(
     tenant_admin_key=dict(type='str', no_log=True, fallback=(env_fallback, ['TTS_TENANT_ADMIN_KEY'])),
 )  # yapf: disable
 
-ARGUMENT_RULES = dict(required_one_of=[('tenants', 'hosts')], mutually_exclusive=[('tenants', 'hosts')])
+ARGUMENT_RULES = dict(required_one_of=[('tenants', 'hosts', 'play')], mutually_exclusive=[('tenants', 'hosts', 'play')])
 
 
 def main():

@@ -63,6 +63,8 @@ def build_action(plugin, args, check_mode=False, diff=False):
     task.async_val = 0
     task.check_mode = check_mode
     task.diff = diff
+    task.run_once = False
+    task._uuid = 'task-uuid-%s' % name  # set by Task(); not on the class the mock copies
     play_context = MagicMock(spec=PlayContext)
     play_context.check_mode = check_mode
     loader = DataLoader()
@@ -88,6 +90,12 @@ def run_action():
         return build_action(plugin, args, check_mode, diff).run(task_vars={'inventory_hostname': 'localhost'})
 
     return run
+
+
+@pytest.fixture
+def make_action():
+    """``build_action``, for a test that sets more of the task or calls ``run`` with its own task variables."""
+    return build_action
 
 
 @pytest.fixture

@@ -66,6 +66,65 @@ def test_anything_but_a_registered_tenant_snapshot_result_is_refused(lookup, var
         lookup(dict(variables, inventory_hostname='acme'))
 
 
-def test_one_term_only(lookup):
-    with pytest.raises(AnsibleLookupError, match='one term'):
-        lookup({'inventory_hostname': 'acme'}, 'snap', 'other')
+@pytest.mark.parametrize('terms', [('snap', 'other'), ('snap', 'conflicts', 'converged'), ('snap', 1)])
+def test_a_name_then_converged_or_conflicts_only(lookup, terms):
+    with pytest.raises(AnsibleLookupError, match='optionally which finding: converged'):
+        lookup({'inventory_hostname': 'acme'}, *terms)
+
+
+def test_the_host_s_conflicts(lookup):
+    message = "tenant_id: hosts acme and acme-2 both declare tenant 'acme'; declare each tenant on one host only"
+    result = {'converged': {}, 'conflicts': {'acme': [message]}}
+    assert lookup({'inventory_hostname': 'acme', 'snap': result}, 'snap', 'conflicts') == [[message]]
+    assert lookup({'inventory_hostname': 'globex', 'snap': result}, 'snap', 'conflicts') == [[]]
+
+
+class StoredVariables:
+    """Stands in for ansible-core's hostvars: raw_get gives one host's stored variables; walking every host is an error."""
+
+    def __init__(self, hosts):
+        self.hosts = hosts
+        self.read = []
+
+    def raw_get(self, host):
+        self.read.append(host)
+        return self.hosts.get(host, 'undefined')
+
+    def __iter__(self):
+        raise AssertionError('the lookup walked every host')
+
+
+READ = {'converged': {'acme': FINDING}, 'conflicts': {'initech': ['conflicts with initech-2']}, 'read_by': None, 'task_uuid': 'u1'}
+
+
+def pointer(reader='acme', task_uuid='u1'):
+    return {'converged': {}, 'conflicts': {}, 'read_by': reader, 'task_uuid': task_uuid}
+
+
+def test_a_host_s_finding_is_taken_from_the_result_of_the_host_that_read(lookup):
+    hostvars = StoredVariables({'acme': {'snap': READ}})
+    assert lookup({'inventory_hostname': 'acme', 'snap': READ, 'hostvars': hostvars}) == [FINDING]
+    assert hostvars.read == []
+    hostvars = StoredVariables({'acme': {'snap': dict(READ, converged={'acme': FINDING, 'globex': FINDING})}})
+    assert lookup({'inventory_hostname': 'globex', 'snap': pointer(), 'hostvars': hostvars}) == [FINDING]
+    assert hostvars.read == ['acme']
+    hostvars = StoredVariables({'acme': {'snap': READ}})
+    assert lookup({'inventory_hostname': 'initech', 'snap': pointer(), 'hostvars': hostvars}, 'snap',
+                  'conflicts') == [['conflicts with initech-2']]
+
+
+@pytest.mark.parametrize(
+    'stored',
+    [
+        {'acme': {'snap': dict(READ, task_uuid='u0')}},  # an earlier task's result: stale
+        {'acme': {'snap': {'failed': True, 'msg': 'boom'}}},  # the reader's task failed
+        {'acme': {}},  # not registered (yet)
+        {},  # no such host
+        {'acme': {'snap': pointer('globex')}},  # a pointer again
+    ])
+def test_without_the_same_task_s_read_a_host_has_no_finding_and_its_conflicts_are_unknown(lookup, stored):
+    hostvars = StoredVariables(stored)
+    variables = {'inventory_hostname': 'globex', 'snap': pointer(), 'hostvars': hostvars}
+    assert lookup(variables) == [{}]
+    with pytest.raises(AnsibleLookupError, match='names acme as the host that checked the play, and acme holds no result of that task'):
+        lookup(variables, 'snap', 'conflicts')

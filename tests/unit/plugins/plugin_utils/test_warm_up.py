@@ -14,6 +14,7 @@ import re
 import subprocess
 import sys
 
+import pytest
 import yaml
 
 COLLECTION = os.path.join(os.path.dirname(__file__), '..', '..', '..', '..')
@@ -46,9 +47,12 @@ def test_loading_a_plugin_loads_the_filters_tests_lookups_and_stripe_classes_the
     assert {'stripe._customer', 'stripe._subscription', 'stripe._subscription_item', 'stripe._search_result_object'} <= loaded
 
 
-def test_the_roles_first_task_is_an_action_of_the_collection_run_once():
-    with open(os.path.join(COLLECTION, 'roles', 'tenant', 'tasks', 'main.yml'), encoding='utf-8') as handle:
+@pytest.mark.parametrize('entry', ['main.yml', 'audit.yml'])
+def test_the_roles_first_task_is_an_action_of_the_collection(entry):
+    """The strategy loads a task's action plugin in Ansible's main process before it queues the task: the role's first
+    task loads the collection there, for every worker after it."""
+    with open(os.path.join(COLLECTION, 'roles', 'tenant', 'tasks', entry), encoding='utf-8') as handle:
         first = yaml.safe_load(handle)[0]
     modules = [key for key in first if key.startswith('thingsstack.tenancy.')]
     assert modules and re.fullmatch(r'thingsstack\.tenancy\.\w+', modules[0])
-    assert first['run_once'] is True and 'when' not in first
+    assert 'when' not in first
