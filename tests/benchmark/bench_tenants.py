@@ -1,6 +1,7 @@
 """Benchmark of the tenant role: provision N generated direct-mode tenants, first run, converged run and drift.
 
-Run with the harness venv's python (tests/benchmark/bench_tenants.sh does that):
+Run with the python of the venv whose ansible-playbook to measure (tests/benchmark/bench_tenants.sh takes build/venv-env,
+what operators run; BENCH_VENV another):
   BENCH_TENANTS=100 BENCH_FORKS=5 BENCH_REPEAT=3 BENCH_OTHER_SUBSCRIPTIONS=1000 python tests/benchmark/bench_tenants.py
 
 It starts the Stripe and TTS emulators (no Tenant Billing Server: direct mode), ensures the example catalog
