@@ -40,9 +40,10 @@ options:
     elements: dict
   hosts:
     description:
-      - The hosts of the play whose tenants to compare, for a task of the role thingsstack.tenancy.tenant (which passes
-        C(ansible_play_hosts)). The task reads each host's role variables as the role's own tasks see them (inventory,
-        play and role variables, the role's defaults), checks them by the rules of the filter
+      - The hosts of the play whose tenants to compare, for a task of the role thingsstack.tenancy.tenant (its entry
+        point for the audit, C(tasks/audit.yml), passes C(ansible_play_hosts) with C(run_once)). The task reads each
+        host's role variables as the role's own tasks see them (inventory, play and role variables, the role's
+        defaults), checks them by the rules of the filter
         P(thingsstack.tenancy.tenant_prepare#filter) and against one another (P(thingsstack.tenancy.tenant_conflicts#filter)),
         and compares the tenants that pass; one task for the whole play instead of one a tenant.
       - A host whose input is refused, that conflicts with another, or whose variables cannot be templated is not
@@ -131,7 +132,8 @@ seealso:
 """
 
 EXAMPLES = r"""
-# The role runs it once per play, over the play's hosts (in a task of the role, so that their role variables are seen):
+# Once per play, over the play's hosts (in a task of the role, so that their role variables are seen), as the role's
+# audit entry does:
 - name: Check the play's tenants and find those that need no change
   thingsstack.tenancy.tenant_snapshot:
     hosts: "{{ ansible_play_hosts }}"
