@@ -106,11 +106,13 @@ class ActionModule(ControllerAction):
             'usage': None
         }
         if params['play']:
-            params['hosts'] = plain(list(self.task_vars.get('ansible_play_hosts') or []))
+            # The batch's hosts, not ansible_play_hosts (all the play's, with serial): a later batch's reader must run
+            # the task in that batch, or its hosts would take an earlier batch's result of the same task.
+            params['hosts'] = plain(list(self.task_vars.get('ansible_play_batch') or []))
             reader = params['hosts'][0] if params['hosts'] else None
             if not self._task.run_once and reader not in (None, self.task_vars.get('inventory_hostname')):
-                # The play's first host checks and reads for all while this task runs for the others.
-                return dict(result, read_by=reader, reason=f'read by {reader}, the first host of the play')
+                # The batch's first host checks and reads for all while this task runs for the others.
+                return dict(result, read_by=reader, reason=f'read by {reader}, the first host of the play batch')
         if params['hosts'] is not None:
             params['tenants'], refused, found_conflicts = self.play_tenants(params['hosts'])
         result.update(per_tenant=dict({tenant['host']: 'not read' for tenant in params['tenants']}, **refused), conflicts=found_conflicts)
@@ -161,7 +163,7 @@ class ActionModule(ControllerAction):
         # The play's host lists, as the strategy passes them with every task: get_vars would otherwise list the play's
         # hosts again for each host (10,000 tenants: 88 s instead of 26 s). One templar: making one costs more than
         # templating a tenant's variables.
-        cached = {'_hosts': self.task_vars.get('ansible_play_hosts'), '_hosts_all': self.task_vars.get('ansible_play_hosts_all')}
+        cached = {'_hosts': self.task_vars.get('ansible_play_batch'), '_hosts_all': self.task_vars.get('ansible_play_hosts_all')}
         if not set(cached) <= set(inspect.signature(manager.get_vars).parameters):  # private to ansible-core: may go unannounced
             cached = {}
         templar = compiling_once(self._templar.copy_with_new_env())

@@ -82,7 +82,7 @@ def registered(variables, name, section):
         return result
     hostvars = variables.get('hostvars')
     # The stored variables of that host (raw_get: not templated), one host's, not every host's.
-    stored = hostvars.raw_get(reader) if hasattr(hostvars, 'raw_get') else (hostvars or {}).get(reader)
+    stored = hostvars.raw_get(reader) if hasattr(hostvars, 'raw_get') else None
     read = stored.get(name) if isinstance(stored, Mapping) else None
     if (isinstance(read, Mapping) and not read.get('read_by') and isinstance(read.get('converged'), Mapping)
             and read.get('task_uuid') == result.get('task_uuid')):

@@ -52,15 +52,16 @@ options:
     elements: str
   play:
     description:
-      - Compare the play's hosts (C(ansible_play_hosts)) as O(hosts) does, with the task running for each host instead
-        of once (no C(run_once)). The first of those hosts checks and reads for the whole play while Ansible runs the
-        task for the others, so the check and the read overlap the work Ansible does for each host; each other host's
-        result names it in RV(read_by) and holds no finding of its own. The lookup
+      - Compare the hosts of the play's batch (C(ansible_play_batch), every host of the play without C(serial)) as
+        O(hosts) does, with the task running for each host instead of once (no C(run_once)). The first of those hosts
+        checks and reads for the whole batch while Ansible runs the task for the others, so the check and the read
+        overlap the work Ansible does for each host; each other host's result names it in RV(read_by) and holds no
+        finding of its own. The lookup
         P(thingsstack.tenancy.tenant_finding#lookup) takes a host's finding from the result of the host that read. The
         role thingsstack.tenancy.tenant gives it.
       - The linear strategy (Ansible's default) ends the task on every host before the next task starts. With another
         strategy a host may look for its finding before the read is done; it then finds none and takes the per-tenant
-        path.
+        path, and as the conflicts with other hosts are not known, the role then fails the host.
       - With C(run_once), the host that runs the task checks and reads, as with O(hosts).
       - Must be true when given.
     type: bool

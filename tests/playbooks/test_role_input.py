@@ -155,3 +155,37 @@ def test_a_customer_declared_alike_or_not_written_is_no_conflict(services, state
     }
     result = services.playbook('provision', local_inventory(hosts, **GOOD), '--check')
     assert result.rc == 0, result.output
+
+
+IN_BATCHES = '''---
+- name: Provision the tenants two at a time
+  hosts: tenants
+  gather_facts: false
+  serial: 2
+  tasks:
+    - name: Provision the tenant
+      ansible.builtin.import_role:
+        name: thingsstack.tenancy.tenant
+        rolespec_validate: false
+'''
+
+
+def test_in_batches_each_batch_s_first_tenant_checks_its_batch(services, tmp_path):
+    """With serial, ansible_play_hosts names every host of the play; a later batch must take its findings and conflicts
+    from its own first tenant. Here the first batch's first tenant is refused and leaves the play: the later batch still
+    finds its own reader, instead of an earlier batch's result of the same task."""
+    prefix = services.tenant_id('batch')
+    names = [f'{prefix}-{number}' for number in range(1, 5)]
+    customer = {'email': '{{ inventory_hostname }}@example.com'}
+    assert services.playbook('provision', local_inventory(names, tenant_customer=customer, **GOOD)).rc == 0
+    playbook = tmp_path / 'in_batches.yml'
+    playbook.write_text(IN_BATCHES, encoding='utf-8')
+    hosts = {name: {} for name in names}
+    hosts[names[0]] = {'tenant_wait_timeout': -1}
+    services.clear_counters()
+    result = services.playbook(str(playbook), local_inventory(hosts, tenant_customer=customer, **GOOD))
+    failed = failures(result.output)
+    assert set(failed) == {names[0]} and 'tenant_wait_timeout' in failed[names[0]], result.output
+    hosts_recap = recap(result.output)
+    assert all(hosts_recap[name]['failed'] == 0 and hosts_recap[name]['changed'] == 0 for name in names[1:]), hosts_recap
+    assert services.writes() == 0

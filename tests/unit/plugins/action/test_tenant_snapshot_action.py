@@ -27,7 +27,9 @@ def fixture_run_on(make_action):
             raise RuntimeError(f'{host} checked the play of {", ".join(hosts)}')
 
         action.play_tenants = play_tenants
-        return action.run(task_vars={'inventory_hostname': host, 'ansible_play_hosts': ['acme', 'globex', 'initech']})
+        return action.run(task_vars={
+            'inventory_hostname': host, 'ansible_play_batch': ['acme', 'globex', 'initech'], 'ansible_play_hosts': ['other-batch', 'acme']
+        })
 
     return run
 

@@ -2,8 +2,9 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Loading an action plugin of the collection, in Ansible's main process, loads what each forked worker would otherwise
 load again for every task: the Jinja filters and tests (ansible-core's and this collection's) and the Stripe SDK's
-classes of the objects the modules read. The role's first task, an action of the collection that runs once for the play,
-is what makes the main process load a plugin before the per-tenant tasks fork their workers."""
+classes of the objects the modules read (the role's first task, tenant_snapshot, leaves the Stripe SDK to the one
+worker that reads). The role's first task, an action of the collection, is what makes the main process load a plugin
+before the per-tenant tasks fork their workers."""
 
 from __future__ import annotations
 
